@@ -1,0 +1,37 @@
+//! Frame around every page: the header with navigation, and the 404 page.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let location = use_location();
+    let current = move |prefix: &'static str| {
+        let path = location.pathname.get();
+        let here = if prefix == "/users" { path == "/" || path.starts_with(prefix) } else { path.starts_with(prefix) };
+        if here { "page" } else { "false" }
+    };
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">"Tidings"</a>
+            <nav aria-label="Main">
+                <a href="/users" data-testid="nav-users" aria-current=move || current("/users")>"Users"</a>
+                <a href="/posts" data-testid="nav-posts" aria-current=move || current("/posts")>"Posts"</a>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="not-found">
+            <h1>"Page not found"</h1>
+            <p><a href="/">"Back to the users"</a></p>
+        </section>
+    }
+}

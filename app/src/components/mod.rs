@@ -1,0 +1,4 @@
+//! Pieces shared by several pages.
+
+pub mod error_box;
+pub mod layout;

@@ -1,0 +1,21 @@
+//! Tidings UI. Rendered on the server with the `ssr` feature, hydrated in
+//! the browser with `hydrate` (never both). Data comes through the
+//! [`api::Api`] trait, whose implementation the host provides.
+
+pub mod api;
+mod app;
+pub mod components;
+pub mod pages;
+
+pub use app::{shell, App};
+
+/// Browser entry point: provides the HTTP API and hydrates the page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(|| {
+        api::ApiHandle::new(api::http::HttpApi::default()).provide();
+        leptos::view! { <App/> }
+    });
+}

@@ -1,0 +1,69 @@
+//! Server configuration from command-line flags and the environment.
+//!
+//! The site settings (where the compiled WASM and CSS live) come from
+//! `Leptos.toml` when the server runs on its own, and from the `LEPTOS_*`
+//! variables that cargo-leptos sets, which win.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+use leptos::config::LeptosOptions;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "server", about = "Tidings server: REST API, realtime and the web app")]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port). Defaults to the
+    /// site address of the Leptos configuration, 127.0.0.1:3000.
+    #[arg(long, env = "TIDINGS_ADDR")]
+    pub addr: Option<SocketAddr>,
+
+    /// Database to use; a SQLite file is created on first start.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://tidings.db")]
+    pub database_url: String,
+
+    /// Fill an empty database with demo users and posts.
+    #[arg(long, env = "TIDINGS_SEED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub seed: bool,
+
+    /// Site configuration used when the `LEPTOS_*` variables are not set.
+    #[arg(long, env = "TIDINGS_LEPTOS_CONFIG", default_value = "Leptos.toml")]
+    pub leptos_config: String,
+
+    #[arg(skip)]
+    pub leptos: Option<LeptosOptions>,
+}
+
+impl Config {
+    /// A configuration for tests and embedding: the given database, no
+    /// seeding, default site options, a free port on loopback.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Self {
+            addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            database_url: database_url.into(),
+            seed: false,
+            leptos_config: "Leptos.toml".into(),
+            leptos: Some(LeptosOptions::builder().output_name("tidings").build()),
+        }
+    }
+
+    /// Reads the site options: `Leptos.toml` (with `LEPTOS_*` on top) if
+    /// present, otherwise the `LEPTOS_*` variables and built-in defaults.
+    pub fn leptos_options(&self) -> Result<LeptosOptions, String> {
+        if let Some(options) = &self.leptos {
+            return Ok(options.clone());
+        }
+        let from_cargo_leptos = std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+        let path = std::path::Path::new(&self.leptos_config);
+        let file = (!from_cargo_leptos && path.exists()).then_some(self.leptos_config.as_str());
+        leptos::config::get_configuration(file)
+            .map(|conf| conf.leptos_options)
+            .map_err(|e| format!("reading the site configuration: {e}"))
+    }
+
+    /// Where to listen: the flag, else the site address.
+    pub fn bind_addr(&self) -> SocketAddr {
+        self.addr.unwrap_or_else(|| {
+            self.leptos.as_ref().map(|o| o.site_addr).unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3000)))
+        })
+    }
+}

@@ -1,0 +1,42 @@
+//! `AppState`: everything a handler may need, passed by axum, never global.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::config::Config;
+use crate::db::{seed::SeedPlan, Db};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("site configuration: {0}")]
+    Site(String),
+    #[error("database {url}: {source}")]
+    Database { url: String, source: sqlx::Error },
+}
+
+impl AppState {
+    /// Opens and migrates the database, seeding it when configured to.
+    pub async fn from_config(mut config: Config) -> Result<Self, StartError> {
+        let leptos_options = config.leptos_options().map_err(StartError::Site)?;
+        config.leptos = Some(leptos_options.clone());
+        let db_error = |source| StartError::Database { url: config.database_url.clone(), source };
+        let db = Db::connect(&config.database_url).await.map_err(db_error)?;
+        if config.seed {
+            let report = db.seed_if_empty(SeedPlan::default(), chrono::Utc::now()).await.map_err(db_error)?;
+            if report.users > 0 {
+                tracing::info!(users = report.users, posts = report.posts, "seeded demo data");
+            }
+        }
+        Ok(Self { db, config: Arc::new(config), leptos_options })
+    }
+}

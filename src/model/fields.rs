@@ -1,0 +1,181 @@
+//! Validated field types. Each parses once, at the edge (a request body, a
+//! form, a database row), and afterwards carries its guarantee in its type.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! text_newtype {
+    ($(#[$doc:meta])* $ty:ident, $parse:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $ty(String);
+
+        impl $ty {
+            /// Validates and normalises `raw`; the error says what is wrong.
+            pub fn parse(raw: impl AsRef<str>) -> Result<Self, String> {
+                let parse: fn(&str) -> Result<String, String> = $parse;
+                parse(raw.as_ref()).map(Self)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = String;
+            fn try_from(raw: String) -> Result<Self, String> {
+                Self::parse(raw)
+            }
+        }
+
+        impl From<$ty> for String {
+            fn from(v: $ty) -> String {
+                v.0
+            }
+        }
+
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+fn bounded_text(raw: &str, what: &str, max: usize) -> Result<String, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(format!("{what} must not be empty"));
+    }
+    let len = trimmed.chars().count();
+    if len > max {
+        return Err(format!("{what} must be at most {max} characters (got {len})"));
+    }
+    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(format!("{what} must not contain control characters"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+text_newtype!(
+    /// A person's display name: 1 to 100 characters, trimmed, one line.
+    Name,
+    |raw| {
+        let name = bounded_text(raw, "name", 100)?;
+        if name.contains('\n') {
+            return Err("name must be a single line".into());
+        }
+        Ok(name)
+    }
+);
+
+text_newtype!(
+    /// An email address, lower-cased: one `@`, a non-empty local part and a
+    /// dotted domain, at most 254 characters.
+    Email,
+    |raw| {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err("email must not be empty".into());
+        }
+        if email.len() > 254 {
+            return Err("email must be at most 254 characters".into());
+        }
+        let valid = match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !email.chars().any(char::is_whitespace)
+            }
+            None => false,
+        };
+        if valid {
+            Ok(email)
+        } else {
+            Err("email must look like name@example.com".into())
+        }
+    }
+);
+
+text_newtype!(
+    /// A post's title: 1 to 200 characters, trimmed, one line.
+    Title,
+    |raw| {
+        let title = bounded_text(raw, "title", 200)?;
+        if title.contains('\n') {
+            return Err("title must be a single line".into());
+        }
+        Ok(title)
+    }
+);
+
+text_newtype!(
+    /// A post's body: 1 to 10,000 characters, trimmed.
+    Content,
+    |raw| bounded_text(raw, "content", 10_000)
+);
+
+text_newtype!(
+    /// A UI language tag such as `en` or `pt-BR`.
+    Language,
+    |raw| {
+        let tag = raw.trim();
+        let ok = (2..=8).contains(&tag.len())
+            && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        if ok {
+            Ok(tag.to_owned())
+        } else {
+            Err("language must be a language tag such as en or pt-BR".into())
+        }
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_trims_and_bounds() {
+        assert_eq!(Name::parse("  Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
+        assert!(Name::parse("   ").unwrap_err().contains("empty"));
+        assert!(Name::parse("x".repeat(101)).unwrap_err().contains("at most 100"));
+        assert!(Name::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn email_is_lowercased_and_checked() {
+        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@c.d", "a@b@c.d"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn deserializing_validates() {
+        let ok: Result<Title, _> = serde_json::from_str("\"Hello\"");
+        assert!(ok.is_ok());
+        let bad: Result<Title, _> = serde_json::from_str("\"  \"");
+        assert!(bad.unwrap_err().to_string().contains("title must not be empty"));
+    }
+
+    #[test]
+    fn language_tags() {
+        assert!(Language::parse("en").is_ok());
+        assert!(Language::parse("pt-BR").is_ok());
+        assert!(Language::parse("e").is_err());
+        assert!(Language::parse("en_US!").is_err());
+    }
+}

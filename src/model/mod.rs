@@ -1,0 +1,25 @@
+//! Entities (users, posts), their validated field types, the inputs that
+//! create or change them, and the page shapes lists answer with.
+
+mod errors;
+mod fields;
+mod filter;
+mod page;
+mod post;
+mod query;
+mod time;
+mod user;
+mod wire_error;
+
+pub use errors::FieldErrors;
+pub use fields::{Content, Email, Language, Name, Title};
+pub use filter::{contains_ascii_ci, SortOrder, UserFilter, UserSort};
+pub use page::{CursorPage, Page, Pagination};
+pub use query::{PostListQuery, UserListQuery, DEFAULT_LIMIT, MAX_LIMIT};
+pub use wire_error::{ErrorBody, ErrorInfo};
+pub use post::{NewPost, NewPostInput, Post, PostPatch, PostPatchInput};
+pub use time::{format_timestamp, Timestamp};
+pub use user::{
+    NewUser, NewUserInput, Preferences, PreferencesInput, PreferencesPatch, Role, Theme, User, UserPatch,
+    UserPatchInput,
+};

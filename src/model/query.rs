@@ -1,0 +1,180 @@
+//! List requests as query strings: parsed on the server (naming each bad
+//! parameter) and written by the browser client, from one definition.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{FieldErrors, Role, SortOrder, UserFilter, UserSort};
+
+/// Largest page any list answers.
+pub const MAX_LIMIT: u32 = 100;
+/// Page size when a request names none.
+pub const DEFAULT_LIMIT: u32 = 20;
+
+/// `GET /api/users?page=&limit=&search=&role=&sort=&order=`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserListQuery {
+    pub filter: UserFilter,
+    /// 1-based.
+    pub page: u32,
+    pub limit: u32,
+}
+
+impl Default for UserListQuery {
+    fn default() -> Self {
+        Self { filter: UserFilter::default(), page: 1, limit: DEFAULT_LIMIT }
+    }
+}
+
+/// `GET /api/posts?cursor=&limit=&authorId=`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostListQuery {
+    pub cursor: Option<String>,
+    pub limit: u32,
+    pub author_id: Option<Uuid>,
+}
+
+impl Default for PostListQuery {
+    fn default() -> Self {
+        Self { cursor: None, limit: DEFAULT_LIMIT, author_id: None }
+    }
+}
+
+fn parse_limit(errors: &mut FieldErrors, raw: Option<&str>) -> u32 {
+    let Some(raw) = raw else { return DEFAULT_LIMIT };
+    match raw.trim().parse::<u32>() {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+        _ => {
+            errors.add("limit", format!("limit must be an integer from 1 to {MAX_LIMIT}"));
+            DEFAULT_LIMIT
+        }
+    }
+}
+
+fn lookup<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    params.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// Trimmed; an empty value counts as absent.
+fn non_empty<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    lookup(params, key).map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl UserListQuery {
+    /// Parses decoded query pairs; unknown keys are ignored, bad values named.
+    pub fn from_params(params: &[(String, String)]) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let page = match lookup(params, "page") {
+            None => 1,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    errors.add("page", "page must be a whole number from 1");
+                    1
+                }
+            },
+        };
+        let limit = parse_limit(&mut errors, lookup(params, "limit"));
+        let search = non_empty(params, "search").map(str::to_owned);
+        if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
+            errors.add("search", "search must be at most 100 characters");
+        }
+        let role = non_empty(params, "role").and_then(|r| errors.check("role", r.parse::<Role>()));
+        let sort = non_empty(params, "sort")
+            .and_then(|s| errors.check("sort", s.parse::<UserSort>()))
+            .unwrap_or_default();
+        let order = non_empty(params, "order")
+            .and_then(|o| errors.check("order", o.parse::<SortOrder>()))
+            .unwrap_or_default();
+        errors.finish(|| Self { filter: UserFilter { search, role, sort, order }, page, limit })
+    }
+
+    /// The query pairs a client sends; defaults are left out.
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![("page", self.page.to_string()), ("limit", self.limit.to_string())];
+        if let Some(s) = &self.filter.search {
+            out.push(("search", s.clone()));
+        }
+        if let Some(r) = self.filter.role {
+            out.push(("role", r.as_str().to_owned()));
+        }
+        out.push(("sort", self.filter.sort.as_str().to_owned()));
+        out.push(("order", self.filter.order.as_str().to_owned()));
+        out
+    }
+}
+
+impl PostListQuery {
+    pub fn from_params(params: &[(String, String)]) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let limit = parse_limit(&mut errors, lookup(params, "limit"));
+        let cursor = non_empty(params, "cursor").map(str::to_owned);
+        let author_id = non_empty(params, "authorId").and_then(|a| {
+            errors.check("authorId", Uuid::parse_str(a).map_err(|_| "authorId must be a user id (a UUID)"))
+        });
+        errors.finish(|| Self { cursor, limit, author_id })
+    }
+
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![("limit", self.limit.to_string())];
+        if let Some(c) = &self.cursor {
+            out.push(("cursor", c.clone()));
+        }
+        if let Some(a) = self.author_id {
+            out.push(("authorId", a.to_string()));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn users_query_names_each_bad_param() {
+        let errors = UserListQuery::from_params(&pairs(&[
+            ("page", "0"),
+            ("limit", "1000"),
+            ("role", "king"),
+            ("sort", "height"),
+            ("order", "up"),
+        ]))
+        .unwrap_err();
+        for field in ["page", "limit", "role", "sort", "order"] {
+            assert!(errors.get(field).is_some(), "{field} should be named");
+        }
+    }
+
+    #[test]
+    fn users_query_round_trips() {
+        let q = UserListQuery::from_params(&pairs(&[
+            ("page", "3"),
+            ("limit", "10"),
+            ("search", " ada "),
+            ("role", "admin"),
+            ("sort", "name"),
+            ("order", "asc"),
+        ]))
+        .unwrap();
+        assert_eq!(q.filter.search.as_deref(), Some("ada"));
+        let back: Vec<(String, String)> =
+            q.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        assert_eq!(UserListQuery::from_params(&back).unwrap(), q);
+        assert_eq!(UserListQuery::from_params(&[]).unwrap(), UserListQuery::default());
+    }
+
+    #[test]
+    fn posts_query() {
+        let q = PostListQuery::from_params(&pairs(&[("limit", "5"), ("cursor", "abc")])).unwrap();
+        assert_eq!((q.limit, q.cursor.as_deref()), (5, Some("abc")));
+        let e = PostListQuery::from_params(&pairs(&[("authorId", "x"), ("limit", "-1")])).unwrap_err();
+        assert!(e.get("authorId").is_some() && e.get("limit").is_some());
+    }
+}
