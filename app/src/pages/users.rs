@@ -58,8 +58,9 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
+/// One page of users as a table (rows narrowed by `search`), with the pager.
 #[component]
-fn UsersTable(page: Page<User>, search: ReadSignal<String>) -> impl IntoView {
+pub fn UsersTable(page: Page<User>, search: ReadSignal<String>) -> impl IntoView {
     let Page { data, pagination } = page;
     let rows = StoredValue::new(data);
     let visible = Memo::new(move |_| rows.with_value(|all| filter_rows(all, &search.get())));

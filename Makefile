@@ -1,0 +1,41 @@
+# Tidings: the two commands a fresh machine needs, plus development helpers.
+#   make run   build (release) and serve http://localhost:3000 on SQLite with demo data
+#   make test  every check and test: fmt, clippy (native + wasm), unit and
+#              integration tests, wasm tests in headless Chromium, Playwright
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.tools/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120
+
+.PHONY: run dev test lint unit wasm-test e2e tools
+
+run:
+	scripts/tools.sh release
+	cargo leptos build --release
+	@echo "Starting Tidings at http://localhost:3000 (data in ./tidings.db; Ctrl-C to stop)"
+	LEPTOS_ENV=PROD target/release/server
+
+dev:
+	scripts/tools.sh build
+	cargo leptos watch
+
+test: tools lint unit wasm-test e2e
+	@echo "All checks passed."
+
+tools:
+	scripts/tools.sh test
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p app --target wasm32-unknown-unknown --features hydrate --all-targets -- -D warnings
+
+unit:
+	cargo test --workspace
+
+wasm-test:
+	cd app && $(WASM_TEST_ENV) cargo test --target wasm32-unknown-unknown --features hydrate
+
+e2e:
+	cargo leptos build
+	bash end2end/run.sh

@@ -1,0 +1,85 @@
+//! Client code in a real browser (headless Chromium through
+//! wasm-bindgen-test): the HTTP client's error paths over real fetches, and
+//! the users table narrowing its rendered rows as the search changes.
+#![cfg(target_arch = "wasm32")]
+
+use app::api::{http::HttpApi, Api, ApiError};
+use app::pages::users::{filter_rows, UsersTable};
+use chrono::{DateTime, Duration};
+use leptos::prelude::*;
+use tidings::{Email, Name, Page, Pagination, Preferences, Role, User, UserListQuery};
+use uuid::Uuid;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn user(n: u128, name: &str, email: &str, role: Role) -> User {
+    let t = DateTime::UNIX_EPOCH + Duration::days(n as i64);
+    User {
+        id: Uuid::from_u128(n),
+        name: Name::parse(name).unwrap(),
+        email: Email::parse(email).unwrap(),
+        role,
+        avatar_url: None,
+        last_active: t,
+        preferences: Preferences::default(),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+}
+
+fn sample() -> Vec<User> {
+    vec![
+        user(1, "Ada Lovelace", "ada@engine.org", Role::Admin),
+        user(2, "Grace Hopper", "grace@navy.mil", Role::Moderator),
+        user(3, "Alan Turing", "alan@bletchley.uk", Role::User),
+    ]
+}
+
+#[wasm_bindgen_test]
+async fn an_error_status_becomes_a_typed_http_error() {
+    // The test runner's own server has no /api: a real 404 over fetch.
+    let err = HttpApi::default().list_users(UserListQuery::default()).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_server_is_a_network_error() {
+    let err = HttpApi::new("http://127.0.0.1:9").get_user(Uuid::nil()).await.unwrap_err();
+    assert!(matches!(err, ApiError::Network(_)), "{err:?}");
+}
+
+#[wasm_bindgen_test]
+fn search_uses_the_shared_filter() {
+    let rows = sample();
+    let names = |q: &str| filter_rows(&rows, q).into_iter().map(|u| u.name.to_string()).collect::<Vec<_>>();
+    assert_eq!(names("AL"), ["Alan Turing"]);
+    assert_eq!(names("navy"), ["Grace Hopper"]);
+    assert_eq!(names("").len(), 3);
+}
+
+fn rendered_names(root: &web_sys::Element) -> Vec<String> {
+    let cells = root.query_selector_all("[data-testid=user-name]").unwrap();
+    (0..cells.length()).map(|i| cells.item(i).unwrap().text_content().unwrap_or_default()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn table_rows_follow_the_search_signal() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    let (search, set_search) = signal(String::new());
+    let page = Page { data: sample(), pagination: Pagination::new(1, 25, 3) };
+    let _mounted = leptos::mount::mount_to(host.clone(), move || view! { <UsersTable page search/> });
+
+    assert_eq!(rendered_names(&host), ["Ada Lovelace", "Grace Hopper", "Alan Turing"]);
+    set_search.set("hopper".into());
+    leptos::task::tick().await;
+    assert_eq!(rendered_names(&host), ["Grace Hopper"]);
+    set_search.set("nobody".into());
+    leptos::task::tick().await;
+    assert!(rendered_names(&host).is_empty());
+    assert!(host.query_selector("[data-testid=users-empty]").unwrap().is_some());
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Installs what building and testing Tidings needs, each piece only when it
+# is missing or at the wrong version. Everything comes from the package
+# registries (crates.io, npm, Debian); nothing is downloaded from elsewhere.
+#
+#   scripts/tools.sh build    wasm32 target, cargo-leptos, wasm-bindgen-cli
+#   scripts/tools.sh release  + wasm-opt (binaryen from npm) under .tools/
+#   scripts/tools.sh test     + Chromium, ChromeDriver, Playwright (npm)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.10
+BINARYEN_VERSION=132.0.0
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# The wasm-bindgen version the lockfile pins; the CLI must match it exactly.
+wasm_bindgen_version() {
+    awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+build_tools() {
+    if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+        say "adding the wasm32-unknown-unknown target"
+        rustup target add wasm32-unknown-unknown
+    fi
+    if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+        say "installing cargo-leptos $CARGO_LEPTOS_VERSION (compiles from source, about 25 minutes on 2 cores)"
+        cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+    fi
+    local want
+    want="$(wasm_bindgen_version)"
+    if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+        say "installing wasm-bindgen-cli $want (about 8 minutes)"
+        # Not --locked: the CLI's own lockfile names a crate version the
+        # registry no longer serves.
+        cargo install wasm-bindgen-cli --version "$want" --force
+    fi
+}
+
+release_tools() {
+    if [ ! -x .tools/binaryen/node_modules/.bin/wasm-opt ]; then
+        say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
+        mkdir -p .tools/binaryen
+        npm install --silent --no-audit --no-fund --prefix .tools/binaryen "binaryen@$BINARYEN_VERSION"
+    fi
+}
+
+apt_install() {
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+    else
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+    fi
+}
+
+test_tools() {
+    if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+        say "installing Chromium and ChromeDriver (Debian packages)"
+        apt_install chromium chromium-driver
+    fi
+    if [ ! -d end2end/node_modules/@playwright/test ]; then
+        say "installing Playwright's test runner (npm; it uses the system Chromium)"
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund --prefix end2end
+    fi
+}
+
+case "${1:-build}" in
+    build) build_tools ;;
+    release) build_tools; release_tools ;;
+    test) build_tools; test_tools ;;
+    *) echo "usage: $0 build|release|test" >&2; exit 2 ;;
+esac

@@ -1,0 +1,395 @@
+//! `/api/posts` against a real server: the keyset-paged feed, the author
+//! filter, get, create, patch and delete.
+
+mod support;
+
+use std::collections::HashSet;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use support::{
+    assert_error, assert_invalid, assert_post_shape, id_of, time_of, TestServer, SEEDED_POSTS,
+};
+use tidings::Post;
+use uuid::Uuid;
+
+/// Asserts the feed order: strictly newest first by (createdAt, id).
+fn assert_newest_first(posts: &[Post]) {
+    for pair in posts.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert!(
+            (a.created_at, a.id) > (b.created_at, b.id),
+            "{} ({}) must come after {} ({})",
+            b.id,
+            b.created_at,
+            a.id,
+            a.created_at
+        );
+    }
+}
+
+// --- the feed -------------------------------------------------------------
+
+#[tokio::test]
+async fn first_page_has_the_default_limit_and_camel_case_fields() {
+    let server = TestServer::start_seeded().await;
+    let reply = server.get("/api/posts").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let json = reply.json();
+    assert_eq!(
+        support::keys(&json),
+        ["data", "nextCursor", "hasMore"].into_iter().collect()
+    );
+    let data = json["data"].as_array().unwrap();
+    assert_eq!(data.len(), tidings::DEFAULT_LIMIT as usize);
+    data.iter().for_each(assert_post_shape);
+    assert_eq!(json["hasMore"], true);
+    assert!(json["nextCursor"].as_str().is_some_and(|c| !c.is_empty()));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn following_the_cursor_shows_every_post_once_newest_first() {
+    let server = TestServer::start_seeded().await;
+    let posts = server.walk_posts(&[], tidings::DEFAULT_LIMIT as usize).await;
+    assert_eq!(posts.len(), SEEDED_POSTS);
+    let unique: HashSet<Uuid> = posts.iter().map(|p| p.id).collect();
+    assert_eq!(unique.len(), SEEDED_POSTS, "no post twice");
+    assert_newest_first(&posts);
+
+    // 2,000 is a multiple of 20: the last page is full and says it is last.
+    let last_cursor = {
+        let p = &posts[SEEDED_POSTS - 21];
+        URL_SAFE_NO_PAD.encode(format!(
+            "{}|{}",
+            tidings::format_timestamp(&p.created_at),
+            p.id
+        ))
+    };
+    let last = server.posts_page(&[("cursor", &last_cursor)]).await;
+    assert_eq!(last.data.len(), 20);
+    assert!(!last.has_more);
+    let raw = server
+        .get_query("/api/posts", &[("cursor", &last_cursor)])
+        .await
+        .json();
+    assert_eq!(raw["nextCursor"], Value::Null);
+    assert_eq!(raw["hasMore"], false);
+
+    // Another page size walks the same sequence.
+    let by_33 = server.walk_posts(&[("limit", "33")], 33).await;
+    let ids = |v: &[Post]| v.iter().map(|p| p.id).collect::<Vec<_>>();
+    assert_eq!(ids(&by_33), ids(&posts));
+    let by_100 = server.walk_posts(&[("limit", "100")], 100).await;
+    assert_eq!(by_100, posts);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn cursor_pages_stay_stable_when_posts_are_added() {
+    let server = TestServer::start().await;
+    let author = id_of(&server.create_user("Ada", "ada@example.com").await);
+    let mut created = Vec::new();
+    for n in 0..7 {
+        created.push(id_of(
+            &server
+                .create_post(&author, &format!("Post {n}"), "Body.")
+                .await,
+        ));
+    }
+    let first = server.posts_page(&[("limit", "3")]).await;
+    let first_ids: Vec<String> = first.data.iter().map(|p| p.id.to_string()).collect();
+    assert_eq!(first_ids, created[4..7].iter().rev().cloned().collect::<Vec<_>>());
+
+    // A new post goes on top; the next page continues where the first ended.
+    server.create_post(&author, "Newest", "Body.").await;
+    let cursor = first.next_cursor.unwrap();
+    let second = server
+        .posts_page(&[("limit", "3"), ("cursor", &cursor)])
+        .await;
+    let second_ids: Vec<String> = second.data.iter().map(|p| p.id.to_string()).collect();
+    assert_eq!(second_ids, created[1..4].iter().rev().cloned().collect::<Vec<_>>());
+    let third = server
+        .posts_page(&[("limit", "3"), ("cursor", &second.next_cursor.unwrap())])
+        .await;
+    assert_eq!(third.data.len(), 1);
+    assert_eq!(third.data[0].id.to_string(), created[0]);
+    assert!(!third.has_more && third.next_cursor.is_none());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn empty_feed() {
+    let server = TestServer::start().await;
+    let raw = server.get("/api/posts").await.json();
+    assert_eq!(raw, json!({ "data": [], "nextCursor": null, "hasMore": false }));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn author_filter_returns_only_that_authors_posts() {
+    let server = TestServer::start_seeded().await;
+    let everything = server.walk_posts(&[("limit", "100")], 100).await;
+    let users = server.all_users().await;
+    let mut checked = 0;
+    for user in users.iter().step_by(7) {
+        let author = user.id.to_string();
+        let expected: Vec<&Post> = everything.iter().filter(|p| p.author_id == user.id).collect();
+        let got = server.walk_posts(&[("authorId", &author), ("limit", "10")], 10).await;
+        assert!(got.iter().all(|p| p.author_id == user.id), "{author}");
+        assert_eq!(got.iter().collect::<Vec<_>>(), expected, "{author}");
+        assert_newest_first(&got);
+        checked += got.len();
+    }
+    assert!(checked > 0, "the sampled authors wrote something");
+
+    // A well-formed id nobody has: an empty feed, not an error.
+    let nobody = server
+        .posts_page(&[("authorId", &Uuid::nil().to_string())])
+        .await;
+    assert!(nobody.data.is_empty() && !nobody.has_more && nobody.next_cursor.is_none());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_list_parameters_are_named() {
+    let server = TestServer::start_seeded().await;
+    let forged = |text: &str| URL_SAFE_NO_PAD.encode(text);
+    for cursor in [
+        "garbage!".to_owned(),
+        "aGVsbG8".to_owned(),
+        forged("x|y"),
+        forged(&format!("yesterday|{}", Uuid::nil())),
+        forged("2026-01-01T00:00:00.000000Z|not-a-uuid"),
+    ] {
+        let reply = server.get_query("/api/posts", &[("cursor", &cursor)]).await;
+        assert_invalid(&reply, &["cursor"]);
+    }
+    for author in ["abc", "42", "not-a-uuid"] {
+        let reply = server.get_query("/api/posts", &[("authorId", author)]).await;
+        assert_invalid(&reply, &["authorId"]);
+    }
+    for limit in ["0", "101", "abc", "-1", "1.5", ""] {
+        let reply = server.get_query("/api/posts", &[("limit", limit)]).await;
+        assert_invalid(&reply, &["limit"]);
+    }
+    let both = server
+        .get_query("/api/posts", &[("limit", "0"), ("authorId", "x")])
+        .await;
+    assert_invalid(&both, &["limit", "authorId"]);
+
+    for (limit, len) in [("1", 1), ("100", 100)] {
+        let page = server.posts_page(&[("limit", limit)]).await;
+        assert_eq!(page.data.len(), len);
+    }
+    server.stop().await;
+}
+
+// --- get / create ---------------------------------------------------------
+
+#[tokio::test]
+async fn create_returns_201_and_leads_the_feed() {
+    let server = TestServer::start_seeded().await;
+    let author = server.all_users().await[5].id.to_string();
+    let reply = server
+        .post_json(
+            "/api/posts",
+            &json!({ "title": "  Hello ", "content": " First line.\n\nSecond. ", "authorId": author }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let post = reply.json();
+    assert_post_shape(&post);
+    assert_eq!(post["title"], "Hello");
+    assert_eq!(post["content"], "First line.\n\nSecond.");
+    assert_eq!(post["authorId"], author.as_str());
+    assert_eq!(post["version"], 1);
+    assert_eq!(post["createdAt"], post["updatedAt"]);
+
+    let feed = server.get("/api/posts").await.json();
+    assert_eq!(feed["data"][0], post, "the new post is first");
+    assert_eq!(feed["data"].as_array().unwrap().len(), 20);
+    let by_author = server.posts_page(&[("authorId", &author)]).await;
+    assert_eq!(by_author.data[0].id.to_string(), id_of(&post));
+    let fetched = server.get(&format!("/api/posts/{}", id_of(&post))).await;
+    assert_eq!(fetched.status, StatusCode::OK);
+    assert_eq!(fetched.json(), post);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn get_unknown_or_malformed_id_is_not_found() {
+    let server = TestServer::start().await;
+    for id in [Uuid::nil().to_string(), "nope".to_owned(), "1".to_owned()] {
+        let reply = server.get(&format!("/api/posts/{id}")).await;
+        assert_error(&reply, StatusCode::NOT_FOUND, "not_found");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn create_with_an_unknown_author_names_author_id() {
+    let server = TestServer::start().await;
+    for author in [Uuid::nil().to_string(), "42".to_owned()] {
+        let reply = server
+            .post_json(
+                "/api/posts",
+                &json!({ "title": "T", "content": "C", "authorId": author }),
+            )
+            .await;
+        assert_invalid(&reply, &["authorId"]);
+    }
+    assert!(server.posts_page(&[]).await.data.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn create_names_every_missing_or_bad_field() {
+    let server = TestServer::start().await;
+    let details = assert_invalid(
+        &server.post_json("/api/posts", &json!({})).await,
+        &["title", "content", "authorId"],
+    );
+    assert_eq!(details["title"], "title is required");
+    assert_eq!(details["content"], "content is required");
+    assert_eq!(details["authorId"], "authorId is required");
+
+    let author = id_of(&server.create_user("Ada", "ada@example.com").await);
+    let reply = server
+        .post_json(
+            "/api/posts",
+            &json!({ "title": "a\nb", "content": "x".repeat(10_001), "authorId": author }),
+        )
+        .await;
+    assert_invalid(&reply, &["title", "content"]);
+    let reply = server
+        .post_json(
+            "/api/posts",
+            &json!({ "title": " ", "content": " ", "authorId": "" }),
+        )
+        .await;
+    assert_invalid(&reply, &["title", "content", "authorId"]);
+    assert!(server.posts_page(&[]).await.data.is_empty());
+    server.stop().await;
+}
+
+// --- patch / delete -------------------------------------------------------
+
+#[tokio::test]
+async fn patch_changes_only_the_named_fields() {
+    let server = TestServer::start().await;
+    let author = id_of(&server.create_user("Ada", "ada@example.com").await);
+    let created = server.create_post(&author, "Draft", "Body.").await;
+    let path = format!("/api/posts/{}", id_of(&created));
+
+    let reply = server.patch_json(&path, &json!({ "title": "Final" })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let v2 = reply.json();
+    assert_post_shape(&v2);
+    assert_eq!(v2["title"], "Final");
+    assert_eq!(v2["version"], 2);
+    assert!(time_of(&v2, "updatedAt") > time_of(&created, "updatedAt"));
+    for field in ["id", "content", "authorId", "createdAt"] {
+        assert_eq!(v2[field], created[field], "{field} must not change");
+    }
+
+    let v3 = server
+        .patch_json(&path, &json!({ "content": "New body." }))
+        .await
+        .json();
+    assert_eq!((v3["title"].as_str(), v3["content"].as_str()), (Some("Final"), Some("New body.")));
+    assert_eq!(v3["version"], 3);
+    assert_eq!(server.get(&path).await.json(), v3);
+
+    assert_invalid(&server.patch_json(&path, &json!({})).await, &["body"]);
+    assert_invalid(
+        &server
+            .patch_json(&path, &json!({ "title": "", "content": " " }))
+            .await,
+        &["title", "content"],
+    );
+    // The author is not something a patch can change.
+    assert_invalid(
+        &server
+            .patch_json(&path, &json!({ "authorId": Uuid::nil() }))
+            .await,
+        &["authorId"],
+    );
+    assert_eq!(server.get(&path).await.json(), v3, "unchanged by refusals");
+
+    for id in [Uuid::nil().to_string(), "nope".to_owned()] {
+        let reply = server
+            .patch_json(&format!("/api/posts/{id}"), &json!({ "title": "X" }))
+            .await;
+        assert_error(&reply, StatusCode::NOT_FOUND, "not_found");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn delete_then_get_is_not_found() {
+    let server = TestServer::start().await;
+    let author = id_of(&server.create_user("Ada", "ada@example.com").await);
+    let keep = server.create_post(&author, "Keep", "Body.").await;
+    let post = server.create_post(&author, "Drop", "Body.").await;
+    let path = format!("/api/posts/{}", id_of(&post));
+
+    let reply = server.delete(&path).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert!(reply.text.is_empty());
+    assert_error(&server.get(&path).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &server.delete(&path).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &server.delete("/api/posts/nope").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let feed = server.posts_page(&[]).await;
+    assert_eq!(feed.data.len(), 1);
+    assert_eq!(feed.data[0].id.to_string(), id_of(&keep));
+    // The author is untouched.
+    let user = server.get(&format!("/api/users/{author}")).await;
+    assert_eq!(user.status, StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_patches_of_one_post_lose_nothing() {
+    let server = std::sync::Arc::new(TestServer::start().await);
+    let author = id_of(&server.create_user("Ada", "ada@example.com").await);
+    let post = server.create_post(&author, "T", "C").await;
+    let path = format!("/api/posts/{}", id_of(&post));
+    let tasks: Vec<_> = (0..20)
+        .map(|n| {
+            let (server, path) = (server.clone(), path.clone());
+            tokio::spawn(async move {
+                let body = if n == 7 {
+                    json!({ "content": "Final content." })
+                } else {
+                    json!({ "title": format!("Title {n}") })
+                };
+                let reply = server.patch_json(&path, &body).await;
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+                reply.json()["version"].as_i64().unwrap()
+            })
+        })
+        .collect();
+    let mut versions = Vec::new();
+    for task in tasks {
+        versions.push(task.await.unwrap());
+    }
+    versions.sort_unstable();
+    assert_eq!(versions, (2..=21).collect::<Vec<_>>());
+    let last = server.get(&path).await.json();
+    assert_eq!(last["version"], 21);
+    assert_eq!(last["content"], "Final content.", "the content patch survived");
+    assert!(last["title"].as_str().unwrap().starts_with("Title "));
+    let server = std::sync::Arc::into_inner(server).unwrap();
+    server.stop().await;
+}

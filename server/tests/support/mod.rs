@@ -1,0 +1,399 @@
+//! Harness for the integration tests: every test starts its own real server
+//! (`server::run` on `127.0.0.1:0`) over a fresh SQLite file in a temporary
+//! directory, talks to it over HTTP with `reqwest`, and shuts it down
+//! through a oneshot channel.
+
+// Each test binary uses a different part of the harness.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use server::config::Config;
+use server::AppState;
+use tempfile::TempDir;
+use tidings::{Post, User};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Users in the seeded demo workspace.
+pub const SEEDED_USERS: usize = 60;
+/// Posts in the seeded demo workspace.
+pub const SEEDED_POSTS: usize = 2_000;
+
+/// Longest any single request may take before the test fails.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running server with its own database.
+pub struct TestServer {
+    pub client: Client,
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+    // Dropped last: the database lives here.
+    _dir: TempDir,
+}
+
+impl TestServer {
+    /// A server over an empty database.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server over the seeded demo workspace (60 users, 2,000 posts).
+    pub async fn start_seeded() -> Self {
+        Self::start_with(|config| config.seed = true).await
+    }
+
+    /// A server whose configuration `configure` adjusts first.
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let mut config = Config::for_database(url);
+        configure(&mut config);
+        let state = AppState::from_config(config).await.expect("open the database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+        let addr = listener.local_addr().expect("local address");
+        let (tx, rx) = oneshot::channel::<()>();
+        // A dropped sender shuts the server down too.
+        let task = tokio::spawn(server::run(listener, state, async move {
+            let _ = rx.await;
+        }));
+        let client = Client::builder()
+            .no_proxy()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .expect("build the HTTP client");
+        Self {
+            client,
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+            _dir: dir,
+        }
+    }
+
+    /// Absolute URL of `path` (which starts with `/`) on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Signals shutdown and waits for the server to finish cleanly.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let task = self.task.take().expect("server task");
+        let result = tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("server stops within 10 s of the shutdown signal")
+            .expect("server task did not panic");
+        result.expect("server exits without an I/O error");
+    }
+
+    // --- requests ------------------------------------------------------
+
+    /// Sends `request` and reads the whole answer.
+    pub async fn call(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("read the response body");
+        let reply = Reply {
+            status,
+            headers,
+            text,
+        };
+        assert_ne!(
+            reply.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server failed internally: {}",
+            reply.text
+        );
+        reply
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(self.client.get(self.url(path))).await
+    }
+
+    /// GET `path` with query parameters, encoded by the client.
+    pub async fn get_query(&self, path: &str, query: &[(&str, &str)]) -> Reply {
+        self.call(self.client.get(self.url(path)).query(query)).await
+    }
+
+    /// A request with a JSON body (`Content-Type: application/json`).
+    pub async fn send_json(&self, method: Method, path: &str, body: &Value) -> Reply {
+        self.call(self.client.request(method, self.url(path)).json(body))
+            .await
+    }
+
+    /// A request with a raw body and, if given, a `Content-Type`.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path)).body(body);
+        if let Some(ct) = content_type {
+            request = request.header(CONTENT_TYPE, ct);
+        }
+        self.call(request).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send_json(Method::POST, path, body).await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Reply {
+        self.send_json(Method::PATCH, path, body).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.call(self.client.delete(self.url(path))).await
+    }
+
+    // --- fixtures -------------------------------------------------------
+
+    /// Creates a user from `body`; asserts 201 and returns the JSON.
+    pub async fn create_user_with(&self, body: Value) -> Value {
+        let reply = self.post_json("/api/users", &body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "create user {body}: {}",
+            reply.text
+        );
+        reply.json()
+    }
+
+    /// Creates a user with the default role and preferences.
+    pub async fn create_user(&self, name: &str, email: &str) -> Value {
+        self.create_user_with(json!({ "name": name, "email": email }))
+            .await
+    }
+
+    /// Creates a post; asserts 201 and returns the JSON.
+    pub async fn create_post(&self, author_id: &str, title: &str, content: &str) -> Value {
+        let body = json!({ "title": title, "content": content, "authorId": author_id });
+        let reply = self.post_json("/api/posts", &body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "create post {body}: {}",
+            reply.text
+        );
+        reply.json()
+    }
+
+    /// Every user, in the server's default order (at most 100 exist).
+    pub async fn all_users(&self) -> Vec<User> {
+        let reply = self.get_query("/api/users", &[("limit", "100")]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let page: tidings::Page<User> = reply.parse();
+        assert!(
+            page.pagination.total <= 100,
+            "all_users needs at most 100 users"
+        );
+        assert_eq!(page.data.len() as u64, page.pagination.total);
+        page.data
+    }
+
+    /// One page of the posts feed; asserts 200.
+    pub async fn posts_page(&self, query: &[(&str, &str)]) -> tidings::CursorPage<Post> {
+        let reply = self.get_query("/api/posts", query).await;
+        assert_eq!(reply.status, StatusCode::OK, "{query:?}: {}", reply.text);
+        reply.parse()
+    }
+
+    /// Follows `nextCursor` from the first page to the last, checking each
+    /// page's `hasMore`/`nextCursor` and size; returns every post seen.
+    pub async fn walk_posts(&self, query: &[(&str, &str)], limit: usize) -> Vec<Post> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q: Vec<(&str, &str)> = query.to_vec();
+            if let Some(c) = cursor.as_deref() {
+                q.push(("cursor", c));
+            }
+            let page = self.posts_page(&q).await;
+            assert!(page.data.len() <= limit, "a page holds at most {limit}");
+            assert_eq!(page.has_more, page.next_cursor.is_some(), "{q:?}");
+            if page.has_more {
+                assert_eq!(page.data.len(), limit, "only the last page is short");
+            }
+            out.extend(page.data);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return out,
+            }
+            assert!(
+                out.len() <= SEEDED_POSTS * 2,
+                "the cursor never reaches the end"
+            );
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A whole HTTP answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON; fails the test when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| {
+            panic!(
+                "expected a JSON body ({e}), got {} {:?}",
+                self.status, self.text
+            )
+        })
+    }
+
+    /// The body decoded as `T` (the client's own types).
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("decoding {} {:?}: {e}", self.status, self.text))
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// The keys of a JSON object.
+pub fn keys(value: &Value) -> BTreeSet<&str> {
+    value
+        .as_object()
+        .unwrap_or_else(|| panic!("expected an object, got {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+/// Asserts `reply` is an error with `status` and `code` in the one shape
+/// `{"error":{"code","message","details"}}`; returns `details`.
+pub fn assert_error(reply: &Reply, status: StatusCode, code: &str) -> Value {
+    assert_eq!(reply.status, status, "body: {}", reply.text);
+    assert!(
+        reply.content_type().starts_with("application/json"),
+        "an error is JSON, got {:?}: {}",
+        reply.content_type(),
+        reply.text
+    );
+    let body = reply.json();
+    assert_eq!(keys(&body), BTreeSet::from(["error"]), "{body}");
+    let error = &body["error"];
+    assert_eq!(
+        keys(error),
+        BTreeSet::from(["code", "message", "details"]),
+        "{body}"
+    );
+    assert_eq!(error["code"], code, "{body}");
+    let message = error["message"].as_str().expect("message is a string");
+    assert!(!message.trim().is_empty(), "message is not empty: {body}");
+    error["details"].clone()
+}
+
+/// Asserts a 422 `validation` error naming exactly `fields`, each with a
+/// message; returns `details`.
+pub fn assert_invalid(reply: &Reply, fields: &[&str]) -> Value {
+    let details = assert_error(reply, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(
+        keys(&details),
+        fields.iter().copied().collect::<BTreeSet<_>>(),
+        "fields named in {details}"
+    );
+    for field in fields {
+        let message = details[*field].as_str().expect("a field message is a string");
+        assert!(!message.is_empty(), "{field} has a message");
+    }
+    details
+}
+
+/// The `id` of an entity as JSON, as a string.
+pub fn id_of(entity: &Value) -> String {
+    entity["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {entity}"))
+        .to_owned()
+}
+
+/// A timestamp field of an entity.
+pub fn time_of(entity: &Value, field: &str) -> chrono::DateTime<chrono::Utc> {
+    let raw = entity[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {entity}"));
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .unwrap_or_else(|e| panic!("{field} {raw:?} is not RFC 3339: {e}"))
+        .with_timezone(&chrono::Utc)
+}
+
+/// The camelCase fields of a user on the wire.
+pub const USER_FIELDS: [&str; 10] = [
+    "id",
+    "name",
+    "email",
+    "role",
+    "avatarUrl",
+    "lastActive",
+    "preferences",
+    "createdAt",
+    "updatedAt",
+    "version",
+];
+
+/// The camelCase fields of a post on the wire.
+pub const POST_FIELDS: [&str; 7] = [
+    "id",
+    "title",
+    "content",
+    "authorId",
+    "createdAt",
+    "updatedAt",
+    "version",
+];
+
+/// Asserts `user` has exactly the user fields, camelCase.
+pub fn assert_user_shape(user: &Value) {
+    assert_eq!(
+        keys(user),
+        USER_FIELDS.into_iter().collect::<BTreeSet<_>>(),
+        "{user}"
+    );
+    assert_eq!(
+        keys(&user["preferences"]),
+        BTreeSet::from(["theme", "notifications", "language"]),
+        "{user}"
+    );
+}
+
+/// Asserts `post` has exactly the post fields, camelCase.
+pub fn assert_post_shape(post: &Value) {
+    assert_eq!(
+        keys(post),
+        POST_FIELDS.into_iter().collect::<BTreeSet<_>>(),
+        "{post}"
+    );
+}
