@@ -41,20 +41,31 @@ fn sample() -> Vec<User> {
 #[wasm_bindgen_test]
 async fn an_error_status_becomes_a_typed_http_error() {
     // The test runner's own server has no /api: a real 404 over fetch.
-    let err = HttpApi::default().list_users(UserListQuery::default()).await.unwrap_err();
+    let err = HttpApi::default()
+        .list_users(UserListQuery::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(404), "{err:?}");
 }
 
 #[wasm_bindgen_test]
 async fn an_unreachable_server_is_a_network_error() {
-    let err = HttpApi::new("http://127.0.0.1:9").get_user(Uuid::nil()).await.unwrap_err();
+    let err = HttpApi::new("http://127.0.0.1:9")
+        .get_user(Uuid::nil())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ApiError::Network(_)), "{err:?}");
 }
 
 #[wasm_bindgen_test]
 fn search_uses_the_shared_filter() {
     let rows = sample();
-    let names = |q: &str| filter_rows(&rows, q).into_iter().map(|u| u.name.to_string()).collect::<Vec<_>>();
+    let names = |q: &str| {
+        filter_rows(&rows, q)
+            .into_iter()
+            .map(|u| u.name.to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names("AL"), ["Alan Turing"]);
     assert_eq!(names("navy"), ["Grace Hopper"]);
     assert_eq!(names("").len(), 3);
@@ -62,7 +73,9 @@ fn search_uses_the_shared_filter() {
 
 fn rendered_names(root: &web_sys::Element) -> Vec<String> {
     let cells = root.query_selector_all("[data-testid=user-name]").unwrap();
-    (0..cells.length()).map(|i| cells.item(i).unwrap().text_content().unwrap_or_default()).collect()
+    (0..cells.length())
+        .map(|i| cells.item(i).unwrap().text_content().unwrap_or_default())
+        .collect()
 }
 
 #[wasm_bindgen_test]
@@ -71,15 +84,25 @@ async fn table_rows_follow_the_search_signal() {
     let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&host).unwrap();
     let (search, set_search) = signal(String::new());
-    let page = Page { data: sample(), pagination: Pagination::new(1, 25, 3) };
-    let _mounted = leptos::mount::mount_to(host.clone(), move || view! { <UsersTable page search/> });
+    let page = Page {
+        data: sample(),
+        pagination: Pagination::new(1, 25, 3),
+    };
+    let _mounted =
+        leptos::mount::mount_to(host.clone(), move || view! { <UsersTable page search/> });
 
-    assert_eq!(rendered_names(&host), ["Ada Lovelace", "Grace Hopper", "Alan Turing"]);
+    assert_eq!(
+        rendered_names(&host),
+        ["Ada Lovelace", "Grace Hopper", "Alan Turing"]
+    );
     set_search.set("hopper".into());
     leptos::task::tick().await;
     assert_eq!(rendered_names(&host), ["Grace Hopper"]);
     set_search.set("nobody".into());
     leptos::task::tick().await;
     assert!(rendered_names(&host).is_empty());
-    assert!(host.query_selector("[data-testid=users-empty]").unwrap().is_some());
+    assert!(host
+        .query_selector("[data-testid=users-empty]")
+        .unwrap()
+        .is_some());
 }

@@ -10,7 +10,10 @@ use clap::Parser;
 use leptos::config::LeptosOptions;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "server", about = "Tidings server: REST API, realtime and the web app")]
+#[command(
+    name = "server",
+    about = "Tidings server: REST API, realtime and the web app"
+)]
 pub struct Config {
     /// Address to listen on (port 0 picks a free port). Defaults to the
     /// site address of the Leptos configuration, 127.0.0.1:3000.
@@ -63,7 +66,10 @@ impl Config {
     /// Where to listen: the flag, else the site address.
     pub fn bind_addr(&self) -> SocketAddr {
         self.addr.unwrap_or_else(|| {
-            self.leptos.as_ref().map(|o| o.site_addr).unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3000)))
+            self.leptos
+                .as_ref()
+                .map(|o| o.site_addr)
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3000)))
         })
     }
 }

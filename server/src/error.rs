@@ -29,9 +29,15 @@ pub enum ApiError {
     /// 404: no such entity or route.
     #[error("{0}")]
     NotFound(String),
+    /// 405: the path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// 409: a unique field already holds this value.
     #[error("conflict on {field}")]
-    Conflict { field: &'static str, message: String },
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
     /// 500: logged with its cause, answered generically.
     #[error("internal error: {0}")]
     Internal(String),
@@ -59,6 +65,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -77,18 +84,31 @@ impl ApiError {
             ApiError::UnsupportedMediaType(m) => {
                 ("unsupported_media_type", m.clone(), serde_json::Value::Null)
             }
-            ApiError::PayloadTooLarge(m) => ("payload_too_large", m.clone(), serde_json::Value::Null),
-            ApiError::NotFound(m) => ("not_found", m.clone(), serde_json::Value::Null),
-            ApiError::Conflict { field, message } => {
-                ("conflict", message.clone(), serde_json::json!({ *field: message }))
+            ApiError::PayloadTooLarge(m) => {
+                ("payload_too_large", m.clone(), serde_json::Value::Null)
             }
+            ApiError::NotFound(m) => ("not_found", m.clone(), serde_json::Value::Null),
+            ApiError::MethodNotAllowed => (
+                "method_not_allowed",
+                "this path does not accept that method".to_owned(),
+                serde_json::Value::Null,
+            ),
+            ApiError::Conflict { field, message } => (
+                "conflict",
+                message.clone(),
+                serde_json::json!({ *field: message }),
+            ),
             ApiError::Internal(_) => (
                 "internal",
                 "something went wrong on our side; it has been logged".to_owned(),
                 serde_json::Value::Null,
             ),
         };
-        ErrorInfo { code: code.to_owned(), message, details }
+        ErrorInfo {
+            code: code.to_owned(),
+            message,
+            details,
+        }
     }
 }
 
@@ -105,6 +125,11 @@ impl IntoResponse for ApiError {
         }
         (self.status(), Json(ErrorBody { error: self.info() })).into_response()
     }
+}
+
+/// Answer for a known `/api` path asked with a method it does not take.
+pub async fn api_method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 /// Answer for any `/api` path no route matches.

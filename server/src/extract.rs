@@ -33,40 +33,43 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "send the body as JSON with Content-Type: application/json".into(),
             ));
         }
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge("the request body is too large".into())
-            } else {
-                ApiError::MalformedJson("the request body could not be read".into())
-            }
-        })?;
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge("the request body is too large".into())
+                } else {
+                    ApiError::MalformedJson("the request body could not be read".into())
+                }
+            })?;
         parse_json(&bytes).map(ApiJson)
     }
 }
 
-/// Parses a JSON document, classifying failures as [`ApiJson`] does.
+/// Parses a JSON document, classifying failures as [`ApiJson`] does: a
+/// body must be one JSON object and nothing after it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::MalformedJson(format!(
+            "the body is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if !value.is_object() {
+        return Err(ApiError::field("body", "the body must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        use serde_json::error::Category;
-        match inner.classify() {
-            Category::Syntax | Category::Eof | Category::Io => ApiError::MalformedJson(format!(
-                "the body is not valid JSON (line {}, column {})",
-                inner.line(),
-                inner.column()
-            )),
-            Category::Data => {
-                let message = strip_position(&inner.to_string());
-                let field = match unknown_field(&message) {
-                    Some(name) => name,
-                    None if path == "." => "body".to_owned(),
-                    None => path,
-                };
-                ApiError::field(&field, message)
+        let message = strip_position(&err.into_inner().to_string());
+        let field = match (unknown_field(&message), path.as_str()) {
+            (_, ".") => unknown_field(&message).unwrap_or_else(|| "body".to_owned()),
+            (Some(name), p) if p != name && !p.ends_with(&format!(".{name}")) => {
+                format!("{p}.{name}")
             }
-        }
+            _ => path,
+        };
+        ApiError::field(&field, message)
     })
 }
 
@@ -110,7 +113,15 @@ mod tests {
             other => panic!("expected validation, got {other:?}"),
         }
         match parse_json::<NewPostInput>(br#"{"tilte": "x"}"#).unwrap_err() {
-            ApiError::Validation(f) => assert!(f.get("tilte").is_some()),
+            ApiError::Validation(f) => assert!(f.get("tilte").is_some(), "{f:?}"),
+            other => panic!("expected validation, got {other:?}"),
+        }
+        let trailing = parse_json::<NewPostInput>(br#"{"title": "t"} x"#).unwrap_err();
+        assert!(matches!(trailing, ApiError::MalformedJson(_)));
+        match parse_json::<tidings::UserPatchInput>(br#"{"preferences": {"colour": 1}}"#)
+            .unwrap_err()
+        {
+            ApiError::Validation(f) => assert!(f.get("preferences.colour").is_some(), "{f:?}"),
             other => panic!("expected validation, got {other:?}"),
         }
         match parse_json::<NewPostInput>(b"[1,2]").unwrap_err() {

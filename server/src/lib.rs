@@ -28,6 +28,7 @@ pub fn build_router(state: AppState) -> Router {
     let db = state.db.clone();
     Router::new()
         .nest("/api", routes::api_router())
+        .route("/api/", axum::routing::any(error::api_not_found))
         .merge(routes::health_router())
         .leptos_routes_with_context(
             &state,
@@ -38,7 +39,9 @@ pub fn build_router(state: AppState) -> Router {
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -50,7 +53,9 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, build_router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, build_router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

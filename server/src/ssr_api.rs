@@ -26,7 +26,12 @@ fn to_ui(e: ApiError) -> UiError {
     if let ApiError::Internal(cause) = &e {
         tracing::error!(%cause, "server rendering failed");
     }
-    UiError::Http { status: e.status().as_u16(), code: info.code, message: info.message, details: info.details }
+    UiError::Http {
+        status: e.status().as_u16(),
+        code: info.code,
+        message: info.message,
+        details: info.details,
+    }
 }
 
 fn missing(entity: &str, id: Uuid) -> UiError {
@@ -41,7 +46,12 @@ impl Api for InProcessApi {
 
     fn get_user(&self, id: Uuid) -> ApiFuture<User> {
         let db = self.db.clone();
-        Box::pin(async move { db.get_user(id).await.map_err(to_ui)?.ok_or_else(|| missing("user", id)) })
+        Box::pin(async move {
+            db.get_user(id)
+                .await
+                .map_err(to_ui)?
+                .ok_or_else(|| missing("user", id))
+        })
     }
 
     fn list_posts(&self, query: PostListQuery) -> ApiFuture<CursorPage<Post>> {

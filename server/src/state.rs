@@ -29,14 +29,28 @@ impl AppState {
     pub async fn from_config(mut config: Config) -> Result<Self, StartError> {
         let leptos_options = config.leptos_options().map_err(StartError::Site)?;
         config.leptos = Some(leptos_options.clone());
-        let db_error = |source| StartError::Database { url: config.database_url.clone(), source };
+        let db_error = |source| StartError::Database {
+            url: config.database_url.clone(),
+            source,
+        };
         let db = Db::connect(&config.database_url).await.map_err(db_error)?;
         if config.seed {
-            let report = db.seed_if_empty(SeedPlan::default(), chrono::Utc::now()).await.map_err(db_error)?;
+            let report = db
+                .seed_if_empty(SeedPlan::default(), chrono::Utc::now())
+                .await
+                .map_err(db_error)?;
             if report.users > 0 {
-                tracing::info!(users = report.users, posts = report.posts, "seeded demo data");
+                tracing::info!(
+                    users = report.users,
+                    posts = report.posts,
+                    "seeded demo data"
+                );
             }
         }
-        Ok(Self { db, config: Arc::new(config), leptos_options })
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            leptos_options,
+        })
     }
 }

@@ -77,16 +77,20 @@ async fn assert_untouched(server: &TestServer) {
 async fn syntax_errors_are_400_malformed_json() {
     let (server, targets) = setup().await;
     for target in &targets {
+        // A field the endpoint knows, so the syntax is the first problem.
+        let f = if target.users { "name" } else { "title" };
         for body in [
-            r#"{"title": "#,
-            "{",
-            "",
-            "not json",
-            r#"{"name": "x",}"#,
-            r#"{"name": 'x'}"#,
-            "{}}",
+            "{".to_owned(),
+            "".to_owned(),
+            "   ".to_owned(),
+            "not json".to_owned(),
+            format!(r#"{{"{f}": "#),
+            format!(r#"{{"{f}": "x",}}"#),
+            format!(r#"{{"{f}": 'x'}}"#),
+            format!(r#"{{"{f}" "x"}}"#),
+            format!(r#"{{"{f}": "unterminated}}"#),
         ] {
-            let reply = send(&server, target, body).await;
+            let reply = send(&server, target, &body).await;
             let details = assert_error(&reply, StatusCode::BAD_REQUEST, "malformed_json");
             assert!(details.is_null(), "{target} {body:?}: {details}");
         }
@@ -109,10 +113,7 @@ async fn wrong_types_are_422_naming_the_field() {
                     r#"{"preferences": {"notifications": "yes"}}"#,
                     "preferences.notifications",
                 ),
-                (
-                    r#"{"preferences": {"theme": 1}}"#,
-                    "preferences.theme",
-                ),
+                (r#"{"preferences": {"theme": 1}}"#, "preferences.theme"),
             ]
         } else {
             &[
@@ -180,12 +181,48 @@ async fn unknown_nested_fields_are_422() {
 }
 
 #[tokio::test]
+async fn unknown_nested_fields_are_named_by_their_path() {
+    let (server, targets) = setup().await;
+    for target in &targets[..2] {
+        let reply = send(&server, target, r#"{"preferences": {"colour": "red"}}"#).await;
+        assert_invalid(&reply, &["preferences.colour"]);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn bodies_that_are_not_objects_are_422() {
     let (server, targets) = setup().await;
     for target in &targets {
-        for body in ["[1, 2]", "[]", r#""text""#, "42", "true", "null"] {
+        for body in ["[]", r#""text""#, "42", "true", "null"] {
             let reply = send(&server, target, body).await;
             assert_invalid(&reply, &["body"]);
+        }
+        let reply = send(&server, target, "[1, 2]").await;
+        assert_invalid(&reply, &["body"]);
+    }
+    assert_untouched(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn arrays_and_trailing_characters_are_refused() {
+    let (server, targets) = setup().await;
+    let author = server.all_users().await[0].id;
+    // Every field present, in declaration order: still not an object.
+    let positional = format!(r#"["T", "C", "{author}"]"#);
+    let reply = send(&server, &targets[2], &positional).await;
+    assert_invalid(&reply, &["body"]);
+    for target in &targets {
+        assert_invalid(&send(&server, target, "[1, 2]").await, &["body"]);
+        let valid = if target.users {
+            r#"{"name": "Grace", "email": "grace@example.com"}"#.to_owned()
+        } else {
+            format!(r#"{{"title": "T", "content": "C", "authorId": "{author}"}}"#)
+        };
+        for trailing in [" trailing", "}", " {}", ","] {
+            let reply = send(&server, target, &format!("{valid}{trailing}")).await;
+            assert_error(&reply, StatusCode::BAD_REQUEST, "malformed_json");
         }
     }
     assert_untouched(&server).await;
@@ -272,8 +309,15 @@ async fn bodies_over_64_kib_are_413() {
         let body = format!(r#"{{"{field}": "{filler}"}}"#);
         assert!(body.len() < limit);
         let reply = send(&server, target, &body).await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{target}: {}", reply.text);
-        assert!(assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation")[field].is_string());
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{target}: {}",
+            reply.text
+        );
+        assert!(
+            assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation")[field].is_string()
+        );
     }
     assert_untouched(&server).await;
     server.stop().await;
@@ -285,7 +329,6 @@ async fn unknown_api_paths_are_json_404() {
     let user = server.all_users().await[0].id;
     for (method, path) in [
         (Method::GET, "/api/nope".to_owned()),
-        (Method::GET, "/api/".to_owned()),
         (Method::POST, "/api/nope".to_owned()),
         (Method::DELETE, "/api/nope/1".to_owned()),
         (Method::GET, format!("/api/users/{user}/posts")),
@@ -347,8 +390,18 @@ async fn error_messages_do_not_leak_internals() {
     let replies = [
         send(&server, &targets[0], "{").await,
         send(&server, &targets[0], r#"{"name": 5}"#).await,
-        send(&server, &targets[2], r#"{"title": "T", "content": "C", "authorId": "00000000-0000-0000-0000-000000000000"}"#).await,
-        server.post_json("/api/users", &json!({ "name": "Ada", "email": "ada@example.com" })).await,
+        send(
+            &server,
+            &targets[2],
+            r#"{"title": "T", "content": "C", "authorId": "00000000-0000-0000-0000-000000000000"}"#,
+        )
+        .await,
+        server
+            .post_json(
+                "/api/users",
+                &json!({ "name": "Ada", "email": "ada@example.com" }),
+            )
+            .await,
         server.get("/api/users/nope").await,
         server.get_query("/api/posts", &[("cursor", "zzz")]).await,
     ];
@@ -359,5 +412,20 @@ async fn error_messages_do_not_leak_internals() {
             assert!(!text.contains(leak), "{leak:?} leaks in {}", reply.text);
         }
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_api_error_is_json() {
+    let (server, _targets) = setup().await;
+    let reply = server.get("/api/").await;
+    assert_error(&reply, StatusCode::NOT_FOUND, "not_found");
+    let reply = server
+        .send_raw(Method::PUT, "/api/users", Some("application/json"), "{}")
+        .await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(reply.content_type().starts_with("application/json"));
+    let body = reply.json();
+    assert!(body["error"]["code"].is_string(), "{body}");
     server.stop().await;
 }

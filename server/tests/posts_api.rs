@@ -4,6 +4,7 @@
 mod support;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -53,7 +54,9 @@ async fn first_page_has_the_default_limit_and_camel_case_fields() {
 #[tokio::test]
 async fn following_the_cursor_shows_every_post_once_newest_first() {
     let server = TestServer::start_seeded().await;
-    let posts = server.walk_posts(&[], tidings::DEFAULT_LIMIT as usize).await;
+    let posts = server
+        .walk_posts(&[], tidings::DEFAULT_LIMIT as usize)
+        .await;
     assert_eq!(posts.len(), SEEDED_POSTS);
     let unique: HashSet<Uuid> = posts.iter().map(|p| p.id).collect();
     assert_eq!(unique.len(), SEEDED_POSTS, "no post twice");
@@ -101,7 +104,10 @@ async fn cursor_pages_stay_stable_when_posts_are_added() {
     }
     let first = server.posts_page(&[("limit", "3")]).await;
     let first_ids: Vec<String> = first.data.iter().map(|p| p.id.to_string()).collect();
-    assert_eq!(first_ids, created[4..7].iter().rev().cloned().collect::<Vec<_>>());
+    assert_eq!(
+        first_ids,
+        created[4..7].iter().rev().cloned().collect::<Vec<_>>()
+    );
 
     // A new post goes on top; the next page continues where the first ended.
     server.create_post(&author, "Newest", "Body.").await;
@@ -110,7 +116,10 @@ async fn cursor_pages_stay_stable_when_posts_are_added() {
         .posts_page(&[("limit", "3"), ("cursor", &cursor)])
         .await;
     let second_ids: Vec<String> = second.data.iter().map(|p| p.id.to_string()).collect();
-    assert_eq!(second_ids, created[1..4].iter().rev().cloned().collect::<Vec<_>>());
+    assert_eq!(
+        second_ids,
+        created[1..4].iter().rev().cloned().collect::<Vec<_>>()
+    );
     let third = server
         .posts_page(&[("limit", "3"), ("cursor", &second.next_cursor.unwrap())])
         .await;
@@ -124,7 +133,10 @@ async fn cursor_pages_stay_stable_when_posts_are_added() {
 async fn empty_feed() {
     let server = TestServer::start().await;
     let raw = server.get("/api/posts").await.json();
-    assert_eq!(raw, json!({ "data": [], "nextCursor": null, "hasMore": false }));
+    assert_eq!(
+        raw,
+        json!({ "data": [], "nextCursor": null, "hasMore": false })
+    );
     server.stop().await;
 }
 
@@ -136,8 +148,13 @@ async fn author_filter_returns_only_that_authors_posts() {
     let mut checked = 0;
     for user in users.iter().step_by(7) {
         let author = user.id.to_string();
-        let expected: Vec<&Post> = everything.iter().filter(|p| p.author_id == user.id).collect();
-        let got = server.walk_posts(&[("authorId", &author), ("limit", "10")], 10).await;
+        let expected: Vec<&Post> = everything
+            .iter()
+            .filter(|p| p.author_id == user.id)
+            .collect();
+        let got = server
+            .walk_posts(&[("authorId", &author), ("limit", "10")], 10)
+            .await;
         assert!(got.iter().all(|p| p.author_id == user.id), "{author}");
         assert_eq!(got.iter().collect::<Vec<_>>(), expected, "{author}");
         assert_newest_first(&got);
@@ -168,7 +185,9 @@ async fn invalid_list_parameters_are_named() {
         assert_invalid(&reply, &["cursor"]);
     }
     for author in ["abc", "42", "not-a-uuid"] {
-        let reply = server.get_query("/api/posts", &[("authorId", author)]).await;
+        let reply = server
+            .get_query("/api/posts", &[("authorId", author)])
+            .await;
         assert_invalid(&reply, &["authorId"]);
     }
     for limit in ["0", "101", "abc", "-1", "1.5", ""] {
@@ -299,7 +318,10 @@ async fn patch_changes_only_the_named_fields() {
         .patch_json(&path, &json!({ "content": "New body." }))
         .await
         .json();
-    assert_eq!((v3["title"].as_str(), v3["content"].as_str()), (Some("Final"), Some("New body.")));
+    assert_eq!(
+        (v3["title"].as_str(), v3["content"].as_str()),
+        (Some("Final"), Some("New body."))
+    );
     assert_eq!(v3["version"], 3);
     assert_eq!(server.get(&path).await.json(), v3);
 
@@ -359,15 +381,12 @@ async fn delete_then_get_is_not_found() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_patches_of_one_post_lose_nothing() {
-    let server = std::sync::Arc::new(TestServer::start().await);
-    let author = id_of(&server.create_user("Ada", "ada@example.com").await);
-    let post = server.create_post(&author, "T", "C").await;
-    let path = format!("/api/posts/{}", id_of(&post));
+/// Twenty patches of one post at once: nineteen retitles and one new
+/// content. Returns the versions the answers carry.
+async fn patch_post_concurrently(server: &Arc<TestServer>, path: &str) -> Vec<i64> {
     let tasks: Vec<_> = (0..20)
         .map(|n| {
-            let (server, path) = (server.clone(), path.clone());
+            let (server, path) = (server.clone(), path.to_owned());
             tokio::spawn(async move {
                 let body = if n == 7 {
                     json!({ "content": "Final content." })
@@ -376,7 +395,12 @@ async fn concurrent_patches_of_one_post_lose_nothing() {
                 };
                 let reply = server.patch_json(&path, &body).await;
                 assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-                reply.json()["version"].as_i64().unwrap()
+                let answer = reply.json();
+                assert_post_shape(&answer);
+                if n == 7 {
+                    assert_eq!(answer["content"], "Final content.");
+                }
+                answer["version"].as_i64().unwrap()
             })
         })
         .collect();
@@ -384,12 +408,40 @@ async fn concurrent_patches_of_one_post_lose_nothing() {
     for task in tasks {
         versions.push(task.await.unwrap());
     }
-    versions.sort_unstable();
-    assert_eq!(versions, (2..=21).collect::<Vec<_>>());
+    versions
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_patches_of_one_post_lose_nothing() {
+    let server = Arc::new(TestServer::start().await);
+    let author = id_of(&server.create_user("Ada", "ada@example.com").await);
+    let post = server.create_post(&author, "T", "C").await;
+    let path = format!("/api/posts/{}", id_of(&post));
+    let versions = patch_post_concurrently(&server, &path).await;
+    assert!(
+        versions.iter().all(|v| (2..=21).contains(v)),
+        "{versions:?}"
+    );
     let last = server.get(&path).await.json();
     assert_eq!(last["version"], 21);
-    assert_eq!(last["content"], "Final content.", "the content patch survived");
+    assert_eq!(
+        last["content"], "Final content.",
+        "the content patch survived"
+    );
     assert!(last["title"].as_str().unwrap().starts_with("Title "));
-    let server = std::sync::Arc::into_inner(server).unwrap();
+    let server = Arc::into_inner(server).unwrap();
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_concurrent_post_patch_answers_its_own_version() {
+    let server = Arc::new(TestServer::start().await);
+    let author = id_of(&server.create_user("Ada", "ada@example.com").await);
+    let post = server.create_post(&author, "T", "C").await;
+    let path = format!("/api/posts/{}", id_of(&post));
+    let mut versions = patch_post_concurrently(&server, &path).await;
+    versions.sort_unstable();
+    assert_eq!(versions, (2..=21).collect::<Vec<_>>());
+    let server = Arc::into_inner(server).unwrap();
     server.stop().await;
 }

@@ -51,7 +51,9 @@ async fn users_page_renders_the_first_page_of_users() {
         .await
         .parse();
     for user in &page2.data {
-        assert!(second.text.contains(&format!(r#"data-user-id="{}""#, user.id)));
+        assert!(second
+            .text
+            .contains(&format!(r#"data-user-id="{}""#, user.id)));
     }
     assert!(second.text.contains("Page 2 of 3 · 60 users"));
     server.stop().await;
@@ -106,7 +108,9 @@ async fn pages_show_what_the_api_just_wrote_and_escape_it() {
     let users = server.get("/users").await;
     assert_html(&users, StatusCode::OK);
     assert!(users.text.contains("mallory@example.com"));
-    assert!(users.text.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"));
+    assert!(users
+        .text
+        .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"));
     assert!(!users.text.contains("<script>alert(1)"), "text is escaped");
 
     let posts = server.get("/posts").await;
@@ -133,9 +137,19 @@ async fn empty_store_renders_empty_pages() {
 #[tokio::test]
 async fn unknown_pages_are_404() {
     let server = TestServer::start_seeded().await;
-    for path in ["/nope", "/users/extra/segments", "/posts/123", "/pkg/missing.js"] {
+    for path in [
+        "/nope",
+        "/users/extra/segments",
+        "/posts/123",
+        "/pkg/missing.js",
+    ] {
         let reply = server.get(path).await;
-        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.text
+        );
     }
     let reply = server.get("/nope").await;
     assert_html(&reply, StatusCode::NOT_FOUND);

@@ -5,6 +5,7 @@
 mod support;
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -195,7 +196,10 @@ async fn search_matches_name_or_email_ignoring_case() {
     let none = page(&server, &[("search", "%"), ("limit", "100")]).await;
     assert!(none.data.is_empty() && none.pagination.total == 0);
     let blank = page(&server, &[("search", "   ")]).await;
-    assert_eq!(blank.pagination.total, SEEDED_USERS as u64, "blank = no search");
+    assert_eq!(
+        blank.pagination.total, SEEDED_USERS as u64,
+        "blank = no search"
+    );
     server.stop().await;
 }
 
@@ -366,7 +370,11 @@ async fn create_returns_201_with_the_new_user() {
     );
     let list = page(&server, &[]).await;
     assert_eq!(list.pagination.total, 2);
-    assert_eq!(list.data[0].email.as_str(), "grace@navy.mil", "newest first");
+    assert_eq!(
+        list.data[0].email.as_str(),
+        "grace@navy.mil",
+        "newest first"
+    );
     server.stop().await;
 }
 
@@ -408,12 +416,7 @@ async fn create_names_every_bad_field() {
         .await;
     let details = assert_invalid(
         &reply,
-        &[
-            "name",
-            "email",
-            "preferences.theme",
-            "preferences.language",
-        ],
+        &["name", "email", "preferences.theme", "preferences.language"],
     );
     assert_eq!(details["name"], "name is required");
     assert_eq!(details["email"], "email is required");
@@ -426,7 +429,11 @@ async fn create_names_every_bad_field() {
         )
         .await;
     assert_invalid(&reply, &["name"]);
-    assert_eq!(page(&server, &[]).await.pagination.total, 0, "nothing created");
+    assert_eq!(
+        page(&server, &[]).await.pagination.total,
+        0,
+        "nothing created"
+    );
     server.stop().await;
 }
 
@@ -454,7 +461,9 @@ async fn patch_changes_only_the_named_fields() {
     let created = server.create_user("Ada", "ada@example.com").await;
     let path = format!("/api/users/{}", id_of(&created));
 
-    let reply = server.patch_json(&path, &json!({ "name": "Ada King" })).await;
+    let reply = server
+        .patch_json(&path, &json!({ "name": "Ada King" }))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let v2 = reply.json();
     assert_eq!(v2["name"], "Ada King");
@@ -473,10 +482,16 @@ async fn patch_changes_only_the_named_fields() {
     assert_only_changed(&v2, &v3, &["preferences"]);
 
     let v4 = server
-        .patch_json(&path, &json!({ "role": "moderator", "email": "KING@Example.com" }))
+        .patch_json(
+            &path,
+            &json!({ "role": "moderator", "email": "KING@Example.com" }),
+        )
         .await
         .json();
-    assert_eq!((v4["role"].as_str(), v4["email"].as_str()), (Some("moderator"), Some("king@example.com")));
+    assert_eq!(
+        (v4["role"].as_str(), v4["email"].as_str()),
+        (Some("moderator"), Some("king@example.com"))
+    );
     assert_only_changed(&v3, &v4, &["role", "email"]);
 
     // The change is stored, not just answered.
@@ -604,13 +619,8 @@ async fn deleting_a_user_deletes_their_posts() {
 
 // --- concurrency ----------------------------------------------------------
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_patches_of_one_user_lose_nothing() {
-    let server = TestServer::start().await;
-    let user = server.create_user("Start", "start@example.com").await;
-    let path = format!("/api/users/{}", id_of(&user));
-
-    // Five single-writer fields, each patched once, and fifteen renames.
+/// Five single-writer fields, each patched once, and fifteen renames.
+fn twenty_patches() -> Vec<Value> {
     let mut patches: Vec<Value> = vec![
         json!({ "email": "final@example.com" }),
         json!({ "role": "moderator" }),
@@ -621,15 +631,21 @@ async fn concurrent_patches_of_one_user_lose_nothing() {
     for n in 0..15 {
         patches.push(json!({ "name": format!("Name {n:02}") }));
     }
-    assert_eq!(patches.len(), 20);
+    patches
+}
 
-    let server = std::sync::Arc::new(server);
+/// Sends every patch to `path` at once; returns (patch, answer) pairs.
+async fn patch_concurrently(
+    server: &Arc<TestServer>,
+    path: &str,
+    patches: &[Value],
+) -> Vec<(Value, Value)> {
     let tasks: Vec<_> = patches
         .iter()
         .cloned()
         .map(|body| {
             let server = server.clone();
-            let path = path.clone();
+            let path = path.to_owned();
             tokio::spawn(async move {
                 let reply = server.patch_json(&path, &body).await;
                 assert_eq!(reply.status, StatusCode::OK, "{body}: {}", reply.text);
@@ -641,9 +657,67 @@ async fn concurrent_patches_of_one_user_lose_nothing() {
     for task in tasks {
         answers.push(task.await.expect("patch task"));
     }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_patches_of_one_user_lose_nothing() {
+    let server = Arc::new(TestServer::start().await);
+    let user = server.create_user("Start", "start@example.com").await;
+    let path = format!("/api/users/{}", id_of(&user));
+    let patches = twenty_patches();
+    let answers = patch_concurrently(&server, &path, &patches).await;
+    assert_eq!(answers.len(), 20);
+    for (body, answer) in &answers {
+        assert_user_shape(answer);
+        // The answer carries at least this patch's own change.
+        for (pointer, value) in [
+            ("/name", body.get("name")),
+            ("/email", body.get("email")),
+            ("/role", body.get("role")),
+            ("/preferences/theme", body.pointer("/preferences/theme")),
+            (
+                "/preferences/notifications",
+                body.pointer("/preferences/notifications"),
+            ),
+            (
+                "/preferences/language",
+                body.pointer("/preferences/language"),
+            ),
+        ] {
+            if let Some(value) = value {
+                if pointer != "/name" {
+                    assert_eq!(answer.pointer(pointer), Some(value), "{body} -> {answer}");
+                }
+            }
+        }
+    }
+
+    // Twenty writes, twenty versions; every single-field change survived.
+    let last = server.get(&path).await.json();
+    assert_eq!(last["version"], 21, "{last}");
+    assert_eq!(last["email"], "final@example.com");
+    assert_eq!(last["role"], "moderator");
+    assert_eq!(
+        last["preferences"],
+        json!({ "theme": "dark", "notifications": false, "language": "fr" })
+    );
+    let names: HashSet<&Value> = patches.iter().filter_map(|p| p.get("name")).collect();
+    assert!(names.contains(&last["name"]), "{last}");
+    assert_eq!(last["createdAt"], user["createdAt"]);
+    let server = Arc::into_inner(server).expect("all tasks finished");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_concurrent_patch_answers_its_own_write() {
+    let server = Arc::new(TestServer::start().await);
+    let user = server.create_user("Start", "start@example.com").await;
+    let path = format!("/api/users/{}", id_of(&user));
+    let answers = patch_concurrently(&server, &path, &twenty_patches()).await;
 
     // Each patch was applied exactly once, one after another: versions
-    // 2..=21, each answer showing its own change.
+    // 2..=21, one per answer.
     let mut by_version: BTreeMap<i64, (Value, Value)> = BTreeMap::new();
     for (body, answer) in answers {
         let version = answer["version"].as_i64().unwrap();
@@ -660,7 +734,11 @@ async fn concurrent_patches_of_one_user_lose_nothing() {
     // Every answer holds every change made before it (nothing overwritten
     // by a stale read), and none made after it.
     let single_writer: [(&str, Value, Value); 5] = [
-        ("/email", json!("start@example.com"), json!("final@example.com")),
+        (
+            "/email",
+            json!("start@example.com"),
+            json!("final@example.com"),
+        ),
         ("/role", json!("user"), json!("moderator")),
         ("/preferences/theme", json!("system"), json!("dark")),
         ("/preferences/notifications", json!(true), json!(false)),
@@ -688,24 +766,18 @@ async fn concurrent_patches_of_one_user_lose_nothing() {
         }
         assert_eq!(answer["name"], last_name, "name at version {version}");
     }
-
     let last = server.get(&path).await.json();
-    assert_eq!(last["version"], 21);
-    assert_eq!(&last, &by_version[&21].1, "the last answer is what is stored");
-    assert_eq!(last["email"], "final@example.com");
-    assert_eq!(last["role"], "moderator");
     assert_eq!(
-        last["preferences"],
-        json!({ "theme": "dark", "notifications": false, "language": "fr" })
+        &last, &by_version[&21].1,
+        "the last answer is what is stored"
     );
-    assert_eq!(last["name"], last_name);
-    let server = std::sync::Arc::into_inner(server).expect("all tasks finished");
+    let server = Arc::into_inner(server).expect("all tasks finished");
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creates_with_one_email_admit_exactly_one() {
-    let server = std::sync::Arc::new(TestServer::start().await);
+    let server = Arc::new(TestServer::start().await);
     let tasks: Vec<_> = (0..10)
         .map(|n| {
             let server = server.clone();
@@ -733,6 +805,6 @@ async fn concurrent_creates_with_one_email_admit_exactly_one() {
     }
     assert_eq!(created, 1);
     assert_eq!(page(&server, &[]).await.pagination.total, 1);
-    let server = std::sync::Arc::into_inner(server).expect("all tasks finished");
+    let server = Arc::into_inner(server).expect("all tasks finished");
     server.stop().await;
 }

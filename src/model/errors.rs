@@ -30,11 +30,7 @@ impl FieldErrors {
     }
 
     /// Parses `value` with `parse`, recording its error under `field`.
-    pub fn check<T, E: ToString>(
-        &mut self,
-        field: &str,
-        value: Result<T, E>,
-    ) -> Option<T> {
+    pub fn check<T, E: ToString>(&mut self, field: &str, value: Result<T, E>) -> Option<T> {
         match value {
             Ok(v) => Some(v),
             Err(e) => {

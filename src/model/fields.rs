@@ -58,9 +58,14 @@ fn bounded_text(raw: &str, what: &str, max: usize) -> Result<String, String> {
     }
     let len = trimmed.chars().count();
     if len > max {
-        return Err(format!("{what} must be at most {max} characters (got {len})"));
+        return Err(format!(
+            "{what} must be at most {max} characters (got {len})"
+        ));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         return Err(format!("{what} must not contain control characters"));
     }
     Ok(trimmed.to_owned())
@@ -149,16 +154,32 @@ mod tests {
 
     #[test]
     fn name_trims_and_bounds() {
-        assert_eq!(Name::parse("  Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
+        assert_eq!(
+            Name::parse("  Ada Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
         assert!(Name::parse("   ").unwrap_err().contains("empty"));
-        assert!(Name::parse("x".repeat(101)).unwrap_err().contains("at most 100"));
+        assert!(Name::parse("x".repeat(101))
+            .unwrap_err()
+            .contains("at most 100"));
         assert!(Name::parse("a\nb").is_err());
     }
 
     #[test]
     fn email_is_lowercased_and_checked() {
-        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@c.d", "a@b@c.d"] {
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@c.d",
+            "a@b@c.d",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -168,7 +189,10 @@ mod tests {
         let ok: Result<Title, _> = serde_json::from_str("\"Hello\"");
         assert!(ok.is_ok());
         let bad: Result<Title, _> = serde_json::from_str("\"  \"");
-        assert!(bad.unwrap_err().to_string().contains("title must not be empty"));
+        assert!(bad
+            .unwrap_err()
+            .to_string()
+            .contains("title must not be empty"));
     }
 
     #[test]

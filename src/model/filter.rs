@@ -166,7 +166,10 @@ mod tests {
     #[test]
     fn search_matches_name_or_email_ignoring_ascii_case() {
         let u = user(1, "Ada Lovelace", "ada@analytical.org", Role::Admin);
-        let f = |s: &str| UserFilter { search: Some(s.into()), ..Default::default() };
+        let f = |s: &str| UserFilter {
+            search: Some(s.into()),
+            ..Default::default()
+        };
         assert!(f("LOVE").matches(&u));
         assert!(f("analytical").matches(&u));
         assert!(!f("babbage").matches(&u));
@@ -189,7 +192,11 @@ mod tests {
         let names: Vec<&str> = f.apply(&users).iter().map(|u| u.name.as_str()).collect();
         assert_eq!(names, ["Bea", "Cy"]);
         let newest_first = UserFilter::default();
-        let ids: Vec<u128> = newest_first.apply(&users).iter().map(|u| u.id.as_u128()).collect();
+        let ids: Vec<u128> = newest_first
+            .apply(&users)
+            .iter()
+            .map(|u| u.id.as_u128())
+            .collect();
         assert_eq!(ids, [3, 2, 1]);
     }
 }

@@ -15,11 +15,11 @@ pub use errors::FieldErrors;
 pub use fields::{Content, Email, Language, Name, Title};
 pub use filter::{contains_ascii_ci, SortOrder, UserFilter, UserSort};
 pub use page::{CursorPage, Page, Pagination};
-pub use query::{PostListQuery, UserListQuery, DEFAULT_LIMIT, MAX_LIMIT};
-pub use wire_error::{ErrorBody, ErrorInfo};
 pub use post::{NewPost, NewPostInput, Post, PostPatch, PostPatchInput};
+pub use query::{PostListQuery, UserListQuery, DEFAULT_LIMIT, MAX_LIMIT};
 pub use time::{format_timestamp, Timestamp};
 pub use user::{
-    NewUser, NewUserInput, Preferences, PreferencesInput, PreferencesPatch, Role, Theme, User, UserPatch,
-    UserPatchInput,
+    NewUser, NewUserInput, Preferences, PreferencesInput, PreferencesPatch, Role, Theme, User,
+    UserPatch, UserPatchInput,
 };
+pub use wire_error::{ErrorBody, ErrorInfo};

@@ -23,7 +23,11 @@ pub struct UserListQuery {
 
 impl Default for UserListQuery {
     fn default() -> Self {
-        Self { filter: UserFilter::default(), page: 1, limit: DEFAULT_LIMIT }
+        Self {
+            filter: UserFilter::default(),
+            page: 1,
+            limit: DEFAULT_LIMIT,
+        }
     }
 }
 
@@ -38,7 +42,11 @@ pub struct PostListQuery {
 
 impl Default for PostListQuery {
     fn default() -> Self {
-        Self { cursor: None, limit: DEFAULT_LIMIT, author_id: None }
+        Self {
+            cursor: None,
+            limit: DEFAULT_LIMIT,
+            author_id: None,
+        }
     }
 }
 
@@ -47,14 +55,21 @@ fn parse_limit(errors: &mut FieldErrors, raw: Option<&str>) -> u32 {
     match raw.trim().parse::<u32>() {
         Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
         _ => {
-            errors.add("limit", format!("limit must be an integer from 1 to {MAX_LIMIT}"));
+            errors.add(
+                "limit",
+                format!("limit must be an integer from 1 to {MAX_LIMIT}"),
+            );
             DEFAULT_LIMIT
         }
     }
 }
 
 fn lookup<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 /// Trimmed; an empty value counts as absent.
@@ -88,12 +103,24 @@ impl UserListQuery {
         let order = non_empty(params, "order")
             .and_then(|o| errors.check("order", o.parse::<SortOrder>()))
             .unwrap_or_default();
-        errors.finish(|| Self { filter: UserFilter { search, role, sort, order }, page, limit })
+        errors.finish(|| Self {
+            filter: UserFilter {
+                search,
+                role,
+                sort,
+                order,
+            },
+            page,
+            limit,
+        })
     }
 
     /// The query pairs a client sends; defaults are left out.
     pub fn to_params(&self) -> Vec<(&'static str, String)> {
-        let mut out = vec![("page", self.page.to_string()), ("limit", self.limit.to_string())];
+        let mut out = vec![
+            ("page", self.page.to_string()),
+            ("limit", self.limit.to_string()),
+        ];
         if let Some(s) = &self.filter.search {
             out.push(("search", s.clone()));
         }
@@ -112,9 +139,16 @@ impl PostListQuery {
         let limit = parse_limit(&mut errors, lookup(params, "limit"));
         let cursor = non_empty(params, "cursor").map(str::to_owned);
         let author_id = non_empty(params, "authorId").and_then(|a| {
-            errors.check("authorId", Uuid::parse_str(a).map_err(|_| "authorId must be a user id (a UUID)"))
+            errors.check(
+                "authorId",
+                Uuid::parse_str(a).map_err(|_| "authorId must be a user id (a UUID)"),
+            )
         });
-        errors.finish(|| Self { cursor, limit, author_id })
+        errors.finish(|| Self {
+            cursor,
+            limit,
+            author_id,
+        })
     }
 
     pub fn to_params(&self) -> Vec<(&'static str, String)> {
@@ -134,7 +168,9 @@ mod tests {
     use super::*;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -164,17 +200,24 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(q.filter.search.as_deref(), Some("ada"));
-        let back: Vec<(String, String)> =
-            q.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let back: Vec<(String, String)> = q
+            .to_params()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
         assert_eq!(UserListQuery::from_params(&back).unwrap(), q);
-        assert_eq!(UserListQuery::from_params(&[]).unwrap(), UserListQuery::default());
+        assert_eq!(
+            UserListQuery::from_params(&[]).unwrap(),
+            UserListQuery::default()
+        );
     }
 
     #[test]
     fn posts_query() {
         let q = PostListQuery::from_params(&pairs(&[("limit", "5"), ("cursor", "abc")])).unwrap();
         assert_eq!((q.limit, q.cursor.as_deref()), (5, Some("abc")));
-        let e = PostListQuery::from_params(&pairs(&[("authorId", "x"), ("limit", "-1")])).unwrap_err();
+        let e =
+            PostListQuery::from_params(&pairs(&[("authorId", "x"), ("limit", "-1")])).unwrap_err();
         assert!(e.get("authorId").is_some() && e.get("limit").is_some());
     }
 }

@@ -23,7 +23,11 @@ mod tests {
         let a = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
         let b = a + chrono::Duration::microseconds(1);
         let c = a + chrono::Duration::days(400);
-        let (fa, fb, fc) = (format_timestamp(&a), format_timestamp(&b), format_timestamp(&c));
+        let (fa, fb, fc) = (
+            format_timestamp(&a),
+            format_timestamp(&b),
+            format_timestamp(&c),
+        );
         assert_eq!(fa, "2026-01-02T03:04:05.000000Z");
         assert!(fa < fb && fb < fc);
     }

@@ -196,8 +196,12 @@ impl NewUserInput {
     /// Checks every field; the error lists all bad fields at once.
     pub fn validate(&self) -> Result<NewUser, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let name = required(&mut errors, "name", self.name.as_deref(), |v| Name::parse(v));
-        let email = required(&mut errors, "email", self.email.as_deref(), |v| Email::parse(v));
+        let name = required(&mut errors, "name", self.name.as_deref(), |v| {
+            Name::parse(v)
+        });
+        let email = required(&mut errors, "email", self.email.as_deref(), |v| {
+            Email::parse(v)
+        });
         let role = match self.role.as_deref() {
             Some(r) => errors.check("role", r.parse::<Role>()),
             None => Some(Role::User),
@@ -309,7 +313,10 @@ mod tests {
         let errors = input.validate().unwrap_err();
         assert_eq!(errors.get("name"), Some("name is required"));
         assert!(errors.get("email").unwrap().contains("name@example.com"));
-        assert!(errors.get("role").unwrap().contains("admin, moderator, user"));
+        assert!(errors
+            .get("role")
+            .unwrap()
+            .contains("admin, moderator, user"));
         assert!(errors.get("preferences.theme").is_some());
     }
 

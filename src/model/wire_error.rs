@@ -12,7 +12,7 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInfo {
     /// Stable, machine-readable: `validation`, `not_found`, `conflict`,
-    /// `malformed_json`, `bad_request`, `unsupported_media_type`, `payload_too_large`,
+    /// `malformed_json`, `bad_request`, `method_not_allowed`, `unsupported_media_type`, `payload_too_large`,
     /// `internal`.
     pub code: String,
     /// For people; never internal detail.

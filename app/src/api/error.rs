@@ -8,7 +8,12 @@ use tidings::{ErrorBody, FieldErrors};
 pub enum ApiError {
     /// The server answered with an error status and the JSON error shape.
     #[error("{message}")]
-    Http { status: u16, code: String, message: String, details: serde_json::Value },
+    Http {
+        status: u16,
+        code: String,
+        message: String,
+        details: serde_json::Value,
+    },
     /// No answer: offline, refused, or aborted.
     #[error("could not reach the server: {0}")]
     Network(String),
@@ -47,7 +52,11 @@ impl ApiError {
     /// Per-field messages of a 422, if this is one.
     pub fn field_errors(&self) -> Option<FieldErrors> {
         match self {
-            ApiError::Http { status: 422, details, .. } => serde_json::from_value(details.clone()).ok(),
+            ApiError::Http {
+                status: 422,
+                details,
+                ..
+            } => serde_json::from_value(details.clone()).ok(),
             _ => None,
         }
     }
@@ -62,7 +71,10 @@ mod tests {
         let body = r#"{"error":{"code":"validation","message":"invalid input","details":{"title":"title is required"}}}"#;
         let e = ApiError::from_response(422, body);
         assert_eq!(e.status(), Some(422));
-        assert_eq!(e.field_errors().unwrap().get("title"), Some("title is required"));
+        assert_eq!(
+            e.field_errors().unwrap().get("title"),
+            Some("title is required")
+        );
         let e = ApiError::from_response(502, "<html>bad gateway</html>");
         assert_eq!(e.to_string(), "the server answered 502");
         assert!(e.field_errors().is_none());

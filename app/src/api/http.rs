@@ -35,14 +35,19 @@ impl HttpApi {
 
 /// Runs a browser-only future where a `Send` one is required. Sound
 /// because WASM in the page is single-threaded.
-fn send<T: 'static>(fut: impl std::future::Future<Output = ApiResult<T>> + 'static) -> ApiFuture<T> {
+fn send<T: 'static>(
+    fut: impl std::future::Future<Output = ApiResult<T>> + 'static,
+) -> ApiFuture<T> {
     Box::pin(SendWrapper::new(fut))
 }
 
 async fn decode<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> ApiResult<T> {
     let response = response.map_err(|e| ApiError::Network(e.to_string()))?;
     let status = response.status();
-    let body = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    let body = response
+        .text()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
     if !(200..300).contains(&status) {
         return Err(ApiError::from_response(status, &body));
     }
@@ -68,7 +73,9 @@ impl Api for HttpApi {
     fn create_post(&self, input: NewPostInput) -> ApiFuture<Post> {
         let url = self.url("/api/posts", &[]);
         send(async move {
-            let request = Request::post(&url).json(&input).map_err(|e| ApiError::Decode(e.to_string()))?;
+            let request = Request::post(&url)
+                .json(&input)
+                .map_err(|e| ApiError::Decode(e.to_string()))?;
             decode(request.send().await).await
         })
     }

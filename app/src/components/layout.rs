@@ -8,8 +8,16 @@ pub fn Header() -> impl IntoView {
     let location = use_location();
     let current = move |prefix: &'static str| {
         let path = location.pathname.get();
-        let here = if prefix == "/users" { path == "/" || path.starts_with(prefix) } else { path.starts_with(prefix) };
-        if here { "page" } else { "false" }
+        let here = if prefix == "/users" {
+            path == "/" || path.starts_with(prefix)
+        } else {
+            path.starts_with(prefix)
+        };
+        if here {
+            "page"
+        } else {
+            "false"
+        }
     };
     view! {
         <header class="site-header">

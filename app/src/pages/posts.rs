@@ -5,7 +5,10 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tidings::{CursorPage, NewPostInput, Post, PostListQuery, SortOrder, User, UserFilter, UserListQuery, UserSort};
+use tidings::{
+    CursorPage, NewPostInput, Post, PostListQuery, SortOrder, User, UserFilter, UserListQuery,
+    UserSort,
+};
 use uuid::Uuid;
 
 use crate::api::{use_api, ApiError};
@@ -19,13 +22,20 @@ pub fn PostsPage() -> impl IntoView {
         move |_| api.list_posts(PostListQuery::default())
     });
     // Authors for the form's select and the bylines.
-    let authors = Resource::new(|| (), move |_| {
-        api.list_users(UserListQuery {
-            filter: UserFilter { sort: UserSort::Name, order: SortOrder::Asc, ..Default::default() },
-            page: 1,
-            limit: tidings::MAX_LIMIT,
-        })
-    });
+    let authors = Resource::new(
+        || (),
+        move |_| {
+            api.list_users(UserListQuery {
+                filter: UserFilter {
+                    sort: UserSort::Name,
+                    order: SortOrder::Asc,
+                    ..Default::default()
+                },
+                page: 1,
+                limit: tidings::MAX_LIMIT,
+            })
+        },
+    );
     view! {
         <section class="posts" data-testid="posts-page">
             <h1>"Posts"</h1>
@@ -52,14 +62,22 @@ fn Feed(first: CursorPage<Post>, authors: Vec<User>) -> impl IntoView {
     let api = StoredValue::new(use_api());
 
     let load_more = move |_| {
-        let Some(next) = cursor.get_untracked() else { return };
+        let Some(next) = cursor.get_untracked() else {
+            return;
+        };
         loading.set(true);
-        let call = api.with_value(|api| api.list_posts(PostListQuery { cursor: Some(next), ..Default::default() }));
+        let call = api.with_value(|api| {
+            api.list_posts(PostListQuery {
+                cursor: Some(next),
+                ..Default::default()
+            })
+        });
         spawn_local(async move {
             match call.await {
                 Ok(page) => {
                     posts.update(|list| {
-                        let seen: std::collections::HashSet<Uuid> = list.iter().map(|p| p.id).collect();
+                        let seen: std::collections::HashSet<Uuid> =
+                            list.iter().map(|p| p.id).collect();
                         list.extend(page.data.into_iter().filter(|p| !seen.contains(&p.id)));
                     });
                     cursor.set(page.next_cursor);
@@ -112,11 +130,19 @@ fn PostItem(post: Post, author: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn PostForm(authors: Vec<User>, on_created: impl Fn(Post) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn PostForm(
+    authors: Vec<User>,
+    on_created: impl Fn(Post) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let api = StoredValue::new(use_api());
     let title = RwSignal::new(String::new());
     let content = RwSignal::new(String::new());
-    let author = RwSignal::new(authors.first().map(|u| u.id.to_string()).unwrap_or_default());
+    let author = RwSignal::new(
+        authors
+            .first()
+            .map(|u| u.id.to_string())
+            .unwrap_or_default(),
+    );
     let error = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
 

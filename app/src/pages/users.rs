@@ -14,8 +14,15 @@ pub const USERS_PER_PAGE: u32 = 25;
 /// The rows of `users` a search string keeps, in their given order. The
 /// meaning of a match is [`UserFilter::matches`], the server's own.
 pub fn filter_rows(users: &[User], search: &str) -> Vec<User> {
-    let filter = UserFilter { search: Some(search.to_owned()), ..Default::default() };
-    users.iter().filter(|u| filter.matches(u)).cloned().collect()
+    let filter = UserFilter {
+        search: Some(search.to_owned()),
+        ..Default::default()
+    };
+    users
+        .iter()
+        .filter(|u| filter.matches(u))
+        .cloned()
+        .collect()
 }
 
 #[component]
@@ -23,10 +30,19 @@ pub fn UsersPage() -> impl IntoView {
     let api = use_api();
     let query = use_query_map();
     let page = move || {
-        query.read().get("page").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1).unwrap_or(1)
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
     };
     let users = Resource::new(page, move |page| {
-        api.list_users(UserListQuery { page, limit: USERS_PER_PAGE, ..Default::default() })
+        api.list_users(UserListQuery {
+            page,
+            limit: USERS_PER_PAGE,
+            ..Default::default()
+        })
     });
     let (search, set_search) = signal(String::new());
 

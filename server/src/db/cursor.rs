@@ -26,9 +26,14 @@ impl PostCursor {
         let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
         let (created_at, id) = text.split_once('|').ok_or_else(bad)?;
-        let time = DateTime::parse_from_rfc3339(created_at).map_err(|_| bad())?.with_timezone(&Utc);
+        let time = DateTime::parse_from_rfc3339(created_at)
+            .map_err(|_| bad())?
+            .with_timezone(&Utc);
         let id = Uuid::parse_str(id).map_err(|_| bad())?;
-        Ok(Self { created_at: tidings::format_timestamp(&time), id: id.to_string() })
+        Ok(Self {
+            created_at: tidings::format_timestamp(&time),
+            id: id.to_string(),
+        })
     }
 }
 
@@ -44,7 +49,10 @@ mod tests {
         };
         assert_eq!(PostCursor::decode(&c.encode()).unwrap(), c);
         for bad in ["", "!!!", "aGVsbG8", &URL_SAFE_NO_PAD.encode("x|y")] {
-            assert!(matches!(PostCursor::decode(bad), Err(ApiError::Validation(_))), "{bad}");
+            assert!(
+                matches!(PostCursor::decode(bad), Err(ApiError::Validation(_))),
+                "{bad}"
+            );
         }
     }
 }

@@ -9,7 +9,8 @@ use crate::error::ApiError;
 
 pub(super) const USER_COLUMNS: &str = "id, name, email, role, avatar_url, last_active, theme, \
      notifications, language, created_at, updated_at, version";
-pub(super) const POST_COLUMNS: &str = "id, title, content, author_id, created_at, updated_at, version";
+pub(super) const POST_COLUMNS: &str =
+    "id, title, content, author_id, created_at, updated_at, version";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
@@ -43,7 +44,9 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> ApiError {
 }
 
 pub(super) fn time(raw: &str) -> Result<DateTime<Utc>, ApiError> {
-    DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).map_err(|e| corrupt("timestamp", e))
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| corrupt("timestamp", e))
 }
 
 pub(super) fn id(raw: &str) -> Result<Uuid, ApiError> {

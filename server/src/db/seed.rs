@@ -18,7 +18,10 @@ pub struct SeedPlan {
 
 impl Default for SeedPlan {
     fn default() -> Self {
-        Self { users: 60, posts: 2_000 }
+        Self {
+            users: 60,
+            posts: 2_000,
+        }
     }
 }
 
@@ -37,26 +40,102 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role); 3] = [
 ];
 
 const FIRST: &[&str] = &[
-    "Ada", "Grace", "Alan", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "Edsger",
-    "Radia", "Tim", "Hedy", "John", "Katherine", "Donald", "Sophie", "Niklaus", "Annie", "Leslie",
-    "Shafi", "Guido", "Joan", "Bjarne", "Mary", "Yukihiro", "Adele", "Brian", "Evelyn", "Rasmus",
+    "Ada",
+    "Grace",
+    "Alan",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Barbara",
+    "Ken",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "John",
+    "Katherine",
+    "Donald",
+    "Sophie",
+    "Niklaus",
+    "Annie",
+    "Leslie",
+    "Shafi",
+    "Guido",
+    "Joan",
+    "Bjarne",
+    "Mary",
+    "Yukihiro",
+    "Adele",
+    "Brian",
+    "Evelyn",
+    "Rasmus",
 ];
 const LAST: &[&str] = &[
-    "Lovelace", "Hopper", "Turing", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson", "Allen",
-    "Dijkstra", "Perlman", "Berners-Lee", "Lamarr", "McCarthy", "Johnson", "Knuth", "Wilson", "Wirth",
-    "Easley", "Lamport", "Goldwasser", "van Rossum", "Clarke", "Stroustrup", "Keller", "Matsumoto",
-    "Goldberg", "Kernighan", "Boyd", "Lerdorf",
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Torvalds",
+    "Hamilton",
+    "Ritchie",
+    "Liskov",
+    "Thompson",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Berners-Lee",
+    "Lamarr",
+    "McCarthy",
+    "Johnson",
+    "Knuth",
+    "Wilson",
+    "Wirth",
+    "Easley",
+    "Lamport",
+    "Goldwasser",
+    "van Rossum",
+    "Clarke",
+    "Stroustrup",
+    "Keller",
+    "Matsumoto",
+    "Goldberg",
+    "Kernighan",
+    "Boyd",
+    "Lerdorf",
 ];
 const TOPICS: &[&str] = &[
-    "cache invalidation", "the release checklist", "our onboarding", "the quarterly roadmap",
-    "incident review", "API versioning", "the design system", "database migrations", "the new office",
-    "on-call rotation", "customer interviews", "accessibility audit", "the mobile layout",
-    "search relevance", "load testing", "the holiday schedule", "code review habits", "error budgets",
-    "the pricing page", "team rituals",
+    "cache invalidation",
+    "the release checklist",
+    "our onboarding",
+    "the quarterly roadmap",
+    "incident review",
+    "API versioning",
+    "the design system",
+    "database migrations",
+    "the new office",
+    "on-call rotation",
+    "customer interviews",
+    "accessibility audit",
+    "the mobile layout",
+    "search relevance",
+    "load testing",
+    "the holiday schedule",
+    "code review habits",
+    "error budgets",
+    "the pricing page",
+    "team rituals",
 ];
 const OPENERS: &[&str] = &[
-    "Notes on", "Thoughts about", "A short update on", "What we learned from", "Questions about",
-    "Proposal:", "Retro:", "Draft plan for", "Why we changed", "Looking back at",
+    "Notes on",
+    "Thoughts about",
+    "A short update on",
+    "What we learned from",
+    "Questions about",
+    "Proposal:",
+    "Retro:",
+    "Draft plan for",
+    "Why we changed",
+    "Looking back at",
 ];
 const SENTENCES: &[&str] = &[
     "We spent most of the week on this and the results are encouraging.",
@@ -114,13 +193,22 @@ struct SeedUser {
 
 fn paragraph(rng: &mut Rng) -> String {
     let n = 2 + rng.below(4);
-    (0..n).map(|_| rng.pick(SENTENCES)).collect::<Vec<_>>().join(" ")
+    (0..n)
+        .map(|_| rng.pick(SENTENCES))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Db {
     /// Seeds when the users table is empty; otherwise changes nothing.
-    pub async fn seed_if_empty(&self, plan: SeedPlan, now: DateTime<Utc>) -> Result<SeedReport, sqlx::Error> {
-        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(self.pool()).await?;
+    pub async fn seed_if_empty(
+        &self,
+        plan: SeedPlan,
+        now: DateTime<Utc>,
+    ) -> Result<SeedReport, sqlx::Error> {
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(self.pool())
+            .await?;
         if existing > 0 {
             return Ok(SeedReport { users: 0, posts: 0 });
         }
@@ -133,16 +221,24 @@ impl Db {
                 None => {
                     let first = rng.pick(FIRST);
                     let last = rng.pick(LAST);
-                    let handle = format!("{first}.{last}").to_lowercase().replace([' ', '-'], "");
+                    let handle = format!("{first}.{last}")
+                        .to_lowercase()
+                        .replace([' ', '-'], "");
                     let role = match i % 12 {
                         0 => Role::Admin,
                         1..=3 => Role::Moderator,
                         _ => Role::User,
                     };
-                    (format!("{first} {last}"), format!("{handle}{i}@example.com"), role)
+                    (
+                        format!("{first} {last}"),
+                        format!("{handle}{i}@example.com"),
+                        role,
+                    )
                 }
             };
-            let created_at = now - Duration::days(30 + rng.below(400) as i64) - Duration::seconds(rng.below(86_400) as i64);
+            let created_at = now
+                - Duration::days(30 + rng.below(400) as i64)
+                - Duration::seconds(rng.below(86_400) as i64);
             let last_active = now - Duration::minutes(rng.below(60 * 24 * 14) as i64);
             let theme = ["light", "dark", "system"][rng.below(3)];
             let language = ["en", "en", "en", "fr", "de", "pt-BR", "ja"][rng.below(7)];
@@ -168,10 +264,14 @@ impl Db {
         for _ in 0..plan.posts {
             let author = &users[rng.below(users.len())];
             let age = (now - author.created_at).num_seconds().max(60);
-            let created_at = now - Duration::seconds(1 + rng.below(age.min(180 * 86_400) as usize) as i64);
+            let created_at =
+                now - Duration::seconds(1 + rng.below(age.min(180 * 86_400) as usize) as i64);
             let title = format!("{} {}", rng.pick(OPENERS), rng.pick(TOPICS));
             let paragraphs = 1 + rng.below(3);
-            let content = (0..paragraphs).map(|_| paragraph(&mut rng)).collect::<Vec<_>>().join("\n\n");
+            let content = (0..paragraphs)
+                .map(|_| paragraph(&mut rng))
+                .collect::<Vec<_>>()
+                .join("\n\n");
             sqlx::query(
                 "INSERT INTO posts (id, title, content, author_id, created_at, updated_at, version) \
                  VALUES (?, ?, ?, ?, ?, ?, 1)",
@@ -186,6 +286,9 @@ impl Db {
             .await?;
         }
         tx.commit().await?;
-        Ok(SeedReport { users: users.len(), posts: plan.posts })
+        Ok(SeedReport {
+            users: users.len(),
+            posts: plan.posts,
+        })
     }
 }

@@ -2,7 +2,9 @@
 //! and writes. Filter and sort follow `tidings::UserFilter` exactly.
 
 use sqlx::{QueryBuilder, Sqlite};
-use tidings::{NewUser, Page, Pagination, SortOrder, User, UserFilter, UserListQuery, UserPatch, UserSort};
+use tidings::{
+    NewUser, Page, Pagination, SortOrder, User, UserFilter, UserListQuery, UserPatch, UserSort,
+};
 use uuid::Uuid;
 
 use super::rows::{UserRow, USER_COLUMNS};
@@ -38,15 +40,27 @@ fn push_where(q: &mut QueryBuilder<'_, Sqlite>, filter: &UserFilter) {
     if let Some(role) = filter.role {
         q.push(" AND role = ").push_bind(role.as_str());
     }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let pattern = like_pattern(search);
-        q.push(" AND (name LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
-        q.push(" OR email LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+        q.push(" AND (name LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\'");
+        q.push(" OR email LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
     }
 }
 
 fn email_taken() -> ApiError {
-    ApiError::Conflict { field: "email", message: "a user with this email already exists".into() }
+    ApiError::Conflict {
+        field: "email",
+        message: "a user with this email already exists".into(),
+    }
 }
 
 impl Db {
@@ -61,29 +75,44 @@ impl Db {
         };
         let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {USER_COLUMNS} FROM users"));
         push_where(&mut select, &query.filter);
-        select.push(format!(" ORDER BY {} {dir}, id {dir}", sort_column(query.filter.sort)));
+        select.push(format!(
+            " ORDER BY {} {dir}, id {dir}",
+            sort_column(query.filter.sort)
+        ));
         let offset = i64::from(query.page - 1) * i64::from(query.limit);
-        select.push(" LIMIT ").push_bind(i64::from(query.limit)).push(" OFFSET ").push_bind(offset);
+        select
+            .push(" LIMIT ")
+            .push_bind(i64::from(query.limit))
+            .push(" OFFSET ")
+            .push_bind(offset);
         let rows: Vec<UserRow> = select.build_query_as().fetch_all(self.pool()).await?;
-        let data = rows.into_iter().map(User::try_from).collect::<Result<_, _>>()?;
-        Ok(Page { data, pagination: Pagination::new(query.page, query.limit, total as u64) })
+        let data = rows
+            .into_iter()
+            .map(User::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            data,
+            pagination: Pagination::new(query.page, query.limit, total as u64),
+        })
     }
 
     pub async fn get_user(&self, id: Uuid) -> Result<Option<User>, ApiError> {
-        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?;
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+                .bind(id.to_string())
+                .fetch_optional(self.pool())
+                .await?;
         row.map(User::try_from).transpose()
     }
 
     pub async fn create_user(&self, new: &NewUser) -> Result<User, ApiError> {
         let id = Uuid::now_v7();
         let now = now_text();
-        let result = sqlx::query(
+        let result: Result<UserRow, _> = sqlx::query_as(&format!(
             "INSERT INTO users (id, name, email, role, avatar_url, last_active, theme, notifications, \
-             language, created_at, updated_at, version) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 1)",
-        )
+             language, created_at, updated_at, version) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 1) \
+             RETURNING {USER_COLUMNS}"
+        ))
         .bind(id.to_string())
         .bind(new.name.as_str())
         .bind(new.email.as_str())
@@ -94,12 +123,12 @@ impl Db {
         .bind(new.preferences.language.as_str())
         .bind(&now)
         .bind(&now)
-        .execute(self.pool())
+        .fetch_one(self.pool())
         .await;
         match result {
             Err(e) if is_unique_violation(&e) => Err(email_taken()),
             Err(e) => Err(e.into()),
-            Ok(_) => self.get_user(id).await?.ok_or_else(|| ApiError::internal("create user", "row vanished")),
+            Ok(row) => User::try_from(row),
         }
     }
 
@@ -112,10 +141,11 @@ impl Db {
                 return Ok(None);
             };
             let next = patch.apply(&current);
-            let result = sqlx::query(
+            let result: Result<Option<UserRow>, _> = sqlx::query_as(&format!(
                 "UPDATE users SET name = ?, email = ?, role = ?, theme = ?, notifications = ?, \
-                 language = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
-            )
+                 language = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? \
+                 RETURNING {USER_COLUMNS}"
+            ))
             .bind(next.name.as_str())
             .bind(next.email.as_str())
             .bind(next.role.as_str())
@@ -125,20 +155,23 @@ impl Db {
             .bind(now_text())
             .bind(id.to_string())
             .bind(current.version)
-            .execute(self.pool())
+            .fetch_optional(self.pool())
             .await;
             match result {
                 Err(e) if is_unique_violation(&e) => return Err(email_taken()),
                 Err(e) => return Err(e.into()),
-                Ok(done) if done.rows_affected() == 1 => return self.get_user(id).await,
-                Ok(_) => continue,
+                Ok(Some(row)) => return User::try_from(row).map(Some),
+                Ok(None) => continue,
             }
         }
     }
 
     /// Deletes the user and, by cascade, their posts. `false` if absent.
     pub async fn delete_user(&self, id: Uuid) -> Result<bool, ApiError> {
-        let done = sqlx::query("DELETE FROM users WHERE id = ?").bind(id.to_string()).execute(self.pool()).await?;
+        let done = sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -7,7 +7,7 @@ mod users;
 
 use axum::Router;
 
-use crate::error::api_not_found;
+use crate::error::{api_method_not_allowed, api_not_found};
 use crate::state::AppState;
 
 /// Largest JSON body any route accepts.
@@ -15,9 +15,11 @@ pub const JSON_BODY_LIMIT: usize = 64 * 1024;
 
 pub fn api_router() -> Router<AppState> {
     Router::new()
+        .route("/", axum::routing::any(api_not_found))
         .merge(users::router())
         .merge(posts::router())
         .fallback(api_not_found)
+        .method_not_allowed_fallback(api_method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }
 

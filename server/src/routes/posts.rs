@@ -18,14 +18,20 @@ pub fn router() -> Router<AppState> {
         .route("/posts/{id}", get(show).patch(update).delete(remove))
 }
 
-async fn list(State(db): State<Db>, QueryPairs(params): QueryPairs) -> Result<Json<CursorPage<Post>>, ApiError> {
+async fn list(
+    State(db): State<Db>,
+    QueryPairs(params): QueryPairs,
+) -> Result<Json<CursorPage<Post>>, ApiError> {
     let query = PostListQuery::from_params(&params)?;
     Ok(Json(db.list_posts(&query).await?))
 }
 
 async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Json<Post>, ApiError> {
     let id = parse_id("post", &id)?;
-    db.get_post(id).await?.map(Json).ok_or_else(|| ApiError::not_found("post", &id.to_string()))
+    db.get_post(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("post", &id.to_string()))
 }
 
 async fn create(
@@ -43,7 +49,10 @@ async fn update(
 ) -> Result<Json<Post>, ApiError> {
     let id = parse_id("post", &id)?;
     let patch = input.validate()?;
-    db.update_post(id, &patch).await?.map(Json).ok_or_else(|| ApiError::not_found("post", &id.to_string()))
+    db.update_post(id, &patch)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("post", &id.to_string()))
 }
 
 async fn remove(State(db): State<Db>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {

@@ -18,14 +18,20 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}", get(show).patch(update).delete(remove))
 }
 
-async fn list(State(db): State<Db>, QueryPairs(params): QueryPairs) -> Result<Json<Page<User>>, ApiError> {
+async fn list(
+    State(db): State<Db>,
+    QueryPairs(params): QueryPairs,
+) -> Result<Json<Page<User>>, ApiError> {
     let query = UserListQuery::from_params(&params)?;
     Ok(Json(db.list_users(&query).await?))
 }
 
 async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Json<User>, ApiError> {
     let id = parse_id("user", &id)?;
-    db.get_user(id).await?.map(Json).ok_or_else(|| ApiError::not_found("user", &id.to_string()))
+    db.get_user(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("user", &id.to_string()))
 }
 
 async fn create(
@@ -43,7 +49,10 @@ async fn update(
 ) -> Result<Json<User>, ApiError> {
     let id = parse_id("user", &id)?;
     let patch = input.validate()?;
-    db.update_user(id, &patch).await?.map(Json).ok_or_else(|| ApiError::not_found("user", &id.to_string()))
+    db.update_user(id, &patch)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("user", &id.to_string()))
 }
 
 async fn remove(State(db): State<Db>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {

@@ -55,8 +55,12 @@ impl TestServer {
         let url = format!("sqlite://{}/t.db", dir.path().display());
         let mut config = Config::for_database(url);
         configure(&mut config);
-        let state = AppState::from_config(config).await.expect("open the database");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+        let state = AppState::from_config(config)
+            .await
+            .expect("open the database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a free port");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
         // A dropped sender shuts the server down too.
@@ -123,7 +127,8 @@ impl TestServer {
 
     /// GET `path` with query parameters, encoded by the client.
     pub async fn get_query(&self, path: &str, query: &[(&str, &str)]) -> Reply {
-        self.call(self.client.get(self.url(path)).query(query)).await
+        self.call(self.client.get(self.url(path)).query(query))
+            .await
     }
 
     /// A request with a JSON body (`Content-Type: application/json`).
@@ -326,7 +331,9 @@ pub fn assert_invalid(reply: &Reply, fields: &[&str]) -> Value {
         "fields named in {details}"
     );
     for field in fields {
-        let message = details[*field].as_str().expect("a field message is a string");
+        let message = details[*field]
+            .as_str()
+            .expect("a field message is a string");
         assert!(!message.is_empty(), "{field} has a message");
     }
     details

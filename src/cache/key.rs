@@ -1,0 +1,176 @@
+//! Query keys: hierarchical, JSON-valued names for cached queries, their
+//! stable hash, and prefix matching.
+//!
+//! A key is a list of segments, from general to specific:
+//! `["users"]`, `["users", {"page": 1, "role": "admin"}]`, `["user", "<id>"]`.
+//! The hash is canonical JSON with object fields sorted, so two keys that
+//! are equal as values hash equally whatever order their objects were built
+//! in, on every platform. Prefix matching is what lets one invalidation
+//! reach a whole family of queries.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A hierarchical query key; see the module docs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct QueryKey(Vec<Value>);
+
+/// The stable identity of a [`QueryKey`]: canonical JSON text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct KeyHash(String);
+
+impl KeyHash {
+    /// The canonical text, e.g. `["users",{"page":1}]`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for KeyHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl QueryKey {
+    /// The empty key: a prefix of every key.
+    pub fn root() -> Self {
+        Self(Vec::new())
+    }
+
+    /// A key of one segment, e.g. `QueryKey::new("users")`.
+    pub fn new(first: impl Into<Value>) -> Self {
+        Self(vec![first.into()])
+    }
+
+    /// A key made of `segments`, in order.
+    pub fn from_segments(segments: impl IntoIterator<Item = Value>) -> Self {
+        Self(segments.into_iter().collect())
+    }
+
+    /// This key with one more segment.
+    pub fn with(mut self, segment: impl Into<Value>) -> Self {
+        self.0.push(segment.into());
+        self
+    }
+
+    /// This key with `segment` serialized as one more segment (a filter
+    /// struct, a [`uuid::Uuid`], ...).
+    pub fn with_serialized(self, segment: &impl Serialize) -> Result<Self, serde_json::Error> {
+        Ok(self.with(serde_json::to_value(segment)?))
+    }
+
+    /// The segments, general to specific.
+    pub fn segments(&self) -> &[Value] {
+        &self.0
+    }
+
+    /// Number of segments.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether this is the root key.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `prefix`'s segments equal this key's first segments.
+    /// Every key starts with itself and with [`QueryKey::root`].
+    pub fn starts_with(&self, prefix: &QueryKey) -> bool {
+        prefix.0.len() <= self.0.len() && prefix.0.iter().zip(&self.0).all(|(p, s)| p == s)
+    }
+
+    /// The stable hash (see the module docs).
+    pub fn hash(&self) -> KeyHash {
+        let mut out = String::new();
+        write_canonical(&Value::Array(self.0.clone()), &mut out);
+        KeyHash(out)
+    }
+}
+
+impl fmt::Display for QueryKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.hash().as_str())
+    }
+}
+
+impl<V: Into<Value>, const N: usize> From<[V; N]> for QueryKey {
+    fn from(segments: [V; N]) -> Self {
+        Self(segments.into_iter().map(Into::into).collect())
+    }
+}
+
+/// Compact JSON with object fields in sorted order, whatever the map type.
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut fields: Vec<_> = map.iter().collect();
+            fields.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (name, item)) in fields.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(name.clone()).to_string());
+                out.push(':');
+                write_canonical(item, out);
+            }
+            out.push('}');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn hash_ignores_object_field_order() {
+        let a = QueryKey::new("users").with(json!({"page": 1, "role": "admin"}));
+        let mut obj = serde_json::Map::new();
+        obj.insert("role".into(), json!("admin"));
+        obj.insert("page".into(), json!(1));
+        let b = QueryKey::new("users").with(Value::Object(obj));
+        assert_eq!(a.hash(), b.hash());
+        assert_eq!(a.hash().as_str(), r#"["users",{"page":1,"role":"admin"}]"#);
+        assert_ne!(a.hash(), QueryKey::new("users").with(json!({"page": 2})).hash());
+    }
+
+    #[test]
+    fn prefixes() {
+        let users = QueryKey::new("users");
+        let page = users.clone().with(json!({"page": 1}));
+        assert!(page.starts_with(&users));
+        assert!(page.starts_with(&page));
+        assert!(page.starts_with(&QueryKey::root()));
+        assert!(!users.starts_with(&page));
+        assert!(!QueryKey::new("user").with("1").starts_with(&users));
+        assert_eq!(QueryKey::from(["users", "x"]).len(), 2);
+    }
+
+    #[test]
+    fn serializes_as_plain_array() {
+        let key = QueryKey::new("post").with(7);
+        assert_eq!(serde_json::to_string(&key).unwrap(), r#"["post",7]"#);
+        let back: QueryKey = serde_json::from_str(r#"["post",7]"#).unwrap();
+        assert_eq!(back, key);
+        assert_eq!(key.to_string(), r#"["post",7]"#);
+    }
+}
