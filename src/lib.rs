@@ -6,6 +6,7 @@
 //! meaning of a users list, so a client placing a row and the server's SQL
 //! agree by construction.
 
+pub mod cache;
 pub mod model;
 
 pub use model::*;

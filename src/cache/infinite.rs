@@ -217,8 +217,8 @@ pub(crate) struct PageFetch {
 pub(crate) enum PageStep {
     /// The query's new data.
     Done(Value),
-    /// A refetch goes on with this page.
-    Next(PageRequest),
+    /// A refetch goes on with the page now in the fetch's request.
+    Next,
 }
 
 /// Plans a page fetch in `direction` over the current `data`; `None` when
@@ -258,7 +258,7 @@ pub(crate) fn accept(
         if fetch.collected.len() < fetch.target {
             if let Some(next) = fetch.collected.next_param(options) {
                 fetch.request.param = next;
-                return PageStep::Next(fetch.request.clone());
+                return PageStep::Next;
             }
         }
         return PageStep::Done(fetch.collected.to_value());
@@ -317,7 +317,7 @@ mod tests {
         assert_eq!(fetch.request.param, json!(1));
         for n in 1..=3u64 {
             match accept(&mut fetch, Some(&held), numbered(n, n > 1, true), &opts) {
-                PageStep::Next(req) => assert_eq!(req.param, json!(n + 1)),
+                PageStep::Next => assert_eq!(fetch.request.param, json!(n + 1)),
                 PageStep::Done(v) => {
                     assert_eq!(n, 3);
                     assert_eq!(InfiniteData::from_value(&v).unwrap().len(), 3);

@@ -1,0 +1,418 @@
+//! The query client: the cache of queries by key hash, their observers,
+//! and the bookkeeping (gc, retry and poll deadlines) around them.
+//!
+//! The client is synchronous and executor-free. It never performs a fetch:
+//! it answers "start a fetch now" ([`FetchStart`]) and the host performs
+//! it and reports back with [`QueryClient::resolve`]. It never sleeps
+//! either: it exposes [`QueryClient::next_deadline`] and the host calls
+//! [`QueryClient::tick`] when that time comes. Fetching lives in `fetch.rs`,
+//! invalidation in `invalidate.rs`, deadlines in `timers.rs`, SSR hand-over
+//! in `hydrate.rs`; this file holds the cache itself, observers and direct
+//! reads and writes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::clock::{after, Clock, Millis};
+use super::infinite::{PageFetch, PageRequest};
+use super::key::{KeyHash, QueryKey};
+use super::notify::{ListenerId, Notification, Notifier};
+use super::options::QueryOptions;
+use super::query::{reduce, FetchId, QueryAction, QueryState};
+
+/// Names one observer (a mounted component reading a query).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObserverId(u64);
+
+/// A fetch the host must perform now, then report with
+/// [`QueryClient::resolve`] quoting `fetch_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchStart {
+    /// The query to fetch.
+    pub key: QueryKey,
+    /// Quote it back in `resolve`; results of older ids are ignored.
+    pub fetch_id: FetchId,
+    /// For an infinite query: which page to fetch.
+    pub page: Option<PageRequest>,
+}
+
+/// What one observer sees of its query.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryView<'a> {
+    /// The query's key.
+    pub key: &'a QueryKey,
+    /// The full state.
+    pub state: &'a QueryState,
+    /// The data to show: the query's own, else the previous key's (with
+    /// `keep_previous_data`), else the placeholder.
+    pub data: Option<&'a Value>,
+    /// Whether `data` is not the query's own.
+    pub is_placeholder: bool,
+    /// Whether the data is stale by the query's `stale_time`.
+    pub is_stale: bool,
+}
+
+impl QueryView<'_> {
+    /// The shown data as a `T`.
+    pub fn data_as<T: DeserializeOwned>(&self) -> Option<Result<T, serde_json::Error>> {
+        self.data.cloned().map(serde_json::from_value)
+    }
+}
+
+/// One cached query and its timers.
+#[derive(Debug)]
+pub(super) struct Entry {
+    pub(super) key: QueryKey,
+    pub(super) state: QueryState,
+    pub(super) options: QueryOptions,
+    pub(super) observers: usize,
+    /// Set while unobserved: when to drop the query.
+    pub(super) gc_at: Option<Millis>,
+    /// Set while a failed attempt waits for its retry.
+    pub(super) retry_at: Option<Millis>,
+    /// Set while observed and polling: when to refetch.
+    pub(super) poll_at: Option<Millis>,
+    /// Set while an infinite query's fetch is under way.
+    pub(super) pages: Option<PageFetch>,
+}
+
+#[derive(Debug)]
+struct ObserverRec {
+    hash: KeyHash,
+    previous: Option<Value>,
+}
+
+/// The cache of queries; see the module docs.
+pub struct QueryClient {
+    clock: Arc<dyn Clock>,
+    defaults: QueryOptions,
+    pub(super) entries: BTreeMap<KeyHash, Entry>,
+    observers: HashMap<ObserverId, ObserverRec>,
+    next_observer: u64,
+    pub(super) next_fetch: u64,
+    pub(super) online: bool,
+    notifier: Notifier,
+}
+
+impl fmt::Debug for QueryClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueryClient")
+            .field("queries", &self.entries.len())
+            .field("observers", &self.observers.len())
+            .field("online", &self.online)
+            .finish()
+    }
+}
+
+impl QueryClient {
+    /// An empty, online client reading time from `clock`.
+    pub fn new(clock: impl Clock + 'static) -> Self {
+        Self::with_defaults(clock, QueryOptions::default())
+    }
+
+    /// Like [`QueryClient::new`], with the options used for queries first
+    /// created without any (by `set_query_data`, `fetch`, hydration).
+    pub fn with_defaults(clock: impl Clock + 'static, defaults: QueryOptions) -> Self {
+        Self {
+            clock: Arc::new(clock),
+            defaults,
+            entries: BTreeMap::new(),
+            observers: HashMap::new(),
+            next_observer: 0,
+            next_fetch: 0,
+            online: true,
+            notifier: Notifier::default(),
+        }
+    }
+
+    /// The clock's time.
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
+    /// Whether the host last reported the network as up.
+    pub fn is_online(&self) -> bool {
+        self.online
+    }
+
+    /// Runs `f` as one batch: listeners hear once, after it, about every
+    /// key it changed. Batches nest; only the outermost one notifies.
+    pub fn batch<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.notifier.begin();
+        let out = f(self);
+        self.notifier.end();
+        out
+    }
+
+    /// Calls `listener` once per batch that changed anything.
+    pub fn subscribe(
+        &mut self,
+        listener: impl FnMut(&Notification) + Send + 'static,
+    ) -> ListenerId {
+        self.notifier.subscribe(Box::new(listener))
+    }
+
+    /// Stops calling a listener; `false` if it was unknown.
+    pub fn unsubscribe(&mut self, id: ListenerId) -> bool {
+        self.notifier.unsubscribe(id)
+    }
+
+    /// Starts observing `key` with `options` (which become the query's).
+    /// Cancels a pending gc. Does not fetch: call [`QueryClient::fetch`].
+    pub fn observe(&mut self, key: &QueryKey, options: QueryOptions) -> ObserverId {
+        self.batch(|c| {
+            let hash = c.ensure(key, Some(options));
+            c.attach(&hash);
+            c.next_observer += 1;
+            let id = ObserverId(c.next_observer);
+            c.observers.insert(
+                id,
+                ObserverRec {
+                    hash,
+                    previous: None,
+                },
+            );
+            id
+        })
+    }
+
+    /// Stops an observer; the last one leaving schedules gc at
+    /// now + `gc_time`. `false` if the observer was unknown.
+    pub fn unobserve(&mut self, id: ObserverId) -> bool {
+        match self.observers.remove(&id) {
+            Some(rec) => {
+                self.detach(&rec.hash);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Points an observer at another key (a new page, a new filter),
+    /// remembering the old key's data for `keep_previous_data`.
+    pub fn retarget(&mut self, id: ObserverId, key: &QueryKey, options: QueryOptions) -> bool {
+        let Some(old) = self.observers.get(&id).map(|r| r.hash.clone()) else {
+            return false;
+        };
+        self.batch(|c| {
+            let hash = c.ensure(key, Some(options));
+            if hash == old {
+                return;
+            }
+            let shown = c.entries.get(&old).and_then(|e| e.state.data.clone());
+            c.attach(&hash);
+            c.detach(&old);
+            let rec = c.observers.get_mut(&id).expect("checked above");
+            rec.previous = shown.or(rec.previous.take());
+            rec.hash = hash;
+        });
+        true
+    }
+
+    /// What observer `id` sees, if it and its query exist.
+    pub fn view(&self, id: ObserverId) -> Option<QueryView<'_>> {
+        let rec = self.observers.get(&id)?;
+        let e = self.entries.get(&rec.hash)?;
+        let fallback = || {
+            let previous = rec.previous.as_ref().filter(|_| e.options.keep_previous_data);
+            previous.or(e.options.placeholder_data.as_ref())
+        };
+        let (data, is_placeholder) = match &e.state.data {
+            Some(own) => (Some(own), false),
+            None => {
+                let shown = fallback();
+                (shown, shown.is_some())
+            }
+        };
+        Some(QueryView {
+            key: &e.key,
+            state: &e.state,
+            data,
+            is_placeholder,
+            is_stale: e.state.is_stale(self.now(), e.options.stale_time),
+        })
+    }
+
+    /// How many observers `key` has.
+    pub fn observer_count(&self, key: &QueryKey) -> usize {
+        self.entries.get(&key.hash()).map_or(0, |e| e.observers)
+    }
+
+    /// The state of `key`, if cached.
+    pub fn state(&self, key: &QueryKey) -> Option<&QueryState> {
+        self.entries.get(&key.hash()).map(|e| &e.state)
+    }
+
+    /// The options of `key`, if cached.
+    pub fn options(&self, key: &QueryKey) -> Option<&QueryOptions> {
+        self.entries.get(&key.hash()).map(|e| &e.options)
+    }
+
+    /// The data of `key`, if any.
+    pub fn query_data(&self, key: &QueryKey) -> Option<&Value> {
+        self.state(key)?.data.as_ref()
+    }
+
+    /// The data of `key` as a `T`, if any.
+    pub fn query_data_as<T: DeserializeOwned>(
+        &self,
+        key: &QueryKey,
+    ) -> Option<Result<T, serde_json::Error>> {
+        self.state(key)?.data_as()
+    }
+
+    /// Every cached query, in key-hash order (for devtools).
+    pub fn queries(&self) -> impl Iterator<Item = (&QueryKey, &QueryState)> {
+        self.entries.values().map(|e| (&e.key, &e.state))
+    }
+
+    /// Number of cached queries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Replaces the options of `key` (creating the query if needed).
+    pub fn set_options(&mut self, key: &QueryKey, options: QueryOptions) {
+        self.batch(|c| {
+            c.ensure(key, Some(options));
+        });
+    }
+
+    /// Writes `data` as the query's data now, creating the query if needed
+    /// (an unobserved new query is gc'd after `gc_time`).
+    pub fn set_query_data(&mut self, key: &QueryKey, data: Value) {
+        self.batch(|c| {
+            let hash = c.ensure(key, None);
+            let at = c.now();
+            c.dispatch(&hash, QueryAction::SetData { data, at });
+        });
+    }
+
+    /// Writes `f(current data)` when `f` returns `Some`.
+    pub fn update_query_data(
+        &mut self,
+        key: &QueryKey,
+        f: impl FnOnce(Option<&Value>) -> Option<Value>,
+    ) -> bool {
+        match f(self.query_data(key)) {
+            Some(data) => {
+                self.set_query_data(key, data);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Drops `key` from the cache now; its observers then see nothing and
+    /// a late result of its fetch is ignored.
+    pub fn remove(&mut self, key: &QueryKey) -> bool {
+        let hash = key.hash();
+        self.batch(|c| c.remove_hash(&hash))
+    }
+
+    /// The query for `key`, created with `options` (or the defaults) if
+    /// missing; given `options` replace the existing ones.
+    pub(super) fn ensure(&mut self, key: &QueryKey, options: Option<QueryOptions>) -> KeyHash {
+        let hash = key.hash();
+        if let Some(e) = self.entries.get_mut(&hash) {
+            if let Some(options) = options {
+                e.options = options;
+            }
+            return hash;
+        }
+        let options = options.unwrap_or_else(|| self.defaults.clone());
+        let entry = Entry {
+            key: key.clone(),
+            state: QueryState::default(),
+            gc_at: Some(after(self.now(), options.gc_time)),
+            options,
+            observers: 0,
+            retry_at: None,
+            poll_at: None,
+            pages: None,
+        };
+        self.entries.insert(hash.clone(), entry);
+        self.notifier.changed(&hash, key);
+        hash
+    }
+
+    /// Runs the reducer on one query and notes the key if anything changed.
+    pub(super) fn dispatch(&mut self, hash: &KeyHash, action: QueryAction) {
+        let Some(e) = self.entries.get_mut(hash) else {
+            return;
+        };
+        let mut old = std::mem::take(&mut e.state);
+        let old_data = old.data.take();
+        let before = old.clone();
+        old.data = old_data;
+        let mut next = reduce(old, action);
+        let data = next.data.take();
+        let changed = next != before;
+        next.data = data;
+        e.state = next;
+        if changed {
+            self.notifier.changed(hash, &e.key);
+        }
+    }
+
+    pub(super) fn remove_hash(&mut self, hash: &KeyHash) -> bool {
+        match self.entries.remove(hash) {
+            Some(e) => {
+                self.notifier.removed(hash, &e.key);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// After a fetch settled: gc an unobserved query later, or poll again.
+    pub(super) fn after_settle(&mut self, hash: &KeyHash, now: Millis) {
+        if let Some(e) = self.entries.get_mut(hash) {
+            if e.observers == 0 {
+                e.gc_at = Some(after(now, e.options.gc_time));
+            } else if let (Some(every), true) = (e.options.refetch_interval, e.options.enabled) {
+                e.poll_at = Some(after(now, every));
+            }
+        }
+    }
+
+    fn attach(&mut self, hash: &KeyHash) {
+        let now = self.now();
+        let e = self.entries.get_mut(hash).expect("ensured");
+        e.observers += 1;
+        e.gc_at = None;
+        if e.poll_at.is_none() && !e.state.is_fetching() && e.options.enabled {
+            e.poll_at = e.options.refetch_interval.map(|every| after(now, every));
+        }
+    }
+
+    fn detach(&mut self, hash: &KeyHash) {
+        let now = self.now();
+        if let Some(e) = self.entries.get_mut(hash) {
+            e.observers -= 1;
+            if e.observers == 0 {
+                e.gc_at = Some(after(now, e.options.gc_time));
+                e.poll_at = None;
+            }
+        }
+    }
+
+    /// What a host must start to continue the current fetch of `hash`.
+    pub(super) fn start_of(&self, hash: &KeyHash) -> FetchStart {
+        let e = &self.entries[hash];
+        FetchStart {
+            key: e.key.clone(),
+            fetch_id: e.state.fetch_id,
+            page: e.pages.as_ref().map(|p| p.request.clone()),
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Invalidation and refetch triggers: by key prefix, by tag (RTK's
+//! provides/invalidates), by a server change event, on reconnect and on
+//! focus.
+//!
+//! Invalidating marks queries stale whatever their age. Observed ones must
+//! be refetched now, and are returned as [`FetchStart`]s; if one was already
+//! fetching, that fetch is superseded, because it may have started before
+//! the change and would bring old data. An unobserved query's fetch is
+//! cancelled for the same reason, and it stays marked until next observed.
+
+use serde_json::Value;
+
+use super::client::{Entry, FetchStart, QueryClient};
+use super::fetch::FetchDecision;
+use super::infinite::PageDirection;
+use super::key::{KeyHash, QueryKey};
+use super::query::{FetchStatus, QueryAction};
+use super::tags::{tags_for_event, EventKind, Tag};
+
+impl QueryClient {
+    /// Invalidates every query whose key starts with `prefix` (the root key
+    /// invalidates all). Returns the fetches to start now.
+    pub fn invalidate_prefix(&mut self, prefix: &QueryKey) -> Vec<FetchStart> {
+        let hashes = self.hashes_where(|e| e.key.starts_with(prefix));
+        self.invalidate_hashes(hashes)
+    }
+
+    /// Invalidates every query providing any of `tags`. Returns the fetches
+    /// to start now.
+    pub fn invalidate_tags(&mut self, tags: &[Tag]) -> Vec<FetchStart> {
+        let hashes = self.hashes_where(|e| e.options.provides_any(tags));
+        self.invalidate_hashes(hashes)
+    }
+
+    /// Invalidates what a server change event makes stale
+    /// (see [`tags_for_event`]).
+    pub fn invalidate_event(&mut self, kind: EventKind, payload: &Value) -> Vec<FetchStart> {
+        self.invalidate_tags(&tags_for_event(kind, payload))
+    }
+
+    /// Records the network state. Coming back online hands out the paused
+    /// fetches (same ids) and refetches stale observed queries that have
+    /// `refetch_on_reconnect`.
+    pub fn set_online(&mut self, online: bool) -> Vec<FetchStart> {
+        let was = std::mem::replace(&mut self.online, online);
+        if !online || was {
+            return Vec::new();
+        }
+        self.batch(|c| {
+            let paused = c.hashes_where(|e| e.state.fetch_status == FetchStatus::Paused);
+            let mut starts = Vec::new();
+            for hash in paused {
+                c.dispatch(&hash, QueryAction::Continue);
+                starts.push(c.start_of(&hash));
+            }
+            starts.extend(c.refetch_stale(|e| e.options.refetch_on_reconnect));
+            starts
+        })
+    }
+
+    /// The window regained focus: refetches stale observed queries that have
+    /// `refetch_on_focus`.
+    pub fn focus(&mut self) -> Vec<FetchStart> {
+        self.batch(|c| c.refetch_stale(|e| e.options.refetch_on_focus))
+    }
+
+    fn hashes_where(&self, pred: impl Fn(&Entry) -> bool) -> Vec<KeyHash> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| pred(e))
+            .map(|(h, _)| h.clone())
+            .collect()
+    }
+
+    fn invalidate_hashes(&mut self, hashes: Vec<KeyHash>) -> Vec<FetchStart> {
+        self.batch(|c| {
+            let mut starts = Vec::new();
+            for hash in hashes {
+                c.dispatch(&hash, QueryAction::Invalidate);
+                let e = &c.entries[&hash];
+                if e.observers > 0 && e.options.enabled {
+                    if let FetchDecision::Start(start) = c.start_fetch(&hash, PageDirection::Refetch)
+                    {
+                        starts.push(start);
+                    }
+                } else if e.state.is_fetching() {
+                    c.stop_fetch(&hash);
+                }
+            }
+            starts
+        })
+    }
+
+    fn refetch_stale(&mut self, trigger: impl Fn(&Entry) -> bool) -> Vec<FetchStart> {
+        let now = self.now();
+        let hashes = self.hashes_where(|e| {
+            e.observers > 0
+                && e.options.enabled
+                && !e.state.is_fetching()
+                && e.state.is_stale(now, e.options.stale_time)
+                && trigger(e)
+        });
+        hashes
+            .iter()
+            .filter_map(|h| self.start_fetch(h, PageDirection::Refetch).into_start())
+            .collect()
+    }
+}

@@ -1,0 +1,147 @@
+//! The client's normalized store: users and posts by id, under optimistic
+//! layers, fed by responses and by the server's change events.
+//!
+//! [`Entities`] is the plain state, [`StoreOp`] its changes, and
+//! [`EntityStore`] the layered whole the UI reads (through selectors).
+//! [`ops_for_event`] turns a realtime event into ops, so the socket layer
+//! applies an event with one call to
+//! [`EntityStore::apply_change_event`](Optimistic::apply_change_event).
+
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::entities::{EntityAdapter, EntityOp};
+use super::optimistic::{EventOutcome, Layered, Optimistic};
+use super::tags::EventKind;
+use crate::model::{Post, User};
+
+/// Users and posts, each held once.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Entities {
+    /// Users by id.
+    pub users: EntityAdapter<User>,
+    /// Posts by id.
+    pub posts: EntityAdapter<Post>,
+}
+
+/// One change to [`Entities`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreOp {
+    /// A change to the users.
+    User(EntityOp<User>),
+    /// A change to the posts.
+    Post(EntityOp<Post>),
+    /// Remove every post by this author (their account went).
+    RemovePostsBy(Uuid),
+}
+
+impl Layered for Entities {
+    type Op = StoreOp;
+    fn apply(&mut self, op: &StoreOp) {
+        match op {
+            StoreOp::User(op) => self.users.apply(op),
+            StoreOp::Post(op) => self.posts.apply(op),
+            StoreOp::RemovePostsBy(author) => self.posts.remove_where(|p| p.author_id == *author),
+        }
+    }
+}
+
+/// The layered store the client reads.
+pub type EntityStore = Optimistic<Entities>;
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: Uuid,
+}
+
+/// The ops that apply event `kind` with payload `data`.
+pub fn ops_for_event(kind: EventKind, data: &Value) -> Result<Vec<StoreOp>, serde_json::Error> {
+    let id = || IdOnly::deserialize(data).map(|d| d.id);
+    Ok(match kind {
+        EventKind::UserCreated | EventKind::UserUpdated => {
+            vec![StoreOp::User(EntityOp::Upsert(User::deserialize(data)?))]
+        }
+        EventKind::UserDeleted => {
+            let id = id()?;
+            vec![
+                StoreOp::User(EntityOp::Remove(id)),
+                StoreOp::RemovePostsBy(id),
+            ]
+        }
+        EventKind::PostCreated | EventKind::PostUpdated => {
+            vec![StoreOp::Post(EntityOp::Upsert(Post::deserialize(data)?))]
+        }
+        EventKind::PostDeleted => vec![StoreOp::Post(EntityOp::Remove(id()?))],
+    })
+}
+
+impl Optimistic<Entities> {
+    /// Applies realtime event `seq` of `kind` under the optimistic layers,
+    /// at most once. A payload that does not parse is an error and does not
+    /// count as applied (the caller should resync).
+    pub fn apply_change_event(
+        &mut self,
+        seq: u64,
+        kind: EventKind,
+        data: &Value,
+    ) -> Result<EventOutcome, serde_json::Error> {
+        if seq <= self.last_seq() {
+            return Ok(EventOutcome::Duplicate);
+        }
+        let ops = ops_for_event(kind, data)?;
+        Ok(self.apply_event(seq, &ops))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::mutation::MutationId;
+    use crate::cache::tests::fixtures::{post, user};
+    use crate::model::{Name, Role, UserPatch};
+
+    #[test]
+    fn events_rebase_under_an_optimistic_rename() {
+        let ada = user(1, "Ada", Role::User);
+        let mut store = EntityStore::default();
+        store.confirm(&[
+            StoreOp::User(EntityOp::SetAll(vec![ada.clone()])),
+            StoreOp::Post(EntityOp::SetAll(vec![post(10, 1), post(11, 2)])),
+        ]);
+        let rename = UserPatch {
+            name: Some(Name::parse("Ada L.").unwrap()),
+            ..Default::default()
+        };
+        store.apply_layer(
+            MutationId(1),
+            vec![StoreOp::User(EntityOp::Update {
+                id: ada.id,
+                patch: rename,
+            })],
+        );
+        // Someone else changes Ada's role: the event lands under the rename.
+        let mut promoted = ada.clone();
+        promoted.role = Role::Admin;
+        promoted.version = 2;
+        let data = serde_json::to_value(&promoted).unwrap();
+        let outcome = store.apply_change_event(1, EventKind::UserUpdated, &data).unwrap();
+        assert_eq!(outcome, EventOutcome::Applied);
+        let shown = store.visible().users.get(&ada.id).unwrap();
+        assert_eq!((shown.name.as_str(), shown.role), ("Ada L.", Role::Admin));
+        assert_eq!(store.confirmed().users.get(&ada.id).unwrap().name.as_str(), "Ada");
+        assert_eq!(
+            store.apply_change_event(1, EventKind::UserUpdated, &data).unwrap(),
+            EventOutcome::Duplicate
+        );
+        store.rollback(MutationId(1));
+        assert_eq!(store.visible().users.get(&ada.id), Some(&promoted));
+
+        let gone = serde_json::json!({"id": ada.id});
+        store.apply_change_event(2, EventKind::UserDeleted, &gone).unwrap();
+        assert!(store.visible().users.is_empty());
+        assert_eq!(store.visible().posts.len(), 1, "Ada's post went with her");
+        assert!(store.apply_change_event(3, EventKind::PostCreated, &gone).is_err());
+        assert_eq!(store.last_seq(), 2);
+    }
+}
