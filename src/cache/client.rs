@@ -218,7 +218,10 @@ impl QueryClient {
         let rec = self.observers.get(&id)?;
         let e = self.entries.get(&rec.hash)?;
         let fallback = || {
-            let previous = rec.previous.as_ref().filter(|_| e.options.keep_previous_data);
+            let previous = rec
+                .previous
+                .as_ref()
+                .filter(|_| e.options.keep_previous_data);
             previous.or(e.options.placeholder_data.as_ref())
         };
         let (data, is_placeholder) = match &e.state.data {
@@ -312,8 +315,9 @@ impl QueryClient {
         }
     }
 
-    /// Drops `key` from the cache now; its observers then see nothing and
-    /// a late result of its fetch is ignored.
+    /// Drops `key` from the cache now. Its observers are detached (their
+    /// `view` is `None`; observe again to read it) and a late result of its
+    /// fetch is ignored.
     pub fn remove(&mut self, key: &QueryKey) -> bool {
         let hash = key.hash();
         self.batch(|c| c.remove_hash(&hash))
@@ -367,6 +371,9 @@ impl QueryClient {
     pub(super) fn remove_hash(&mut self, hash: &KeyHash) -> bool {
         match self.entries.remove(hash) {
             Some(e) => {
+                if e.observers > 0 {
+                    self.observers.retain(|_, r| r.hash != *hash);
+                }
                 self.notifier.removed(hash, &e.key);
                 true
             }

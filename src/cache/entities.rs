@@ -287,7 +287,10 @@ mod tests {
     fn keeps_comparer_order_through_changes() {
         let mut users = EntityAdapter::sorted(by_name);
         users.add_many([user(1, "Cy", Role::User), user(2, "Al", Role::Admin)]);
-        assert!(!users.add_one(user(1, "Zed", Role::User)), "add never replaces");
+        assert!(
+            !users.add_one(user(1, "Zed", Role::User)),
+            "add never replaces"
+        );
         users.add_one(user(3, "Bo", Role::User));
         let names = |u: &EntityAdapter<User>| -> Vec<String> {
             u.iter().map(|u| u.name.to_string()).collect()

@@ -107,7 +107,10 @@ impl QueryClient {
     /// Abandons the fetch of `key` in flight; its result will be ignored.
     pub fn cancel(&mut self, key: &QueryKey) -> bool {
         let hash = key.hash();
-        let fetching = self.entries.get(&hash).is_some_and(|e| e.state.is_fetching());
+        let fetching = self
+            .entries
+            .get(&hash)
+            .is_some_and(|e| e.state.is_fetching());
         if fetching {
             self.batch(|c| {
                 c.stop_fetch(&hash);
@@ -147,7 +150,11 @@ impl QueryClient {
     }
 
     /// Starts a new fetch of `hash`, superseding any in flight.
-    pub(super) fn start_fetch(&mut self, hash: &KeyHash, direction: PageDirection) -> FetchDecision {
+    pub(super) fn start_fetch(
+        &mut self,
+        hash: &KeyHash,
+        direction: PageDirection,
+    ) -> FetchDecision {
         let paused = !self.online;
         let e = self.entries.get_mut(hash).expect("query exists");
         let pages = match &e.options.infinite {

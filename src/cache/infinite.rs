@@ -86,7 +86,10 @@ impl InfiniteOptions {
     /// hasPreviousPage}}`, starting at `first`, in both directions.
     pub fn page_numbers(first: u64) -> Self {
         let flag = |page: &Value, name: &str| {
-            page.get("pagination").and_then(|p| p.get(name)).and_then(Value::as_bool) == Some(true)
+            page.get("pagination")
+                .and_then(|p| p.get(name))
+                .and_then(Value::as_bool)
+                == Some(true)
         };
         Self::new(Value::from(first), move |page, param| {
             let n = param.as_u64()?;
@@ -153,7 +156,11 @@ impl InfiniteData {
 
     /// Every page as a `T`.
     pub fn pages_as<T: DeserializeOwned>(&self) -> Result<Vec<T>, serde_json::Error> {
-        self.pages.iter().cloned().map(serde_json::from_value).collect()
+        self.pages
+            .iter()
+            .cloned()
+            .map(serde_json::from_value)
+            .collect()
     }
 
     /// The param of the page after the last, if there is one.
@@ -229,12 +236,18 @@ pub(crate) fn plan(
     data: Option<&Value>,
     direction: PageDirection,
 ) -> Option<PageFetch> {
-    let existing = data.and_then(InfiniteData::from_value).filter(|d| !d.is_empty());
+    let existing = data
+        .and_then(InfiniteData::from_value)
+        .filter(|d| !d.is_empty());
     let (direction, param, target) = match (direction, &existing) {
         (PageDirection::Forward, Some(d)) => (direction, d.next_param(options)?, 0),
         (PageDirection::Backward, Some(d)) => (direction, d.previous_param(options)?, 0),
         (_, Some(d)) => (PageDirection::Refetch, d.page_params[0].clone(), d.len()),
-        (_, None) => (PageDirection::Refetch, options.initial_page_param.clone(), 1),
+        (_, None) => (
+            PageDirection::Refetch,
+            options.initial_page_param.clone(),
+            1,
+        ),
     };
     Some(PageFetch {
         request: PageRequest { direction, param },
@@ -281,15 +294,43 @@ mod tests {
     fn page_numbers_go_both_ways_and_cap() {
         let opts = InfiniteOptions::page_numbers(3).max_pages(2);
         let mut d = InfiniteData::default();
-        d.push_page(PageDirection::Refetch, json!(3), numbered(3, true, true), opts.max_pages);
+        d.push_page(
+            PageDirection::Refetch,
+            json!(3),
+            numbered(3, true, true),
+            opts.max_pages,
+        );
         assert_eq!(d.next_param(&opts), Some(json!(4)));
         assert_eq!(d.previous_param(&opts), Some(json!(2)));
-        d.push_page(PageDirection::Forward, json!(4), numbered(4, true, true), opts.max_pages);
-        d.push_page(PageDirection::Forward, json!(5), numbered(5, true, false), opts.max_pages);
-        assert_eq!(d.page_params, [json!(4), json!(5)], "page 3 dropped at the front");
+        d.push_page(
+            PageDirection::Forward,
+            json!(4),
+            numbered(4, true, true),
+            opts.max_pages,
+        );
+        d.push_page(
+            PageDirection::Forward,
+            json!(5),
+            numbered(5, true, false),
+            opts.max_pages,
+        );
+        assert_eq!(
+            d.page_params,
+            [json!(4), json!(5)],
+            "page 3 dropped at the front"
+        );
         assert!(!d.has_next_page(&opts));
-        d.push_page(PageDirection::Backward, json!(3), numbered(3, true, true), opts.max_pages);
-        assert_eq!(d.page_params, [json!(3), json!(4)], "page 5 dropped at the back");
+        d.push_page(
+            PageDirection::Backward,
+            json!(3),
+            numbered(3, true, true),
+            opts.max_pages,
+        );
+        assert_eq!(
+            d.page_params,
+            [json!(3), json!(4)],
+            "page 5 dropped at the back"
+        );
         assert_eq!(d.pages_as::<Value>().unwrap().len(), 2);
         let back = InfiniteData::from_value(&d.to_value()).unwrap();
         assert_eq!(back, d);
@@ -298,10 +339,20 @@ mod tests {
     #[test]
     fn cursor_follows_next_cursor_while_has_more() {
         let opts = InfiniteOptions::cursor();
-        let page = |cursor: Option<&str>, more| json!({"data": [], "nextCursor": cursor, "hasMore": more});
-        assert_eq!((opts.next_page_param)(&page(Some("c2"), true), &Value::Null), Some(json!("c2")));
-        assert_eq!((opts.next_page_param)(&page(Some("c2"), false), &Value::Null), None);
-        assert_eq!((opts.next_page_param)(&page(None, true), &Value::Null), None);
+        let page =
+            |cursor: Option<&str>, more| json!({"data": [], "nextCursor": cursor, "hasMore": more});
+        assert_eq!(
+            (opts.next_page_param)(&page(Some("c2"), true), &Value::Null),
+            Some(json!("c2"))
+        );
+        assert_eq!(
+            (opts.next_page_param)(&page(Some("c2"), false), &Value::Null),
+            None
+        );
+        assert_eq!(
+            (opts.next_page_param)(&page(None, true), &Value::Null),
+            None
+        );
         assert!(opts.previous_page_param.is_none());
     }
 
@@ -310,7 +361,12 @@ mod tests {
         let opts = InfiniteOptions::page_numbers(1);
         let mut held = InfiniteData::default();
         for n in 1..=3 {
-            held.push_page(PageDirection::Forward, json!(n), numbered(n, n > 1, true), None);
+            held.push_page(
+                PageDirection::Forward,
+                json!(n),
+                numbered(n, n > 1, true),
+                None,
+            );
         }
         let held = held.to_value();
         let mut fetch = plan(&opts, Some(&held), PageDirection::Refetch).unwrap();
@@ -324,6 +380,9 @@ mod tests {
                 }
             }
         }
-        assert!(plan(&opts, None, PageDirection::Backward).is_some(), "no data: first page");
+        assert!(
+            plan(&opts, None, PageDirection::Backward).is_some(),
+            "no data: first page"
+        );
     }
 }

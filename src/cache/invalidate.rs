@@ -79,12 +79,15 @@ impl QueryClient {
                 c.dispatch(&hash, QueryAction::Invalidate);
                 let e = &c.entries[&hash];
                 if e.observers > 0 && e.options.enabled {
-                    if let FetchDecision::Start(start) = c.start_fetch(&hash, PageDirection::Refetch)
+                    if let FetchDecision::Start(start) =
+                        c.start_fetch(&hash, PageDirection::Refetch)
                     {
                         starts.push(start);
                     }
                 } else if e.state.is_fetching() {
                     c.stop_fetch(&hash);
+                    let now = c.now();
+                    c.after_settle(&hash, now);
                 }
             }
             starts

@@ -150,7 +150,10 @@ mod tests {
         let b = QueryKey::new("users").with(Value::Object(obj));
         assert_eq!(a.hash(), b.hash());
         assert_eq!(a.hash().as_str(), r#"["users",{"page":1,"role":"admin"}]"#);
-        assert_ne!(a.hash(), QueryKey::new("users").with(json!({"page": 2})).hash());
+        assert_ne!(
+            a.hash(),
+            QueryKey::new("users").with(json!({"page": 2})).hash()
+        );
     }
 
     #[test]

@@ -177,7 +177,12 @@ impl MutationCache {
     /// Records how mutation `id` ended. Returns the mutations that may be
     /// sent now (the next one of its scope), already marked pending.
     /// Settling a mutation that is not pending changes nothing.
-    pub fn settle(&mut self, id: MutationId, result: Result<Value, QueryError>, now: Millis) -> Vec<MutationId> {
+    pub fn settle(
+        &mut self,
+        id: MutationId,
+        result: Result<Value, QueryError>,
+        now: Millis,
+    ) -> Vec<MutationId> {
         let Some(m) = self.mutations.get_mut(&id) else {
             return Vec::new();
         };
@@ -192,7 +197,10 @@ impl MutationCache {
         let Some(scope) = m.scope.clone() else {
             return Vec::new();
         };
-        let queue = self.queues.get_mut(&scope).expect("scoped mutations are queued");
+        let queue = self
+            .queues
+            .get_mut(&scope)
+            .expect("scoped mutations are queued");
         queue.retain(|q| *q != id);
         let next = queue.front().copied();
         if queue.is_empty() {
@@ -231,7 +239,12 @@ impl MutationCache {
     pub fn unsettled(&self) -> impl Iterator<Item = (MutationId, &MutationState)> {
         self.mutations
             .iter()
-            .filter(|(_, m)| matches!(m.state.status, MutationStatus::Idle | MutationStatus::Pending))
+            .filter(|(_, m)| {
+                matches!(
+                    m.state.status,
+                    MutationStatus::Idle | MutationStatus::Pending
+                )
+            })
             .map(|(id, m)| (*id, &m.state))
     }
 
@@ -239,7 +252,10 @@ impl MutationCache {
     pub fn clear_settled(&mut self) -> usize {
         let before = self.mutations.len();
         self.mutations.retain(|_, m| {
-            matches!(m.state.status, MutationStatus::Idle | MutationStatus::Pending)
+            matches!(
+                m.state.status,
+                MutationStatus::Idle | MutationStatus::Pending
+            )
         });
         before - self.mutations.len()
     }
@@ -261,7 +277,11 @@ mod tests {
         assert!(a.start && !b.start && !c.start && other.start && free.start);
         assert_eq!(m.state(b.id).unwrap().status, MutationStatus::Idle);
 
-        assert_eq!(m.settle(b.id, Ok(json!(null)), 5), [], "b is not running yet");
+        assert_eq!(
+            m.settle(b.id, Ok(json!(null)), 5),
+            [],
+            "b is not running yet"
+        );
         assert_eq!(m.settle(a.id, Ok(json!("a")), 5), [b.id]);
         assert_eq!(m.state(b.id).unwrap().status, MutationStatus::Pending);
         assert_eq!(m.state(c.id).unwrap().status, MutationStatus::Idle);
@@ -279,13 +299,27 @@ mod tests {
     #[test]
     fn reducer_tracks_failures_and_pauses() {
         let s = reduce_mutation(MutationState::default(), MutationAction::Start);
-        let s = reduce_mutation(s, MutationAction::Failed { error: QueryError::transient("net") });
+        let s = reduce_mutation(
+            s,
+            MutationAction::Failed {
+                error: QueryError::transient("net"),
+            },
+        );
         let s = reduce_mutation(s, MutationAction::Pause);
         assert!(s.is_paused);
         assert_eq!(s.failure_count, 1);
         let s = reduce_mutation(s, MutationAction::Continue);
-        let s = reduce_mutation(s, MutationAction::Success { data: json!(1), at: 9 });
-        assert_eq!((s.status, s.settled_at, s.is_paused), (MutationStatus::Success, 9, false));
+        let s = reduce_mutation(
+            s,
+            MutationAction::Success {
+                data: json!(1),
+                at: 9,
+            },
+        );
+        assert_eq!(
+            (s.status, s.settled_at, s.is_paused),
+            (MutationStatus::Success, 9, false)
+        );
         assert!(s.error.is_none());
     }
 }

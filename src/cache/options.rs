@@ -176,10 +176,7 @@ mod tests {
     fn backoff_doubles_and_caps() {
         let p = RetryPolicy::default();
         let delays: Vec<_> = (1..=7).map(|n| p.delay(n)).collect();
-        assert_eq!(
-            delays,
-            [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]
-        );
+        assert_eq!(delays, [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
         assert_eq!(p.delay(200), 30_000);
         assert_eq!(p.retry_at(100, 2), 2_100);
     }

@@ -40,7 +40,9 @@ pub enum FetchStatus {
 
 /// Identifies one fetch of one query; results carrying an older id are
 /// ignored. Unique within a client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct FetchId(pub u64);
 
@@ -286,7 +288,10 @@ mod tests {
                 error: QueryError::transient("x"),
             },
         );
-        assert_eq!((s.failure_count, s.fetch_status), (1, FetchStatus::Fetching));
+        assert_eq!(
+            (s.failure_count, s.fetch_status),
+            (1, FetchStatus::Fetching)
+        );
         let s = reduce(
             s,
             QueryAction::Error {
@@ -308,6 +313,9 @@ mod tests {
         assert_eq!(s.fetch_status, FetchStatus::Paused);
         let s = reduce(s, QueryAction::Continue);
         assert_eq!(s.fetch_status, FetchStatus::Fetching);
-        assert_eq!(reduce(s, QueryAction::Cancel).fetch_status, FetchStatus::Idle);
+        assert_eq!(
+            reduce(s, QueryAction::Cancel).fetch_status,
+            FetchStatus::Idle
+        );
     }
 }

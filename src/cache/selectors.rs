@@ -105,7 +105,12 @@ impl PagedUsers {
             .get(store.revision(), (filter.clone(), page, limit), |_| {
                 let (page, limit) = (page.max(1), limit.max(1));
                 let start = ((page - 1) as usize).saturating_mul(limit as usize);
-                let ids = all.iter().skip(start).take(limit as usize).copied().collect();
+                let ids = all
+                    .iter()
+                    .skip(start)
+                    .take(limit as usize)
+                    .copied()
+                    .collect();
                 UserPage {
                     ids,
                     pagination: Pagination::new(page, limit, all.len() as u64),
@@ -156,7 +161,7 @@ impl PostsByAuthor {
                 .iter()
                 .filter(|p| p.author_id == *author)
                 .collect();
-            posts.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+            posts.sort_by_key(|p| std::cmp::Reverse((p.created_at, p.id)));
             posts.into_iter().map(|p| p.id).collect()
         })
     }
@@ -187,7 +192,8 @@ impl Stats {
     pub fn select(&mut self, store: &EntityStore) -> Arc<StoreStats> {
         self.0.get(store.revision(), (), |_| {
             let visible = store.visible();
-            let mut by_role: BTreeMap<Role, usize> = Role::ALL.into_iter().map(|r| (r, 0)).collect();
+            let mut by_role: BTreeMap<Role, usize> =
+                Role::ALL.into_iter().map(|r| (r, 0)).collect();
             for u in visible.users.iter() {
                 *by_role.entry(u.role).or_default() += 1;
             }
@@ -248,7 +254,10 @@ mod tests {
         assert_eq!(sel.computations(), 1);
 
         // An optimistic create that matches lands in place.
-        s.apply_layer(MutationId(1), vec![StoreOp::User(EntityOp::Add(user(5, "Abe", Role::User)))]);
+        s.apply_layer(
+            MutationId(1),
+            vec![StoreOp::User(EntityOp::Add(user(5, "Abe", Role::User)))],
+        );
         let after = sel.select(&s, &users_only);
         assert_eq!(after[0], Uuid::from_u128(5));
         assert_eq!(sel.computations(), 2);
@@ -263,7 +272,11 @@ mod tests {
     #[test]
     fn pages_groups_and_stats() {
         let mut s = store();
-        s.confirm(&[StoreOp::Post(EntityOp::SetAll(vec![post(10, 1), post(11, 1), post(12, 2)]))]);
+        s.confirm(&[StoreOp::Post(EntityOp::SetAll(vec![
+            post(10, 1),
+            post(11, 1),
+            post(12, 2),
+        ]))]);
         let mut pages = PagedUsers::default();
         let p2 = pages.select(&s, &by_name(), 2, 3);
         assert_eq!(p2.ids, [Uuid::from_u128(4)]);
@@ -273,17 +286,30 @@ mod tests {
 
         let mut roles = UsersByRole::default();
         let groups = roles.select(&s);
-        assert_eq!(groups[&Role::User], [Uuid::from_u128(1), Uuid::from_u128(3)]);
+        assert_eq!(
+            groups[&Role::User],
+            [Uuid::from_u128(1), Uuid::from_u128(3)]
+        );
         assert_eq!(groups[&Role::Admin], [Uuid::from_u128(2)]);
 
         let mut stats = Stats::default();
         let counts = stats.select(&s);
-        assert_eq!((counts.users, counts.posts, counts.by_role[&Role::Moderator]), (4, 3, 1));
+        assert_eq!(
+            (counts.users, counts.posts, counts.by_role[&Role::Moderator]),
+            (4, 3, 1)
+        );
 
         let mut by_author = PostsByAuthor::default();
-        assert_eq!(*by_author.select(&s, Uuid::from_u128(1)), [Uuid::from_u128(11), Uuid::from_u128(10)]);
+        assert_eq!(
+            *by_author.select(&s, Uuid::from_u128(1)),
+            [Uuid::from_u128(11), Uuid::from_u128(10)]
+        );
         s.rollback(MutationId(99));
         by_author.select(&s, Uuid::from_u128(1));
-        assert_eq!(by_author.computations(), 1, "no-op rollback keeps the revision");
+        assert_eq!(
+            by_author.computations(),
+            1,
+            "no-op rollback keeps the revision"
+        );
     }
 }

@@ -125,23 +125,34 @@ mod tests {
         promoted.role = Role::Admin;
         promoted.version = 2;
         let data = serde_json::to_value(&promoted).unwrap();
-        let outcome = store.apply_change_event(1, EventKind::UserUpdated, &data).unwrap();
+        let outcome = store
+            .apply_change_event(1, EventKind::UserUpdated, &data)
+            .unwrap();
         assert_eq!(outcome, EventOutcome::Applied);
         let shown = store.visible().users.get(&ada.id).unwrap();
         assert_eq!((shown.name.as_str(), shown.role), ("Ada L.", Role::Admin));
-        assert_eq!(store.confirmed().users.get(&ada.id).unwrap().name.as_str(), "Ada");
         assert_eq!(
-            store.apply_change_event(1, EventKind::UserUpdated, &data).unwrap(),
+            store.confirmed().users.get(&ada.id).unwrap().name.as_str(),
+            "Ada"
+        );
+        assert_eq!(
+            store
+                .apply_change_event(1, EventKind::UserUpdated, &data)
+                .unwrap(),
             EventOutcome::Duplicate
         );
         store.rollback(MutationId(1));
         assert_eq!(store.visible().users.get(&ada.id), Some(&promoted));
 
         let gone = serde_json::json!({"id": ada.id});
-        store.apply_change_event(2, EventKind::UserDeleted, &gone).unwrap();
+        store
+            .apply_change_event(2, EventKind::UserDeleted, &gone)
+            .unwrap();
         assert!(store.visible().users.is_empty());
         assert_eq!(store.visible().posts.len(), 1, "Ada's post went with her");
-        assert!(store.apply_change_event(3, EventKind::PostCreated, &gone).is_err());
+        assert!(store
+            .apply_change_event(3, EventKind::PostCreated, &gone)
+            .is_err());
         assert_eq!(store.last_seq(), 2);
     }
 }

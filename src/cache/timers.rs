@@ -46,19 +46,21 @@ impl QueryClient {
                     } else {
                         c.dispatch(&hash, QueryAction::Pause);
                     }
-                    continue;
                 }
+                let e = c.entries.get_mut(&hash).expect("still there");
                 if due(e.poll_at) {
                     e.poll_at = None;
                     if e.observers > 0 && !e.state.is_fetching() {
                         starts.extend(c.start_fetch(&hash, PageDirection::Refetch).into_start());
                     }
-                    continue;
                 }
-                if e.state.is_fetching() {
-                    e.gc_at = None;
-                } else {
-                    c.remove_hash(&hash);
+                let e = c.entries.get_mut(&hash).expect("still there");
+                if due(e.gc_at) {
+                    if e.state.is_fetching() {
+                        e.gc_at = None;
+                    } else {
+                        c.remove_hash(&hash);
+                    }
                 }
             }
             starts

@@ -30,6 +30,7 @@ enum Step {
     Fail(usize, bool),
     ResolveSuperseded(usize),
     Invalidate(usize),
+    Remove(usize),
     InvalidateTag(u8),
     Advance(u64),
     Online(bool),
@@ -47,6 +48,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0..3usize, any::<bool>()).prop_map(|(k, r)| Step::Fail(k, r)),
         1 => (0..3usize).prop_map(Step::ResolveSuperseded),
         2 => (0..3usize).prop_map(Step::Invalidate),
+        1 => (0..3usize).prop_map(Step::Remove),
         1 => (0..USERS).prop_map(Step::InvalidateTag),
         3 => prop_oneof![Just(1u64), Just(999), Just(1_000), Just(4_000), Just(60_000)]
             .prop_map(Step::Advance),
@@ -92,8 +94,11 @@ struct Harness {
 impl Harness {
     fn new() -> Self {
         let clock = FakeClock::new(10_000);
-        let client = QueryClient::with_defaults(clock.clone(), QueryOptions::default().gc_time(30_000));
-        let seed: Vec<_> = (0..USERS).map(|n| user(u128::from(n) + 1, "User", role(n))).collect();
+        let client =
+            QueryClient::with_defaults(clock.clone(), QueryOptions::default().gc_time(30_000));
+        let seed: Vec<_> = (0..USERS)
+            .map(|n| user(u128::from(n) + 1, "User", role(n)))
+            .collect();
         let ops = [StoreOp::User(EntityOp::SetAll(seed))];
         let mut store = EntityStore::default();
         store.confirm(&ops);
@@ -117,7 +122,10 @@ impl Harness {
     }
 
     fn key_index(&self, key: &QueryKey) -> usize {
-        self.keys.iter().position(|k| k == key).expect("a known key")
+        self.keys
+            .iter()
+            .position(|k| k == key)
+            .expect("a known key")
     }
 
     fn took(&mut self, starts: impl IntoIterator<Item = FetchStart>) {
@@ -154,7 +162,10 @@ impl Harness {
     fn run(&mut self, step: Step) {
         match step {
             Step::Observe(k) => {
-                let id = self.client.observe(&self.keys[k], QueryOptions::default().gc_time(30_000).tags([Tag::Users]));
+                let id = self.client.observe(
+                    &self.keys[k],
+                    QueryOptions::default().gc_time(30_000).tags([Tag::Users]),
+                );
                 self.observers.push((id, k));
             }
             Step::Unobserve(i) => {
@@ -164,12 +175,18 @@ impl Harness {
                 }
             }
             Step::Fetch(k, force) => {
-                let policy = if force { FetchPolicy::Force } else { FetchPolicy::IfStale };
+                let policy = if force {
+                    FetchPolicy::Force
+                } else {
+                    FetchPolicy::IfStale
+                };
                 let d = self.client.fetch(&self.keys[k], policy);
                 self.decided(d, k);
             }
             Step::Succeed(k, u) => {
-                let Some(&id) = self.current.get(&k) else { return };
+                let Some(&id) = self.current.get(&k) else {
+                    return;
+                };
                 let before = self.client.state(&self.keys[k]).cloned();
                 let data = json!({"user": u});
                 let r = self.client.resolve(&self.keys[k], id, Ok(data.clone()));
@@ -186,7 +203,9 @@ impl Harness {
                 }
             }
             Step::Fail(k, retryable) => {
-                let Some(&id) = self.current.get(&k) else { return };
+                let Some(&id) = self.current.get(&k) else {
+                    return;
+                };
                 let error = if retryable {
                     QueryError::transient("net")
                 } else {
@@ -204,13 +223,26 @@ impl Harness {
                 }
             }
             Step::Invalidate(k) => {
-                let prefix = if k == 1 { QueryKey::new("users") } else { self.keys[k].clone() };
+                let prefix = if k == 1 {
+                    QueryKey::new("users")
+                } else {
+                    self.keys[k].clone()
+                };
                 let starts = self.client.invalidate_prefix(&prefix);
                 self.took(starts);
             }
+            Step::Remove(k) => {
+                self.client.remove(&self.keys[k]);
+                self.observers.retain(|(_, ok)| *ok != k);
+                if let Some(old) = self.current.remove(&k) {
+                    self.superseded.entry(k).or_default().push(old);
+                }
+            }
             Step::InvalidateTag(u) => {
                 let payload = json!({"id": uid(u).to_string()});
-                let starts = self.client.invalidate_event(EventKind::UserUpdated, &payload);
+                let starts = self
+                    .client
+                    .invalidate_event(EventKind::UserUpdated, &payload);
                 self.took(starts);
             }
             Step::Advance(ms) => {
@@ -226,7 +258,9 @@ impl Harness {
             Step::Mutate(u, r) => {
                 let scope = format!("user:{u}");
                 let now = self.clock.now();
-                let e = self.mutations.enqueue(Some(&scope), json!({"role": role(r)}), now);
+                let e = self
+                    .mutations
+                    .enqueue(Some(&scope), json!({"role": role(r)}), now);
                 self.enqueued.entry(scope.clone()).or_default().push(e.id);
                 if e.start {
                     self.started.entry(scope).or_default().push(e.id);
@@ -236,7 +270,10 @@ impl Harness {
                     role: Some(role(r)),
                     ..Default::default()
                 };
-                self.store.apply_layer(e.id, vec![StoreOp::User(EntityOp::Update { id: uid(u), patch })]);
+                self.store.apply_layer(
+                    e.id,
+                    vec![StoreOp::User(EntityOp::Update { id: uid(u), patch })],
+                );
                 self.newest_layer = Some((e.id, before));
             }
             Step::Settle(i, ok) => {
@@ -263,7 +300,9 @@ impl Harness {
                     next
                 } else {
                     let expected_visible = self.newest_layer.take().filter(|(m, _)| *m == id);
-                    let next = self.mutations.settle(id, Err(QueryError::permanent("412")), now);
+                    let next = self
+                        .mutations
+                        .settle(id, Err(QueryError::permanent("412")), now);
                     assert!(self.store.rollback(id));
                     if let Some((_, before)) = expected_visible {
                         assert_eq!(self.store.visible(), &before, "rollback restores exactly");
@@ -287,7 +326,10 @@ impl Harness {
                         .unwrap_or_else(|| user(u128::from(u) + 1, "Newcomer", Role::User));
                     changed.version += 1;
                     changed.role = role(u.wrapping_add(seq as u8));
-                    (EventKind::UserUpdated, serde_json::to_value(changed).unwrap())
+                    (
+                        EventKind::UserUpdated,
+                        serde_json::to_value(changed).unwrap(),
+                    )
                 };
                 let last = self.applied.last().copied().unwrap_or(0);
                 let outcome = self.store.apply_change_event(seq, kind, &data).unwrap();
@@ -340,6 +382,10 @@ impl Harness {
             assert_eq!(e.observers, watching);
             if e.observers == 0 {
                 assert_eq!(e.poll_at, None);
+                assert!(
+                    e.gc_at.is_some() || e.state.is_fetching(),
+                    "an idle unobserved query is never collected"
+                );
             } else {
                 assert_eq!(e.gc_at, None);
             }
@@ -351,7 +397,10 @@ impl Harness {
             }
         }
         for (_, k) in &self.observers {
-            assert!(self.client.state(&self.keys[*k]).is_some(), "an observed query was collected");
+            assert!(
+                self.client.state(&self.keys[*k]).is_some(),
+                "an observed query was collected"
+            );
         }
     }
 }
@@ -430,10 +479,18 @@ proptest! {
 }
 
 fn action() -> impl Strategy<Value = QueryAction> {
-    let error = prop_oneof![Just(QueryError::transient("t")), Just(QueryError::permanent("p"))];
+    let error = prop_oneof![
+        Just(QueryError::transient("t")),
+        Just(QueryError::permanent("p"))
+    ];
     prop_oneof![
-        (1..5u64, any::<bool>()).prop_map(|(id, paused)| QueryAction::Fetch { fetch_id: FetchId(id), paused }),
-        error.clone().prop_map(|error| QueryAction::Failed { error }),
+        (1..5u64, any::<bool>()).prop_map(|(id, paused)| QueryAction::Fetch {
+            fetch_id: FetchId(id),
+            paused
+        }),
+        error
+            .clone()
+            .prop_map(|error| QueryAction::Failed { error }),
         Just(QueryAction::Pause),
         Just(QueryAction::Continue),
         (0..9i64, 0..100u64).prop_map(|(v, at)| QueryAction::Success { data: json!(v), at }),
