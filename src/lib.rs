@@ -8,5 +8,6 @@
 
 pub mod cache;
 pub mod model;
+pub mod protocol;
 
 pub use model::*;

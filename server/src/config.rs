@@ -28,6 +28,15 @@ pub struct Config {
     #[arg(long, env = "TIDINGS_SEED", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed: bool,
 
+    /// Milliseconds between the realtime socket's `HEARTBEAT` frames.
+    #[arg(long, env = "TIDINGS_HEARTBEAT_MS", default_value_t = 25_000)]
+    pub heartbeat_ms: u64,
+
+    /// How many of the newest events the log keeps; older ones are pruned
+    /// every few minutes (clients further behind resynchronize).
+    #[arg(long, env = "TIDINGS_EVENTS_KEEP", default_value_t = 100_000)]
+    pub events_keep: u64,
+
     /// Site configuration used when the `LEPTOS_*` variables are not set.
     #[arg(long, env = "TIDINGS_LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: String,
@@ -44,6 +53,8 @@ impl Config {
             addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             database_url: database_url.into(),
             seed: false,
+            heartbeat_ms: 25_000,
+            events_keep: 100_000,
             leptos_config: "Leptos.toml".into(),
             leptos: Some(LeptosOptions::builder().output_name("tidings").build()),
         }
@@ -61,6 +72,14 @@ impl Config {
         leptos::config::get_configuration(file)
             .map(|conf| conf.leptos_options)
             .map_err(|e| format!("reading the site configuration: {e}"))
+    }
+
+    /// How the realtime sockets are tuned.
+    pub fn socket_settings(&self) -> crate::realtime::SocketSettings {
+        crate::realtime::SocketSettings {
+            heartbeat: std::time::Duration::from_millis(self.heartbeat_ms.max(1)),
+            ..Default::default()
+        }
     }
 
     /// Where to listen: the flag, else the site address.

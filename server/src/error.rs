@@ -29,6 +29,9 @@ pub enum ApiError {
     /// 404: no such entity or route.
     #[error("{0}")]
     NotFound(String),
+    /// 426: a WebSocket endpoint asked without a WebSocket upgrade.
+    #[error("upgrade required: {0}")]
+    UpgradeRequired(String),
     /// 405: the path exists, the method does not.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -65,6 +68,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -88,6 +92,9 @@ impl ApiError {
                 ("payload_too_large", m.clone(), serde_json::Value::Null)
             }
             ApiError::NotFound(m) => ("not_found", m.clone(), serde_json::Value::Null),
+            ApiError::UpgradeRequired(m) => {
+                ("upgrade_required", m.clone(), serde_json::Value::Null)
+            }
             ApiError::MethodNotAllowed => (
                 "method_not_allowed",
                 "this path does not accept that method".to_owned(),

@@ -8,12 +8,14 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod realtime;
 pub mod routes;
 mod ssr_api;
 pub mod state;
 pub mod telemetry;
 
 use std::future::Future;
+use std::time::Duration;
 
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -46,16 +48,46 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// How long shutdown waits for the realtime sockets to say goodbye.
+const SOCKET_CLOSE_GRACE: Duration = Duration::from_secs(5);
+
 /// Serves `state` on `listener` until `shutdown` resolves, then finishes
-/// the requests in flight.
+/// the requests in flight and closes the realtime sockets (close code
+/// 1001, going away). Also prunes the event log in the background.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, build_router(state))
-        .with_graceful_shutdown(shutdown)
+    let hub = state.hub.clone();
+    tokio::spawn(realtime::retention::run(
+        state.db.clone(),
+        state.config.events_keep,
+        realtime::retention::PRUNE_EVERY,
+    ));
+    let signal = {
+        let hub = hub.clone();
+        async move {
+            shutdown.await;
+            hub.shut_down();
+        }
+    };
+    let served = axum::serve(listener, build_router(state))
+        .with_graceful_shutdown(signal)
+        .await;
+    // Upgraded sockets are not connections axum waits for: the hub told
+    // their tasks to close; wait (bounded) until they have.
+    hub.shut_down();
+    if tokio::time::timeout(SOCKET_CLOSE_GRACE, hub.tasks_finished())
         .await
+        .is_err()
+    {
+        tracing::warn!(
+            left = hub.live_tasks(),
+            "realtime sockets still open after the grace period"
+        );
+    }
+    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

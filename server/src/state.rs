@@ -7,10 +7,13 @@ use leptos::config::LeptosOptions;
 
 use crate::config::Config;
 use crate::db::{seed::SeedPlan, Db};
+use crate::realtime::Hub;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub db: Db,
+    /// The store's hub: the log's head and the shutdown signal.
+    pub hub: Hub,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }
@@ -48,6 +51,7 @@ impl AppState {
             }
         }
         Ok(Self {
+            hub: db.hub().clone(),
             db,
             config: Arc::new(config),
             leptos_options,

@@ -1,7 +1,10 @@
 //! The store: one SQLite database (WAL, busy timeout, foreign keys on),
-//! migrated at start, and the queries each resource needs.
+//! migrated at start, and the queries each resource needs. Every write
+//! appends its change events to the log in its own transaction (see
+//! [`events`]).
 
 mod cursor;
+pub mod events;
 mod posts;
 mod rows;
 pub mod seed;
@@ -14,11 +17,18 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use cursor::PostCursor;
+pub use events::{EventBatch, LogState};
+
+use crate::realtime::hub::Hub;
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: SqlitePool,
+    /// Serializes this process's write transactions.
+    write_lock: events::WriteLock,
+    /// Poked after every commit that appended events.
+    hub: Hub,
 }
 
 impl Db {
@@ -36,11 +46,22 @@ impl Db {
             .connect_with(options)
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let db = Self {
+            pool,
+            write_lock: Default::default(),
+            hub: Hub::new(0),
+        };
+        db.hub.advance(db.log_state().await?.head);
+        Ok(db)
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The hub this store announces its commits to.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
     }
 
     /// Cheap liveness probe for health checks.

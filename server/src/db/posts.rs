@@ -1,11 +1,14 @@
 //! Post queries: the keyset-paged feed (cost independent of table size:
 //! an index range scan from the cursor) and single-row reads and writes.
+//! Each write appends its change event in its own transaction.
 
-use sqlx::{QueryBuilder, Sqlite};
+use serde_json::json;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use tidings::protocol::EventKind;
 use tidings::{CursorPage, NewPost, Post, PostListQuery, PostPatch};
 use uuid::Uuid;
 
-use super::rows::{PostRow, POST_COLUMNS};
+use super::rows::{id as row_id, PostRow, POST_COLUMNS};
 use super::{now_text, Db, PostCursor};
 use crate::error::ApiError;
 
@@ -50,18 +53,20 @@ impl Db {
     }
 
     pub async fn get_post(&self, id: Uuid) -> Result<Option<Post>, ApiError> {
-        let row: Option<PostRow> =
-            sqlx::query_as(&format!("SELECT {POST_COLUMNS} FROM posts WHERE id = ?"))
-                .bind(id.to_string())
-                .fetch_optional(self.pool())
-                .await?;
-        row.map(Post::try_from).transpose()
+        fetch_post(&mut *self.pool().acquire().await?, id).await
     }
 
-    /// Inserts the post; a missing author is a 422 naming `authorId`.
+    /// Inserts the post and appends `POST_CREATED`, in one transaction; a
+    /// missing author is a 422 naming `authorId`.
     pub async fn create_post(&self, new: &NewPost) -> Result<Post, ApiError> {
-        if !self.user_exists(new.author_id).await? {
-            return Err(ApiError::field("authorId", "no user has this id"));
+        let no_author = || ApiError::field("authorId", "no user has this id");
+        let mut tx = self.begin_write().await?;
+        let author: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
+            .bind(new.author_id.to_string())
+            .fetch_optional(tx.conn())
+            .await?;
+        if author.is_none() {
+            return Err(no_author());
         }
         let id = Uuid::now_v7();
         let now = now_text();
@@ -75,22 +80,25 @@ impl Db {
         .bind(new.author_id.to_string())
         .bind(&now)
         .bind(&now)
-        .fetch_one(self.pool())
+        .fetch_one(tx.conn())
         .await
         .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                ApiError::field("authorId", "no user has this id")
-            }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => no_author(),
             _ => e.into(),
         })?;
-        Post::try_from(row)
+        let post = Post::try_from(row)?;
+        tx.append(EventKind::PostCreated, post.id, &post).await?;
+        tx.commit().await?;
+        Ok(post)
     }
 
-    /// Applies `patch`, bumping the version. `None` when there is no such
-    /// post. Conditional on the version read, as for users.
+    /// Applies `patch`, bumping the version, and appends `POST_UPDATED` in
+    /// the same transaction. `None` when there is no such post.
+    /// Conditional on the version read, as for users.
     pub async fn update_post(&self, id: Uuid, patch: &PostPatch) -> Result<Option<Post>, ApiError> {
         loop {
-            let Some(current) = self.get_post(id).await? else {
+            let mut tx = self.begin_write().await?;
+            let Some(current) = fetch_post(tx.conn(), id).await? else {
                 return Ok(None);
             };
             let next = patch.apply(&current);
@@ -103,19 +111,47 @@ impl Db {
             .bind(now_text())
             .bind(id.to_string())
             .bind(current.version)
-            .fetch_optional(self.pool())
+            .fetch_optional(tx.conn())
             .await?;
-            if let Some(row) = updated {
-                return Post::try_from(row).map(Some);
-            }
+            // Changed since it was read: read again, in a new transaction.
+            let Some(row) = updated else { continue };
+            let post = Post::try_from(row)?;
+            tx.append(EventKind::PostUpdated, post.id, &post).await?;
+            tx.commit().await?;
+            return Ok(Some(post));
         }
     }
 
+    /// Deletes the post and appends `POST_DELETED` (`{id, authorId}`), in
+    /// one transaction. `false` if absent.
     pub async fn delete_post(&self, id: Uuid) -> Result<bool, ApiError> {
-        let done = sqlx::query("DELETE FROM posts WHERE id = ?")
-            .bind(id.to_string())
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected() > 0)
+        let mut tx = self.begin_write().await?;
+        let author: Option<String> =
+            sqlx::query_scalar("DELETE FROM posts WHERE id = ? RETURNING author_id")
+                .bind(id.to_string())
+                .fetch_optional(tx.conn())
+                .await?;
+        let Some(author) = author else {
+            return Ok(false);
+        };
+        let author = row_id(&author)?;
+        tx.append(
+            EventKind::PostDeleted,
+            id,
+            &json!({ "id": id, "authorId": author }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
+}
+
+/// One post, read on `conn` (inside a transaction, if it is one).
+async fn fetch_post(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<Post>, ApiError> {
+    let row: Option<PostRow> =
+        sqlx::query_as(&format!("SELECT {POST_COLUMNS} FROM posts WHERE id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(conn)
+            .await?;
+    row.map(Post::try_from).transpose()
 }

@@ -1,7 +1,8 @@
 //! Demo data for an empty database: the three demo accounts, enough users
 //! across the roles to fill several pages, and a feed of posts with
 //! readable text. Deterministic (a fixed-seed generator), so every fresh
-//! start shows the same workspace.
+//! start shows the same workspace. Seeding starts a new epoch of the event
+//! log rather than writing thousands of creation events.
 
 use chrono::{DateTime, Duration, Utc};
 use tidings::{format_timestamp, Role};
@@ -206,14 +207,15 @@ impl Db {
         plan: SeedPlan,
         now: DateTime<Utc>,
     ) -> Result<SeedReport, sqlx::Error> {
+        let _lock = self.write_lock.clone().lock_owned().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(self.pool())
+            .fetch_one(&mut *tx)
             .await?;
         if existing > 0 {
             return Ok(SeedReport { users: 0, posts: 0 });
         }
         let mut rng = Rng(0x7469_6469_6e67_7321);
-        let mut tx = self.pool().begin().await?;
         let mut users = Vec::with_capacity(plan.users);
         for i in 0..plan.users.max(DEMO_ACCOUNTS.len()) {
             let (name, email, role) = match DEMO_ACCOUNTS.get(i) {
@@ -285,6 +287,10 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
+        // The seed writes no events: it replaces the data wholesale, so it
+        // starts a new epoch instead, and any client holding a seq of the
+        // old data refetches.
+        super::events::new_epoch(&mut tx).await?;
         tx.commit().await?;
         Ok(SeedReport {
             users: users.len(),

@@ -1,13 +1,16 @@
 //! User queries: the filtered, sorted, paged list and the single-row reads
-//! and writes. Filter and sort follow `tidings::UserFilter` exactly.
+//! and writes. Filter and sort follow `tidings::UserFilter` exactly. Each
+//! write appends its change event in its own transaction.
 
-use sqlx::{QueryBuilder, Sqlite};
+use serde_json::json;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use tidings::protocol::EventKind;
 use tidings::{
     NewUser, Page, Pagination, SortOrder, User, UserFilter, UserListQuery, UserPatch, UserSort,
 };
 use uuid::Uuid;
 
-use super::rows::{UserRow, USER_COLUMNS};
+use super::rows::{id as row_id, UserRow, USER_COLUMNS};
 use super::{is_unique_violation, now_text, Db};
 use crate::error::ApiError;
 
@@ -56,6 +59,16 @@ fn push_where(q: &mut QueryBuilder<'_, Sqlite>, filter: &UserFilter) {
     }
 }
 
+/// One user, read on `conn` (inside a transaction, if it is one).
+async fn fetch_user(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<User>, ApiError> {
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(conn)
+            .await?;
+    row.map(User::try_from).transpose()
+}
+
 fn email_taken() -> ApiError {
     ApiError::Conflict {
         field: "email",
@@ -97,17 +110,14 @@ impl Db {
     }
 
     pub async fn get_user(&self, id: Uuid) -> Result<Option<User>, ApiError> {
-        let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
-                .bind(id.to_string())
-                .fetch_optional(self.pool())
-                .await?;
-        row.map(User::try_from).transpose()
+        fetch_user(&mut *self.pool().acquire().await?, id).await
     }
 
+    /// Inserts the user and appends `USER_CREATED`, in one transaction.
     pub async fn create_user(&self, new: &NewUser) -> Result<User, ApiError> {
         let id = Uuid::now_v7();
         let now = now_text();
+        let mut tx = self.begin_write().await?;
         let result: Result<UserRow, _> = sqlx::query_as(&format!(
             "INSERT INTO users (id, name, email, role, avatar_url, last_active, theme, notifications, \
              language, created_at, updated_at, version) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 1) \
@@ -123,21 +133,26 @@ impl Db {
         .bind(new.preferences.language.as_str())
         .bind(&now)
         .bind(&now)
-        .fetch_one(self.pool())
+        .fetch_one(tx.conn())
         .await;
-        match result {
-            Err(e) if is_unique_violation(&e) => Err(email_taken()),
-            Err(e) => Err(e.into()),
-            Ok(row) => User::try_from(row),
-        }
+        let user = match result {
+            Err(e) if is_unique_violation(&e) => return Err(email_taken()),
+            Err(e) => return Err(e.into()),
+            Ok(row) => User::try_from(row)?,
+        };
+        tx.append(EventKind::UserCreated, user.id, &user).await?;
+        tx.commit().await?;
+        Ok(user)
     }
 
-    /// Applies `patch`, bumping the version. `None` when there is no such
-    /// user. The write is conditional on the version read, so a concurrent
-    /// change is never overwritten: the patch is re-applied on top of it.
+    /// Applies `patch`, bumping the version, and appends `USER_UPDATED`
+    /// in the same transaction. `None` when there is no such user. The
+    /// write is conditional on the version read, so a concurrent change is
+    /// never overwritten: the patch is re-applied on top of it.
     pub async fn update_user(&self, id: Uuid, patch: &UserPatch) -> Result<Option<User>, ApiError> {
         loop {
-            let Some(current) = self.get_user(id).await? else {
+            let mut tx = self.begin_write().await?;
+            let Some(current) = fetch_user(tx.conn(), id).await? else {
                 return Ok(None);
             };
             let next = patch.apply(&current);
@@ -155,24 +170,56 @@ impl Db {
             .bind(now_text())
             .bind(id.to_string())
             .bind(current.version)
-            .fetch_optional(self.pool())
+            .fetch_optional(tx.conn())
             .await;
-            match result {
+            let user = match result {
                 Err(e) if is_unique_violation(&e) => return Err(email_taken()),
                 Err(e) => return Err(e.into()),
-                Ok(Some(row)) => return User::try_from(row).map(Some),
+                Ok(Some(row)) => User::try_from(row)?,
+                // Changed since it was read: read again, in a new transaction.
                 Ok(None) => continue,
-            }
+            };
+            tx.append(EventKind::UserUpdated, user.id, &user).await?;
+            tx.commit().await?;
+            return Ok(Some(user));
         }
     }
 
     /// Deletes the user and, by cascade, their posts. `false` if absent.
+    ///
+    /// The cascade is in the log too: one `POST_DELETED` per post of
+    /// theirs, then `USER_DELETED`, all in the deleting transaction, so a
+    /// client following one post or one user alone still sees it go, and
+    /// no state in between shows a post whose author is gone.
     pub async fn delete_user(&self, id: Uuid) -> Result<bool, ApiError> {
+        let mut tx = self.begin_write().await?;
+        // Under the write lock: no post can be added between this read
+        // and the delete.
+        let posts: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM posts WHERE author_id = ? ORDER BY created_at, id")
+                .bind(id.to_string())
+                .fetch_all(tx.conn())
+                .await?;
         let done = sqlx::query("DELETE FROM users WHERE id = ?")
             .bind(id.to_string())
-            .execute(self.pool())
+            .execute(tx.conn())
             .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        for post in posts {
+            let post = row_id(&post)?;
+            tx.append(
+                EventKind::PostDeleted,
+                post,
+                &json!({ "id": post, "authorId": id }),
+            )
+            .await?;
+        }
+        tx.append(EventKind::UserDeleted, id, &json!({ "id": id }))
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn user_exists(&self, id: Uuid) -> Result<bool, ApiError> {

@@ -1,6 +1,7 @@
 //! The REST API under `/api`: one router per resource, merged here, with a
 //! JSON 404 for any path no route matches.
 
+mod events;
 mod health;
 mod posts;
 mod users;
@@ -18,6 +19,7 @@ pub fn api_router() -> Router<AppState> {
         .route("/", axum::routing::any(api_not_found))
         .merge(users::router())
         .merge(posts::router())
+        .merge(events::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -6,6 +6,8 @@
 // Each test binary uses a different part of the harness.
 #![allow(dead_code)]
 
+pub mod ws;
+
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -32,6 +34,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct TestServer {
     pub client: Client,
     pub addr: SocketAddr,
+    /// The server's store, for tests that look at the event log itself.
+    pub db: server::db::Db,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     // Dropped last: the database lives here.
@@ -62,6 +66,7 @@ impl TestServer {
             .await
             .expect("bind a free port");
         let addr = listener.local_addr().expect("local address");
+        let db = state.db.clone();
         let (tx, rx) = oneshot::channel::<()>();
         // A dropped sender shuts the server down too.
         let task = tokio::spawn(server::run(listener, state, async move {
@@ -75,6 +80,7 @@ impl TestServer {
         Self {
             client,
             addr,
+            db,
             shutdown: Some(tx),
             task: Some(task),
             _dir: dir,
@@ -84,6 +90,11 @@ impl TestServer {
     /// Absolute URL of `path` (which starts with `/`) on this server.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// `ws://` URL of `path` on this server.
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://{}{}", self.addr, path)
     }
 
     /// Signals shutdown and waits for the server to finish cleanly.

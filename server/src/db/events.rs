@@ -1,0 +1,331 @@
+//! The event log as a transactional outbox: a write transaction appends
+//! the change events of its writes before it commits, and pokes the hub
+//! with its last seq after; readers page through the log by seq.
+//!
+//! Seq order is commit order. SQLite has one writer at a time, and a write
+//! transaction takes the write lock up front (`BEGIN IMMEDIATE`), so the
+//! seqs a transaction takes are all above those of every transaction that
+//! committed before it and below those of every one that commits after.
+//! In-process writers also queue on one async lock before asking SQLite,
+//! so they wait in order instead of polling SQLite's busy handler while
+//! holding pool connections the readers need.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
+use tidings::protocol::{Entity, Event, EventKind, TopicSet};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+use uuid::Uuid;
+
+use super::rows::{id, time};
+use super::{now_text, Db};
+use crate::error::ApiError;
+use crate::realtime::hub::Hub;
+
+/// The log's identity and retention, with its head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogState {
+    /// Made when the database was created.
+    pub epoch: String,
+    /// The lowest seq still retained; a reader that needs an event below
+    /// it must refetch.
+    pub floor: u64,
+    /// The newest seq written (0 for an empty log).
+    pub head: u64,
+}
+
+impl LogState {
+    /// Whether a reader that has applied everything up to `since` can go
+    /// on from the log: the next event it needs is still retained and
+    /// `since` is not beyond the head.
+    pub fn can_resume(&self, since: u64) -> bool {
+        since.saturating_add(1) >= self.floor && since <= self.head
+    }
+}
+
+/// A slice of the log, read in one snapshot with the floor at that time.
+#[derive(Debug, Clone)]
+pub struct EventBatch {
+    pub events: Vec<Event>,
+    /// The retention floor when the batch was read.
+    pub floor: u64,
+}
+
+/// The one write lock of a database in this process.
+pub(super) type WriteLock = Arc<Mutex<()>>;
+
+/// A write transaction: `BEGIN IMMEDIATE`, the writes, their events,
+/// commit, then the hub is poked. Dropping it uncommitted rolls back.
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    hub: Hub,
+    last_seq: Option<u64>,
+    // Released after the transaction ends (fields drop in order).
+    _lock: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    /// The connection the transaction runs on.
+    pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    /// Appends one change event; its seq.
+    pub(crate) async fn append(
+        &mut self,
+        kind: EventKind,
+        entity_id: Uuid,
+        data: &impl Serialize,
+    ) -> Result<u64, ApiError> {
+        let data = serde_json::to_string(data)
+            .map_err(|e| ApiError::internal("encoding an event payload", e))?;
+        let topic = match Entity::of(kind) {
+            Entity::User => "users",
+            Entity::Post => "posts",
+        };
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO events (type, topic, entity_id, actor, data, ts) \
+             VALUES (?, ?, ?, NULL, ?, ?) RETURNING seq",
+        )
+        .bind(kind.as_str())
+        .bind(topic)
+        .bind(entity_id.to_string())
+        .bind(data)
+        .bind(now_text())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let seq = seq as u64;
+        self.last_seq = Some(seq);
+        Ok(seq)
+    }
+
+    /// Commits, then tells the hub how far the log now goes.
+    pub(crate) async fn commit(self) -> Result<(), ApiError> {
+        let Self {
+            tx, hub, last_seq, ..
+        } = self;
+        tx.commit().await?;
+        if let Some(seq) = last_seq {
+            hub.advance(seq);
+        }
+        Ok(())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    #[sqlx(rename = "type")]
+    kind: String,
+    actor: Option<String>,
+    data: String,
+    ts: String,
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = ApiError;
+    fn try_from(r: EventRow) -> Result<Self, ApiError> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+            ApiError::internal(&format!("corrupt event {what} at seq {}", r.seq), e)
+        };
+        Ok(Event {
+            kind: r.kind.parse().map_err(|e: String| corrupt("type", &e))?,
+            seq: r.seq as u64,
+            ts: time(&r.ts)?,
+            actor: r.actor.as_deref().map(id).transpose()?,
+            data: serde_json::from_str(&r.data).map_err(|e| corrupt("data", &e))?,
+        })
+    }
+}
+
+/// Adds `AND (...)` keeping only the events `topics` wants.
+fn push_topic_filter(q: &mut QueryBuilder<'_, Sqlite>, topics: &TopicSet) {
+    q.push(" AND (0");
+    for (entity, topic) in [(Entity::User, "users"), (Entity::Post, "posts")] {
+        if topics.wants_all(entity) {
+            q.push(" OR topic = ").push_bind(topic);
+            continue;
+        }
+        let ids = topics.ids(entity);
+        if ids.is_empty() {
+            continue;
+        }
+        q.push(" OR (topic = ")
+            .push_bind(topic)
+            .push(" AND entity_id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.to_string());
+        }
+        q.push("))");
+    }
+    q.push(")");
+}
+
+impl Db {
+    /// Starts a write transaction, holding the write lock from the start.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, ApiError> {
+        let lock = self.write_lock.clone().lock_owned().await;
+        let tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx {
+            tx,
+            hub: self.hub.clone(),
+            last_seq: None,
+            _lock: lock,
+        })
+    }
+
+    /// The log's epoch, floor and head.
+    pub async fn log_state(&self) -> Result<LogState, sqlx::Error> {
+        let (epoch, floor, max): (String, i64, Option<i64>) = sqlx::query_as(
+            "SELECT epoch, floor, (SELECT MAX(seq) FROM events) FROM log_meta WHERE id = 1",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        let floor = floor.max(1) as u64;
+        // After pruning everything, the head is just below the floor.
+        let head = (max.unwrap_or(0).max(0) as u64).max(floor - 1);
+        Ok(LogState { epoch, floor, head })
+    }
+
+    /// Up to `limit` events with `after < seq <= through` that `topics`
+    /// want, in seq order, and the retention floor, from one snapshot: if
+    /// `floor > after + 1`, events the reader needed are gone.
+    pub async fn read_events(
+        &self,
+        after: u64,
+        through: u64,
+        topics: &TopicSet,
+        limit: u32,
+    ) -> Result<EventBatch, ApiError> {
+        // A read transaction: the floor and the rows come from one snapshot.
+        let mut tx = self.pool().begin().await?;
+        let floor: i64 = sqlx::query_scalar("SELECT floor FROM log_meta WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT seq, type, actor, data, ts FROM events WHERE seq > ",
+        );
+        q.push_bind(after as i64)
+            .push(" AND seq <= ")
+            .push_bind(through as i64);
+        push_topic_filter(&mut q, topics);
+        q.push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
+        let rows: Vec<EventRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        let events = rows
+            .into_iter()
+            .map(Event::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(EventBatch {
+            events,
+            floor: floor.max(1) as u64,
+        })
+    }
+
+    /// Every retained event after `after`, in seq order, however many.
+    pub async fn all_events_after(&self, after: u64) -> Result<Vec<Event>, ApiError> {
+        let mut topics = TopicSet::new();
+        topics.insert([Entity::User.topic(), Entity::Post.topic()]);
+        let mut out = Vec::new();
+        let mut after = after;
+        loop {
+            let batch = self
+                .read_events(after, i64::MAX as u64, &topics, 1000)
+                .await?;
+            match batch.events.last() {
+                None => return Ok(out),
+                Some(last) => after = last.seq,
+            }
+            out.extend(batch.events);
+        }
+    }
+
+    /// Retention: deletes all but the newest `keep_last` events and raises
+    /// the floor past them. Returns the new floor. Readers that needed a
+    /// deleted event are told to resync.
+    pub async fn prune_events(&self, keep_last: u64) -> Result<u64, ApiError> {
+        let mut tx = self.begin_write().await?;
+        let (floor, max): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT floor, (SELECT MAX(seq) FROM events) FROM log_meta WHERE id = 1",
+        )
+        .fetch_one(tx.conn())
+        .await?;
+        let floor = floor.max(1) as u64;
+        let head = (max.unwrap_or(0).max(0) as u64).max(floor - 1);
+        let new_floor = head.saturating_sub(keep_last) + 1;
+        if new_floor <= floor {
+            return Ok(floor);
+        }
+        sqlx::query("DELETE FROM events WHERE seq < ?")
+            .bind(new_floor as i64)
+            .execute(tx.conn())
+            .await?;
+        sqlx::query("UPDATE log_meta SET floor = ? WHERE id = 1")
+            .bind(new_floor as i64)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(new_floor)
+    }
+}
+
+/// Starts a new epoch: every client's seq becomes meaningless and its next
+/// subscribe earns a `RESYNC`. For when the data is replaced wholesale
+/// (seeding).
+pub(super) async fn new_epoch(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE log_meta SET epoch = lower(hex(randomblob(16))) WHERE id = 1")
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resuming_needs_the_next_event_retained() {
+        let log = LogState {
+            epoch: "e".into(),
+            floor: 6,
+            head: 10,
+        };
+        assert!(log.can_resume(5));
+        assert!(log.can_resume(10));
+        assert!(!log.can_resume(4));
+        assert!(!log.can_resume(11));
+        let fresh = LogState {
+            epoch: "e".into(),
+            floor: 1,
+            head: 0,
+        };
+        assert!(fresh.can_resume(0));
+        assert!(!fresh.can_resume(1));
+    }
+
+    fn sql(topics: &TopicSet) -> String {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT 1 WHERE 1");
+        push_topic_filter(&mut q, topics);
+        q.into_sql()
+    }
+
+    #[test]
+    fn the_topic_filter_covers_exactly_the_subscription() {
+        let mut topics = TopicSet::new();
+        assert_eq!(sql(&topics), "SELECT 1 WHERE 1 AND (0)");
+        topics.insert([tidings::protocol::Topic::Users]);
+        assert_eq!(sql(&topics), "SELECT 1 WHERE 1 AND (0 OR topic = ?)");
+        let a = Uuid::from_u128(1);
+        let b = Uuid::from_u128(2);
+        topics.insert([
+            tidings::protocol::Topic::Post(a),
+            tidings::protocol::Topic::Post(b),
+        ]);
+        assert_eq!(
+            sql(&topics),
+            "SELECT 1 WHERE 1 AND (0 OR topic = ? OR (topic = ? AND entity_id IN (?, ?)))"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! Realtime: the change events of the log, streamed over one WebSocket per
+//! tab at `GET /api/events`.
+//!
+//! - [`hub`]: the newest committed seq and the shutdown signal, shared by
+//!   the store (which pokes it after each commit) and the sockets;
+//! - [`protocol`]: frames to and from axum WebSocket messages (the wire
+//!   types themselves are in `tidings::protocol`, shared with the browser);
+//! - [`subscription`]: a socket's topics and position in the log;
+//! - [`socket`]: the task serving one socket;
+//! - [`retention`]: the task pruning old events.
+
+pub mod hub;
+pub mod protocol;
+pub mod retention;
+pub mod socket;
+pub mod subscription;
+
+pub use hub::Hub;
+pub use socket::SocketSettings;

@@ -1,0 +1,30 @@
+//! Retention of the event log: a background task that keeps the newest
+//! events and prunes the rest (raising the log's floor), so the log does
+//! not grow without bound. Clients whose history was pruned get `RESYNC`.
+
+use std::time::Duration;
+
+use tokio::time::{interval_at, Instant, MissedTickBehavior};
+
+use crate::db::Db;
+
+/// How often the log is pruned.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+/// Prunes `db`'s log to its newest `keep_last` events every `every`, until
+/// shutdown.
+pub async fn run(db: Db, keep_last: u64, every: Duration) {
+    let mut shutdown = db.hub().shutdown_ticket();
+    let mut ticks = interval_at(Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            () = shutdown.requested() => return,
+            _ = ticks.tick() => match db.prune_events(keep_last).await {
+                Ok(floor) => tracing::debug!(floor, "event log pruned"),
+                Err(error) => tracing::warn!(%error, "pruning the event log failed"),
+            },
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! One task per socket: says `hello`, reads the client's frames, and
+//! streams the log to it.
+//!
+//! The task keeps only a position in the log. Whenever the hub says the
+//! head moved past it, the task reads the `events` table after its
+//! position, a bounded batch at a time, and sends what the subscription
+//! wants; sending waits for the client (WebSocket backpressure), so a slow
+//! reader just reads later from the table and nothing piles up in memory.
+//! If retention prunes the log past a slow reader, it is told to `RESYNC`.
+//!
+//! `auth` frames are accepted and their token ignored: authentication does
+//! not exist yet, and every socket may read every topic.
+//!
+//! On shutdown every socket gets a close frame with code 1001 (going
+//! away). A socket whose log read fails gets an `error` frame
+//! (`unavailable`) and a close with 1011; the client reconnects and
+//! resumes from its last seq.
+
+use std::time::Duration;
+
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use tokio::sync::watch;
+use tokio::time::{interval_at, Instant, MissedTickBehavior};
+
+use super::hub::Shutdown;
+use super::protocol::{decode, encode, error_code, ClientFrame, Incoming, ServerFrame};
+use super::subscription::Subscription;
+use crate::db::Db;
+use crate::error::ApiError;
+
+/// How long a closing socket waits for the client's close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Tuning of the socket tasks.
+#[derive(Debug, Clone, Copy)]
+pub struct SocketSettings {
+    /// Time between the server's `HEARTBEAT` frames.
+    pub heartbeat: Duration,
+    /// Most events read from the log at once.
+    pub batch: u32,
+}
+
+impl Default for SocketSettings {
+    fn default() -> Self {
+        Self {
+            heartbeat: Duration::from_secs(25),
+            batch: 500,
+        }
+    }
+}
+
+/// Why a socket task stops.
+enum End {
+    /// The client went away (or the connection broke).
+    Gone,
+    /// The client sent a close frame.
+    ClosedByClient,
+    /// The server is shutting down.
+    Shutdown,
+    /// The log could not be read.
+    Unavailable(ApiError),
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+type Stream = SplitStream<WebSocket>;
+
+/// The sending half of a socket with its subscription.
+struct Connection {
+    sink: Sink,
+    db: Db,
+    settings: SocketSettings,
+    epoch: String,
+    sub: Subscription,
+}
+
+/// What woke the task.
+enum Step {
+    Shutdown,
+    Incoming(Option<Result<Message, axum::Error>>),
+    Heartbeat,
+    CatchUp,
+    HeadMoved,
+}
+
+/// Serves one upgraded socket until the client leaves or the server shuts
+/// down.
+pub async fn serve(socket: WebSocket, db: Db, settings: SocketSettings) {
+    let hub = db.hub().clone();
+    // Held until this task ends: shutdown waits for it.
+    let mut shutdown = hub.shutdown_ticket();
+    let mut head = hub.watch_head();
+    let (sink, mut stream) = socket.split();
+    let mut conn = Connection {
+        sink,
+        db,
+        settings,
+        epoch: String::new(),
+        sub: Subscription::default(),
+    };
+    let now = *head.borrow_and_update();
+    let end = match conn.hello(now).await {
+        Err(end) => end,
+        Ok(()) => serve_frames(&mut conn, &mut stream, &mut shutdown, &mut head).await,
+    };
+    match end {
+        End::Gone => {}
+        End::ClosedByClient => {
+            // Completes the close handshake the client started.
+            let _ = conn.sink.close().await;
+        }
+        End::Shutdown => {
+            conn.close(close_code::AWAY, "server shutting down", &mut stream)
+                .await;
+        }
+        End::Unavailable(error) => conn.fail(error, &mut stream).await,
+    }
+}
+
+/// The socket's life after `hello`: returns why it ends.
+async fn serve_frames(
+    conn: &mut Connection,
+    stream: &mut Stream,
+    shutdown: &mut Shutdown,
+    head: &mut watch::Receiver<u64>,
+) -> End {
+    let period = conn.settings.heartbeat.max(Duration::from_millis(1));
+    let mut heartbeat = interval_at(Instant::now() + period, period);
+    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        let target = *head.borrow_and_update();
+        let behind = conn.sub.is_behind(target);
+        let step = tokio::select! {
+            biased;
+            () = shutdown.requested() => Step::Shutdown,
+            message = stream.next() => Step::Incoming(message),
+            _ = heartbeat.tick() => Step::Heartbeat,
+            () = std::future::ready(()), if behind => Step::CatchUp,
+            moved = head.changed() => match moved {
+                Ok(()) => Step::HeadMoved,
+                // The store is gone: nothing more will come.
+                Err(_) => Step::Shutdown,
+            },
+        };
+        let work = async {
+            match step {
+                Step::Shutdown => Err(End::Shutdown),
+                Step::Incoming(None | Some(Err(_))) => Err(End::Gone),
+                Step::Incoming(Some(Ok(message))) => match decode(message) {
+                    Incoming::Frame(frame) => conn.handle(frame, target).await,
+                    Incoming::Refused(error) => conn.send(&error).await,
+                    Incoming::Closed => Err(End::ClosedByClient),
+                    Incoming::Ignored => Ok(()),
+                },
+                Step::Heartbeat => conn.heartbeat(target).await,
+                Step::CatchUp => conn.catch_up(target).await,
+                Step::HeadMoved => Ok(()),
+            }
+        };
+        // Shutdown never waits for a slow reader to take a frame.
+        let outcome = tokio::select! {
+            biased;
+            () = shutdown.requested() => Err(End::Shutdown),
+            outcome = work => outcome,
+        };
+        if let Err(end) = outcome {
+            return end;
+        }
+    }
+}
+
+impl Connection {
+    /// Reads the log's identity and says `hello`.
+    async fn hello(&mut self, head: u64) -> Result<(), End> {
+        let log = self
+            .db
+            .log_state()
+            .await
+            .map_err(|e| End::Unavailable(e.into()))?;
+        self.epoch = log.epoch.clone();
+        self.send(&ServerFrame::Hello {
+            epoch: log.epoch,
+            seq: head.max(log.head),
+        })
+        .await
+    }
+
+    async fn send(&mut self, frame: &ServerFrame) -> Result<(), End> {
+        self.sink.send(encode(frame)).await.map_err(|_| End::Gone)
+    }
+
+    /// Acts on one client frame. `head` is the newest committed seq.
+    async fn handle(&mut self, frame: ClientFrame, head: u64) -> Result<(), End> {
+        match frame {
+            // Authentication does not exist yet: the token is accepted
+            // and ignored.
+            ClientFrame::Auth { token: _ } => Ok(()),
+            ClientFrame::Subscribe {
+                topics,
+                since,
+                epoch,
+            } => {
+                let mut log = self
+                    .db
+                    .log_state()
+                    .await
+                    .map_err(|e| End::Unavailable(e.into()))?;
+                log.head = log.head.max(head);
+                match self.sub.subscribe(topics, since, epoch.as_deref(), &log) {
+                    Ok(None) => Ok(()),
+                    Ok(Some(resync)) => self.send(&resync).await,
+                    Err(error) => self.send(&error).await,
+                }
+            }
+            ClientFrame::Unsubscribe { topics } => {
+                self.sub.unsubscribe(&topics);
+                Ok(())
+            }
+            ClientFrame::Heartbeat => self.heartbeat(head).await,
+        }
+    }
+
+    /// `HEARTBEAT` with the stream's position (the head before the first
+    /// subscribe).
+    async fn heartbeat(&mut self, head: u64) -> Result<(), End> {
+        let seq = self.sub.position().unwrap_or(head);
+        self.send(&ServerFrame::Heartbeat { seq }).await
+    }
+
+    /// Sends one batch of the log after the position, up to `head`.
+    async fn catch_up(&mut self, head: u64) -> Result<(), End> {
+        let Some(position) = self.sub.position() else {
+            return Ok(());
+        };
+        if self.sub.topics().is_empty() {
+            self.sub.advance_to(head);
+            return Ok(());
+        }
+        let batch = self
+            .db
+            .read_events(position, head, self.sub.topics(), self.settings.batch)
+            .await
+            .map_err(End::Unavailable)?;
+        if batch.floor > position + 1 {
+            // Retention removed events this socket had not read yet.
+            let resync = self.sub.resync_to(head, &self.epoch);
+            return self.send(&resync).await;
+        }
+        let complete = batch.events.len() < self.settings.batch as usize;
+        for event in batch.events {
+            debug_assert!(self.sub.topics().matches(&event), "seq {}", event.seq);
+            let seq = event.seq;
+            self.sink
+                .feed(encode(&ServerFrame::Event(event)))
+                .await
+                .map_err(|_| End::Gone)?;
+            self.sub.advance_to(seq);
+        }
+        self.sink.flush().await.map_err(|_| End::Gone)?;
+        if complete {
+            // Nothing else up to `head` matches.
+            self.sub.advance_to(head);
+        }
+        Ok(())
+    }
+
+    /// Says why, then closes with 1011.
+    async fn fail(&mut self, error: ApiError, stream: &mut Stream) {
+        tracing::error!(%error, "realtime socket cannot read the event log");
+        let _ = self
+            .send(&ServerFrame::error(
+                error_code::UNAVAILABLE,
+                "the event log cannot be read; reconnect and resume",
+            ))
+            .await;
+        self.close(close_code::ERROR, "event log unavailable", stream)
+            .await;
+    }
+
+    /// Sends a close frame and waits, briefly, for the client's.
+    async fn close(&mut self, code: u16, reason: &'static str, stream: &mut Stream) {
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        if self.sink.send(Message::Close(Some(frame))).await.is_err() {
+            return;
+        }
+        let _ = tokio::time::timeout(CLOSE_GRACE, async {
+            while let Some(Ok(_)) = stream.next().await {}
+        })
+        .await;
+    }
+}

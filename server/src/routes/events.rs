@@ -1,0 +1,41 @@
+//! `GET /api/events`: the realtime socket (see `crate::realtime`). A
+//! request that is not a WebSocket upgrade gets a JSON 426.
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::error::ApiError;
+use crate::realtime::socket;
+use crate::state::AppState;
+
+/// Largest frame a client may send; subscribe frames are far smaller.
+const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/events", get(events))
+}
+
+async fn events(
+    State(state): State<AppState>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    match upgrade {
+        Err(rejection) => ApiError::UpgradeRequired(format!(
+            "this endpoint speaks WebSocket: {}",
+            rejection.body_text()
+        ))
+        .into_response(),
+        Ok(upgrade) => {
+            let db = state.db.clone();
+            let settings = state.config.socket_settings();
+            upgrade
+                .max_message_size(MAX_CLIENT_MESSAGE)
+                .max_frame_size(MAX_CLIENT_MESSAGE)
+                .on_upgrade(move |ws| socket::serve(ws, db, settings))
+        }
+    }
+}

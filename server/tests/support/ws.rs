@@ -1,0 +1,141 @@
+//! A realtime client for the tests: a real WebSocket (tokio-tungstenite)
+//! speaking the `tidings::protocol` frames, where every wait for a frame
+//! is bounded.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use tidings::protocol::{ClientFrame, Event, ServerFrame, Topic};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Longest wait for any one frame before the test fails.
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What the server sent on connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hello {
+    pub epoch: String,
+    pub seq: u64,
+}
+
+/// One realtime socket.
+pub struct WsClient {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What came instead of a frame.
+#[derive(Debug)]
+pub enum NotAFrame {
+    Closed(Option<CloseFrame>),
+    TimedOut,
+}
+
+impl WsClient {
+    /// Connects to `url` and reads the `hello`.
+    pub async fn connect(url: &str) -> (Self, Hello) {
+        let (ws, _) = tokio::time::timeout(FRAME_TIMEOUT, tokio_tungstenite::connect_async(url))
+            .await
+            .expect("the socket connects in time")
+            .expect("the socket connects");
+        let mut client = Self { ws };
+        match client.next_frame().await {
+            ServerFrame::Hello { epoch, seq } => (client, Hello { epoch, seq }),
+            other => panic!("the first frame is hello, got {other:?}"),
+        }
+    }
+
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        self.send_message(Message::text(frame.to_text())).await;
+    }
+
+    pub async fn send_message(&mut self, message: Message) {
+        self.ws.send(message).await.expect("send a frame");
+    }
+
+    pub async fn subscribe(&mut self, topics: &[Topic], since: u64) {
+        self.send(&ClientFrame::Subscribe {
+            topics: topics.to_vec(),
+            since,
+            epoch: None,
+        })
+        .await;
+    }
+
+    /// The next frame, or why there is none (within `wait`).
+    pub async fn try_next_frame(&mut self, wait: Duration) -> Result<ServerFrame, NotAFrame> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return Err(NotAFrame::TimedOut),
+                Ok(None) => return Err(NotAFrame::Closed(None)),
+                Ok(Some(Err(e))) => panic!("socket error: {e}"),
+                Ok(Some(Ok(message))) => message,
+            };
+            match message {
+                Message::Text(text) => {
+                    return Ok(ServerFrame::parse(text.as_str())
+                        .unwrap_or_else(|e| panic!("unreadable server frame {text:?}: {e}")))
+                }
+                Message::Close(frame) => return Err(NotAFrame::Closed(frame)),
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+                Message::Binary(b) => panic!("the server sent a binary frame: {b:?}"),
+            }
+        }
+    }
+
+    /// The next frame; fails the test on close or timeout.
+    pub async fn next_frame(&mut self) -> ServerFrame {
+        match self.try_next_frame(FRAME_TIMEOUT).await {
+            Ok(frame) => frame,
+            Err(e) => panic!("expected a frame, got {e:?}"),
+        }
+    }
+
+    /// The next event, skipping heartbeats; fails on any other frame.
+    pub async fn next_event(&mut self) -> Event {
+        loop {
+            match self.next_frame().await {
+                ServerFrame::Event(event) => return event,
+                ServerFrame::Heartbeat { .. } => continue,
+                other => panic!("expected an event, got {other:?}"),
+            }
+        }
+    }
+
+    /// Events up to and including seq `through`, in the order received.
+    pub async fn events_through(&mut self, through: u64) -> Vec<Event> {
+        let mut out: Vec<Event> = Vec::new();
+        while out.last().is_none_or(|e| e.seq < through) {
+            out.push(self.next_event().await);
+        }
+        assert_eq!(out.last().unwrap().seq, through, "stream passed {through}");
+        out
+    }
+
+    /// Round trip: sends `HEARTBEAT` and returns the events that arrived
+    /// before the answer. Every frame sent before this one has been acted
+    /// on once it returns.
+    pub async fn sync(&mut self) -> (Vec<Event>, u64) {
+        self.send(&ClientFrame::Heartbeat).await;
+        let mut events = Vec::new();
+        loop {
+            match self.next_frame().await {
+                ServerFrame::Heartbeat { seq } => return (events, seq),
+                ServerFrame::Event(e) => events.push(e),
+                other => panic!("expected events then HEARTBEAT, got {other:?}"),
+            }
+        }
+    }
+
+    /// Closes the socket cleanly.
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+        let _ = tokio::time::timeout(FRAME_TIMEOUT, async {
+            while let Some(Ok(_)) = self.ws.next().await {}
+        })
+        .await;
+    }
+}
