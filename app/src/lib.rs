@@ -6,6 +6,7 @@ pub mod api;
 mod app;
 pub mod components;
 pub mod pages;
+pub mod query;
 
 pub use app::{shell, App};
 

@@ -1,0 +1,184 @@
+//! What every query hook shares: one engine observer for the component's
+//! lifetime, a Leptos [`Resource`] for Suspense and SSR, and a
+//! [`Snapshot`] of the query as a memo (`observer.rs`, `snapshot.rs`).
+//!
+//! The resource's fetcher does not fetch by itself: it asks the engine
+//! (`load`), so two components with one key join one request, cached data
+//! answers at once, and the result lands in the engine. During SSR the
+//! resource's value ([`Loaded`]) is serialized into the page; in the
+//! browser the resource starts with it without running its fetcher, and
+//! the hook writes it into the browser's engine ([`QueryClientHandle::absorb`]),
+//! so hydration makes no second request. After that the engine is the
+//! source of truth: refetches after invalidation, polling, focus or
+//! reconnect go through it, and the snapshot re-reads it when the key's
+//! trigger fires. The resource reloads only when the key changes, and
+//! while it does, data keeps showing the last loaded key's data, as a
+//! Leptos resource would (so `<Transition>` works).
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tidings::cache::{Millis, QueryKey, QueryOptions};
+
+use super::client::{use_query_client, QueryClientHandle};
+use super::fetcher::Fetcher;
+use super::key::query_key;
+use super::observer::ObserverSlot;
+use super::snapshot::Snapshot;
+use crate::api::ApiError;
+
+/// A resource's value: the query's data or final error when it loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Loaded {
+    pub(crate) key: QueryKey,
+    pub(crate) data: Option<Value>,
+    /// When `data` was fetched (Unix ms, carried to the browser).
+    pub(crate) at: Millis,
+    pub(crate) error: Option<ApiError>,
+}
+
+impl Loaded {
+    pub(crate) fn empty(key: QueryKey) -> Self {
+        Self {
+            key,
+            data: None,
+            at: 0,
+            error: None,
+        }
+    }
+}
+
+/// The reactive parts of one hook, shared by the typed results.
+#[derive(Clone)]
+pub(crate) struct Binding {
+    pub(crate) handle: QueryClientHandle,
+    pub(crate) slot: ObserverSlot,
+    pub(crate) options: QueryOptions,
+    pub(crate) resource: Resource<Loaded>,
+    pub(crate) snapshot: Memo<Snapshot>,
+}
+
+impl Binding {
+    /// Binds a hook: `key_fn` gives the arguments, `fetcher_for` the
+    /// fetcher of each.
+    pub(crate) fn new<K>(
+        key_fn: impl Fn() -> K + Send + Sync + 'static,
+        fetcher_for: impl Fn(&K) -> Fetcher + Send + Sync + 'static,
+        options: QueryOptions,
+    ) -> Self
+    where
+        K: Serialize + PartialEq + Clone + Send + Sync + 'static,
+    {
+        let handle = use_query_client();
+        let options = handle.adapt(options);
+        let slot = ObserverSlot::default();
+        let bind = {
+            let (handle, slot, options) = (handle.clone(), slot.clone(), options.clone());
+            move |args: &K| {
+                let key = query_key(args);
+                handle.register(&key, fetcher_for(args));
+                slot.target(&handle, &key, &options);
+                key
+            }
+        };
+        let key_fn = Arc::new(key_fn);
+        untrack(|| bind(&key_fn()));
+        let resource = Resource::new(move || key_fn(), {
+            let handle = handle.clone();
+            move |args: K| handle.clone().load(bind(&args))
+        });
+        let derived = *resource;
+        if let Some(initial) = derived.get_untracked() {
+            handle.absorb(&initial);
+        }
+        on_cleanup({
+            let (handle, slot) = (handle.clone(), slot.clone());
+            move || slot.release(&handle)
+        });
+        let snapshot = Memo::new({
+            let (handle, slot) = (handle.clone(), slot.clone());
+            let paging = options.infinite.clone();
+            move |_| {
+                derived.track();
+                slot.track();
+                handle.snapshot(&slot, derived, paging.as_ref())
+            }
+        });
+        Self {
+            handle,
+            slot,
+            options,
+            resource,
+            snapshot,
+        }
+    }
+
+    /// Reads the resource where the caller reads, so an enclosing
+    /// `<Suspense>` / `<Transition>` waits for it.
+    pub(crate) fn suspend(&self) {
+        self.resource.with(|_| ());
+    }
+
+    /// The shown data decoded by `decode`, re-decoded only when it changes.
+    pub(crate) fn data<T>(&self, decode: fn(&Value) -> Option<T>) -> Signal<Option<T>>
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        let snapshot = self.snapshot;
+        let shown = Memo::new(move |_| snapshot.with(|s| s.shown.clone()));
+        let (handle, slot, derived) = (self.handle.clone(), self.slot.clone(), *self.resource);
+        let typed = Memo::new_with_compare(
+            move |_| {
+                let shown = shown.get();
+                handle.read_shown(&slot, derived, &shown, decode).flatten()
+            },
+            |_, _| true,
+        );
+        let this = self.clone();
+        Signal::derive(move || {
+            this.suspend();
+            typed.get()
+        })
+    }
+
+    /// A flag of the snapshot.
+    pub(crate) fn flag(&self, f: fn(&Snapshot) -> bool) -> Signal<bool> {
+        let snapshot = self.snapshot;
+        Memo::new(move |_| snapshot.with(f)).into()
+    }
+
+    /// The query's final error, typed.
+    pub(crate) fn error(&self) -> Signal<Option<ApiError>> {
+        let (snapshot, handle) = (self.snapshot, self.handle.clone());
+        let error = Memo::new(move |_| {
+            snapshot.with(|s| {
+                let (key, error) = (s.key.as_ref()?, s.error.as_ref()?);
+                Some(handle.api_error(&key.hash(), error))
+            })
+        });
+        let this = self.clone();
+        Signal::derive(move || {
+            this.suspend();
+            error.get()
+        })
+    }
+
+    /// The key observed now, re-observing it if the engine dropped the
+    /// observer.
+    pub(crate) fn live_key(&self) -> Option<QueryKey> {
+        let key = self.slot.key()?;
+        if !self.slot.attached(&self.handle) {
+            self.slot.target(&self.handle, &key, &self.options);
+        }
+        Some(key)
+    }
+
+    /// Fetches the current key now, whatever its age.
+    pub(crate) fn refetch(&self) {
+        if let Some(key) = self.live_key() {
+            self.handle.refetch(&key);
+        }
+    }
+}

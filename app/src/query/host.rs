@@ -1,0 +1,248 @@
+//! The host side of the engine: performing the fetches it hands out,
+//! feeding their results back, and delivering its notifications.
+//!
+//! The engine says "start fetch N of key K"; the host looks up K's
+//! registered [`Fetcher`], spawns it and reports the result with the same
+//! fetch id (an old id is ignored by the engine, so a slow answer never
+//! overwrites a newer one). After every engine call the batched
+//! [`Notification`](tidings::cache::Notification)s are turned into
+//! per-key [`ArcTrigger`] notifications (only the components reading a
+//! changed key re-render) and wake the futures waiting for a key to settle
+//! (Leptos resources). The typed [`ApiError`] of a failure is kept here,
+//! beside the engine's plain [`QueryError`].
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use futures::channel::oneshot;
+use leptos::prelude::*;
+use serde_json::Value;
+use tidings::cache::{
+    DehydratedQuery, DehydratedState, FetchDecision, FetchPolicy, FetchStart, KeyHash,
+    PageDirection, QueryError, QueryKey, QueryOptions, QueryState, QueryStatus, Resolution,
+    RetryPolicy,
+};
+
+use super::binding::Loaded;
+use super::client::{lock, QueryClientHandle};
+use super::error::{from_query_error, to_query_error};
+use super::fetcher::Fetcher;
+use crate::api::ApiError;
+
+/// Per-key bookkeeping beside the engine.
+#[derive(Default)]
+pub(crate) struct Host {
+    fetchers: HashMap<KeyHash, Fetcher>,
+    errors: HashMap<KeyHash, ApiError>,
+    pub(crate) pages: HashMap<KeyHash, PageDirection>,
+    triggers: HashMap<KeyHash, ArcTrigger>,
+    waiters: HashMap<KeyHash, Vec<oneshot::Sender<()>>>,
+}
+
+impl Host {
+    /// The typed error of `key`'s failure `error`.
+    pub(crate) fn api_error(&self, hash: &KeyHash, error: &QueryError) -> ApiError {
+        self.errors
+            .get(hash)
+            .cloned()
+            .unwrap_or_else(|| from_query_error(error))
+    }
+}
+
+impl QueryClientHandle {
+    /// Delivers what the engine changed: notifies the keys' triggers, wakes
+    /// their waiters, forgets removed keys; then re-arms the timer.
+    pub(crate) fn flush(&self) {
+        loop {
+            let notes = std::mem::take(&mut *lock(&self.0.outbox));
+            if notes.is_empty() {
+                break;
+            }
+            let mut triggers = Vec::new();
+            let mut waiters = Vec::new();
+            {
+                let mut host = lock(&self.0.host);
+                for note in &notes {
+                    let removed = note.removed.iter().map(|k| (k, true));
+                    for (key, gone) in note.changed.iter().map(|k| (k, false)).chain(removed) {
+                        let hash = key.hash();
+                        triggers.extend(host.triggers.get(&hash).cloned());
+                        waiters.extend(host.waiters.remove(&hash).unwrap_or_default());
+                        if gone {
+                            host.fetchers.remove(&hash);
+                            host.errors.remove(&hash);
+                            host.pages.remove(&hash);
+                            host.triggers.remove(&hash);
+                        }
+                    }
+                }
+            }
+            for trigger in triggers {
+                trigger.notify();
+            }
+            for waiter in waiters {
+                let _ = waiter.send(());
+            }
+        }
+        self.rearm();
+    }
+
+    /// Makes the current reactive scope re-run when `hash` changes.
+    pub(crate) fn track_key(&self, hash: &KeyHash) {
+        let trigger = lock(&self.0.host)
+            .triggers
+            .entry(hash.clone())
+            .or_default()
+            .clone();
+        trigger.track();
+    }
+
+    /// Sets the fetcher that performs `key`'s fetches from now on.
+    pub(crate) fn register(&self, key: &QueryKey, fetcher: Fetcher) {
+        lock(&self.0.host).fetchers.insert(key.hash(), fetcher);
+    }
+
+    /// `options` as this platform can honour them: without timers (on the
+    /// server) a retry or a poll would never come, so there are none.
+    pub(crate) fn adapt(&self, mut options: QueryOptions) -> QueryOptions {
+        if !self.0.timers.runs() {
+            options.retry = RetryPolicy::NONE;
+            options.refetch_interval = None;
+        }
+        options
+    }
+
+    /// Performs `starts` in the background. A key without a fetcher (data
+    /// only ever written by hand) has its fetch cancelled.
+    pub(crate) fn run(&self, starts: Vec<FetchStart>) {
+        for start in starts {
+            let hash = start.key.hash();
+            let fetcher = {
+                let mut host = lock(&self.0.host);
+                if let Some(page) = &start.page {
+                    host.pages.insert(hash.clone(), page.direction);
+                }
+                host.fetchers.get(&hash).cloned()
+            };
+            let Some(fetcher) = fetcher else {
+                self.cancel(&start.key);
+                continue;
+            };
+            let pending = untrack(|| fetcher(start.page.clone()));
+            let this = self.clone();
+            (self.0.spawn)(Box::pin(async move {
+                let result = pending.await;
+                this.resolve(start, result);
+            }));
+        }
+    }
+
+    /// Reports the result of `start` to the engine.
+    fn resolve(&self, start: FetchStart, result: Result<Value, ApiError>) {
+        let (outcome, failure) = match result {
+            Ok(data) => (Ok(data), None),
+            Err(e) => (Err(to_query_error(&e)), Some(e)),
+        };
+        let resolution = {
+            let mut engine = lock(&self.0.engine);
+            let resolution = engine.resolve(&start.key, start.fetch_id, outcome);
+            if let (Some(e), false) = (failure, resolution == Resolution::Ignored) {
+                lock(&self.0.host).errors.insert(start.key.hash(), e);
+            }
+            resolution
+        };
+        self.flush();
+        if let Resolution::Continue(next) = resolution {
+            self.run(vec![next]);
+        }
+    }
+
+    /// Asks the engine for `key` (if stale) and waits until it has data or
+    /// its fetch settled: cached data answers at once, even if stale, while
+    /// a refetch goes on in the background.
+    /// The decision is taken at the call, not at the first poll.
+    pub(crate) fn load(self, key: QueryKey) -> impl Future<Output = Loaded> + Send + 'static {
+        let decision = self.update(|c| c.fetch(&key, FetchPolicy::IfStale));
+        super::client::start(&self, decision);
+        async move { self.settled(key).await }
+    }
+
+    /// Waits until `key` has data or is not fetching.
+    pub(crate) async fn settled(&self, key: QueryKey) -> Loaded {
+        let hash = key.hash();
+        loop {
+            let woken = {
+                let engine = lock(&self.0.engine);
+                match engine.state(&key) {
+                    Some(s) if s.data.is_none() && s.is_fetching() => {
+                        let (tx, rx) = oneshot::channel();
+                        lock(&self.0.host)
+                            .waiters
+                            .entry(hash.clone())
+                            .or_default()
+                            .push(tx);
+                        rx
+                    }
+                    state => return self.loaded(key, state),
+                }
+            };
+            let _ = woken.await;
+        }
+    }
+
+    fn loaded(&self, key: QueryKey, state: Option<&QueryState>) -> Loaded {
+        let Some(state) = state else {
+            return Loaded::empty(key);
+        };
+        let error = match (&state.error, state.status) {
+            (Some(e), QueryStatus::Error) => Some(lock(&self.0.host).api_error(&key.hash(), e)),
+            _ => None,
+        };
+        Loaded {
+            data: state.data.clone(),
+            at: state.data_updated_at,
+            error,
+            key,
+        }
+    }
+
+    /// Takes in a value a resource produced without the engine (on the
+    /// browser, the one serialized into the page during SSR): its data
+    /// unless newer is held; its error as the query's final error if the
+    /// query has nothing yet. Idempotent.
+    pub(crate) fn absorb(&self, loaded: &Loaded) {
+        let key = &loaded.key;
+        if let Some(data) = &loaded.data {
+            let query = DehydratedQuery {
+                key: key.clone(),
+                data: data.clone(),
+                data_updated_at: loaded.at,
+            };
+            self.hydrate(DehydratedState {
+                queries: vec![query],
+            });
+        } else if let Some(error) = &loaded.error {
+            self.update(|c| {
+                let blank = c
+                    .state(key)
+                    .is_none_or(|s| s.status == QueryStatus::Pending && !s.is_fetching());
+                if !blank {
+                    return;
+                }
+                if let FetchDecision::Start(start) = c.fetch(key, FetchPolicy::Force) {
+                    lock(&self.0.host).errors.insert(key.hash(), error.clone());
+                    let final_error = QueryError {
+                        retryable: false,
+                        ..to_query_error(error)
+                    };
+                    c.resolve(key, start.fetch_id, Err(final_error));
+                }
+            });
+        }
+    }
+
+    /// The typed error the engine's `error` of `hash` stands for.
+    pub(crate) fn api_error(&self, hash: &KeyHash, error: &QueryError) -> ApiError {
+        lock(&self.0.host).api_error(hash, error)
+    }
+}

@@ -1,0 +1,105 @@
+//! The host side of mutations: the engine's [`MutationCache`] (scopes as
+//! serial queues) and the optimistic layers of the client's
+//! [`EntityStore`](tidings::cache::EntityStore), driven by
+//! [`use_mutation`](super::use_mutation) calls.
+//!
+//! A call is begun when dispatched (enqueued, its layer applied at once)
+//! and finished when its request settled (the next call of its scope let
+//! go, its layer committed or rolled back, its tags invalidated). Kept
+//! apart from the hook so it is testable without a reactive owner.
+
+use std::collections::HashMap;
+
+use futures::channel::oneshot;
+use leptos::prelude::*;
+use serde_json::Value;
+use tidings::cache::{MutationCache, MutationId, StoreOp};
+
+use super::client::{lock, QueryClientHandle};
+use super::error::to_query_error;
+use super::use_mutation::MutationOptions;
+use crate::api::ApiError;
+
+/// The mutation queues of a client, and the calls waiting for their turn.
+#[derive(Default)]
+pub(crate) struct Mutations {
+    cache: MutationCache,
+    turns: HashMap<MutationId, oneshot::Sender<()>>,
+}
+
+impl QueryClientHandle {
+    /// Enqueues a call and applies its optimistic `ops`. Returns its id
+    /// and, if its scope is busy, what fires when its turn comes.
+    pub(crate) fn begin_mutation(
+        &self,
+        scope: Option<&str>,
+        variables: Value,
+        ops: Vec<StoreOp>,
+    ) -> (MutationId, Option<oneshot::Receiver<()>>) {
+        let now = self.now();
+        let (id, turn) = {
+            let mut m = lock(&self.0.mutations);
+            let queued = m.cache.enqueue(scope, variables, now);
+            let turn = (!queued.start).then(|| {
+                let (tx, rx) = oneshot::channel();
+                m.turns.insert(queued.id, tx);
+                rx
+            });
+            (queued.id, turn)
+        };
+        if !ops.is_empty() {
+            self.0.store.update(|s| s.apply_layer(id, ops));
+        }
+        (id, turn)
+    }
+
+    /// Settles call `id`: lets the next of its scope go, then confirms and
+    /// commits its layer and invalidates its tags, or rolls the layer back.
+    pub(crate) fn finish_mutation<V, R>(
+        &self,
+        id: MutationId,
+        vars: &V,
+        result: &Result<R, ApiError>,
+        options: &MutationOptions<V, R>,
+    ) {
+        let now = self.now();
+        let outcome = result.as_ref().map(|_| Value::Null).map_err(to_query_error);
+        let next: Vec<_> = {
+            let mut m = lock(&self.0.mutations);
+            let next = m.cache.settle(id, outcome, now);
+            m.cache.clear_settled();
+            next.into_iter()
+                .filter_map(|n| m.turns.remove(&n))
+                .collect()
+        };
+        for turn in next {
+            let _ = turn.send(());
+        }
+        match result {
+            Ok(answer) => {
+                let confirmed = options.on_success.as_ref().map(|f| f(vars, answer));
+                let confirmed = confirmed.filter(|ops| !ops.is_empty());
+                self.0.store.maybe_update(|s| {
+                    let confirms = confirmed.is_some();
+                    if let Some(ops) = confirmed {
+                        s.confirm(&ops);
+                    }
+                    s.commit(id) || confirms
+                });
+                let mut tags = options.invalidates.clone();
+                if let Some(more) = &options.invalidates_with {
+                    tags.extend(more(vars, answer));
+                }
+                if !tags.is_empty() {
+                    self.invalidate_tags(&tags);
+                }
+            }
+            Err(error) => {
+                self.0.store.maybe_update(|s| s.rollback(id));
+                if let Some(on_error) = &options.on_error {
+                    on_error(vars, error);
+                }
+            }
+        }
+    }
+}

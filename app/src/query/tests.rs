@@ -1,0 +1,377 @@
+//! Native tests of the host half of the bindings, with a fake clock, manual
+//! ticks and a spawner whose tasks the test runs by hand: fetch dedupe,
+//! stale-while-revalidate, invalidation, gc, retries with the typed error,
+//! hydration of a resource's value, and mutation scopes with optimistic
+//! layers. The reactive half is tested in the browser (`app/tests/query.rs`).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::DateTime;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use serde_json::{json, Value};
+use tidings::cache::{
+    EntityOp, FakeClock, QueryKey, QueryOptions, QueryStatus, RetryPolicy, StoreOp, Tag,
+};
+use tidings::{Email, Name, Preferences, Role, User, UserPatch};
+use uuid::Uuid;
+
+use super::binding::Loaded;
+use super::client::{lock, QueryClientHandle};
+use super::fetcher;
+use super::observer::ObserverSlot;
+use super::timers::Timers;
+use super::use_mutation::MutationOptions;
+use crate::api::ApiError;
+
+type Tasks = Arc<Mutex<Vec<BoxFuture<'static, ()>>>>;
+
+struct Rig {
+    clock: FakeClock,
+    client: QueryClientHandle,
+    tasks: Tasks,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Rig {
+    fn new() -> Self {
+        let clock = FakeClock::new(1_000);
+        let tasks: Tasks = Arc::default();
+        let queue = Arc::clone(&tasks);
+        let client = QueryClientHandle::builder()
+            .clock(clock.clone())
+            .timers(Timers::Manual)
+            .spawner(move |task| lock(&queue).push(task))
+            .build();
+        Self {
+            clock,
+            client,
+            tasks,
+            calls: Arc::default(),
+        }
+    }
+
+    /// Registers a fetcher for `key` answering `version-N` on call N, or
+    /// failing with `fail(N)` when that is `Some`.
+    fn serve(&self, key: &QueryKey, fail: fn(usize) -> Option<ApiError>) {
+        let calls = Arc::clone(&self.calls);
+        let fetch = Arc::new(move |_: ()| {
+            let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                match fail(n) {
+                    Some(error) => Err(error),
+                    None => Ok(format!("version-{n}")),
+                }
+            }
+        });
+        self.client.register(key, fetcher::plain(fetch, ()));
+    }
+
+    fn observe(&self, key: &QueryKey, options: QueryOptions) -> ObserverSlot {
+        let slot = ObserverSlot::default();
+        slot.target(&self.client, key, &options);
+        slot
+    }
+
+    /// Runs every spawned task (and those they spawn) to completion.
+    fn drain(&self) {
+        loop {
+            let tasks = std::mem::take(&mut *lock(&self.tasks));
+            if tasks.is_empty() {
+                break;
+            }
+            for task in tasks {
+                futures::executor::block_on(task);
+            }
+        }
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn data(&self, key: &QueryKey) -> Option<String> {
+        self.client.query_data(key)
+    }
+}
+
+fn users() -> QueryKey {
+    QueryKey::new("users")
+}
+
+fn never(_: usize) -> Option<ApiError> {
+    None
+}
+
+#[test]
+fn two_loads_of_one_key_share_one_fetch() {
+    let rig = Rig::new();
+    let key = users();
+    rig.serve(&key, never);
+    let (_a, _b) = (
+        rig.observe(&key, QueryOptions::default()),
+        rig.observe(&key, QueryOptions::default()),
+    );
+    let mut first = Box::pin(rig.client.clone().load(key.clone()));
+    let mut second = Box::pin(rig.client.clone().load(key.clone()));
+    assert!((&mut first).now_or_never().is_none());
+    assert!((&mut second).now_or_never().is_none());
+    rig.drain();
+    let (first, second) = (
+        first.now_or_never().unwrap(),
+        second.now_or_never().unwrap(),
+    );
+    assert_eq!(rig.calls(), 1);
+    assert_eq!(first.data, Some(json!("version-1")));
+    assert_eq!(first, second);
+    assert_eq!(first.at, 1_000);
+}
+
+#[test]
+fn cached_data_answers_at_once_while_a_stale_refetch_runs() {
+    let rig = Rig::new();
+    let key = users();
+    rig.serve(&key, never);
+    let _slot = rig.observe(&key, QueryOptions::default().stale_time(100));
+    let load = rig.client.clone().load(key.clone());
+    rig.drain();
+    drop(load);
+    rig.clock.advance(50);
+    let fresh = rig.client.clone().load(key.clone()).now_or_never();
+    assert_eq!(fresh.unwrap().data, Some(json!("version-1")));
+    assert_eq!(rig.calls(), 1, "fresh: no fetch");
+    rig.clock.advance(100);
+    let stale = rig.client.clone().load(key.clone()).now_or_never();
+    assert_eq!(stale.unwrap().data, Some(json!("version-1")), "no wait");
+    rig.drain();
+    assert_eq!(rig.calls(), 2);
+    assert_eq!(rig.data(&key).as_deref(), Some("version-2"));
+}
+
+#[test]
+fn invalidation_refetches_observed_queries_only() {
+    let rig = Rig::new();
+    let (shown, hidden) = (users(), QueryKey::new("users").with(2));
+    rig.serve(&shown, never);
+    rig.serve(&hidden, never);
+    let tagged = QueryOptions::default().tags([Tag::Users]);
+    let _shown = rig.observe(&shown, tagged.clone());
+    let gone = rig.observe(&hidden, tagged);
+    let loads = [&shown, &hidden].map(|k| rig.client.clone().load(k.clone()));
+    rig.drain();
+    drop(loads);
+    gone.release(&rig.client);
+    assert_eq!(rig.calls(), 2);
+
+    rig.client.invalidate_tags(&[Tag::Users]);
+    rig.drain();
+    assert_eq!(rig.calls(), 3, "only the observed query refetched");
+    assert_eq!(rig.data(&shown).as_deref(), Some("version-3"));
+    let hidden_state = rig.client.read(|c| c.state(&hidden).cloned()).unwrap();
+    assert!(hidden_state.is_invalidated);
+}
+
+#[test]
+fn the_last_observer_leaving_lets_gc_drop_the_query() {
+    let rig = Rig::new();
+    let key = users();
+    rig.serve(&key, never);
+    let slot = rig.observe(&key, QueryOptions::default().gc_time(500));
+    let load = rig.client.clone().load(key.clone());
+    rig.drain();
+    drop(load);
+    slot.release(&rig.client);
+    assert_eq!(rig.client.next_deadline(), Some(1_500));
+    rig.clock.advance(499);
+    rig.client.tick();
+    assert!(rig.client.contains(&key));
+    rig.clock.advance(1);
+    rig.client.tick();
+    assert!(!rig.client.contains(&key));
+    assert_eq!(rig.client.next_deadline(), None);
+}
+
+#[test]
+fn moving_to_another_key_leaves_the_old_one_unobserved() {
+    let rig = Rig::new();
+    let (a, b) = (users(), QueryKey::new("users").with(2));
+    let slot = rig.observe(&a, QueryOptions::default());
+    slot.target(&rig.client, &b, &QueryOptions::default());
+    let count = |k: &QueryKey| rig.client.read(|c| c.observer_count(k));
+    assert_eq!((count(&a), count(&b)), (0, 1));
+    assert_eq!(slot.key(), Some(b));
+}
+
+#[test]
+fn a_transient_failure_retries_on_tick_and_keeps_the_typed_error() {
+    let rig = Rig::new();
+    let key = users();
+    rig.serve(&key, |_| Some(ApiError::Network("offline".into())));
+    let retry = RetryPolicy {
+        max_retries: 1,
+        base_delay: 100,
+        max_delay: 100,
+    };
+    let _slot = rig.observe(&key, QueryOptions::default().retry(retry));
+    let mut load = Box::pin(rig.client.clone().load(key.clone()));
+    rig.drain();
+    assert!(
+        (&mut load).now_or_never().is_none(),
+        "waiting for the retry"
+    );
+    assert_eq!(rig.client.next_deadline(), Some(1_100));
+    rig.clock.advance(100);
+    rig.client.tick();
+    rig.drain();
+    assert_eq!(rig.calls(), 2);
+    let loaded = load.now_or_never().unwrap();
+    assert_eq!(loaded.error, Some(ApiError::Network("offline".into())));
+    assert_eq!(loaded.data, None);
+}
+
+#[test]
+fn without_timers_queries_neither_retry_nor_poll() {
+    let server = QueryClientHandle::builder()
+        .spawner(|_| {})
+        .timers(Timers::Auto)
+        .build();
+    let options = server.adapt(QueryOptions::default().refetch_interval(10));
+    assert_eq!(options.retry, RetryPolicy::NONE);
+    assert_eq!(options.refetch_interval, None);
+    let manual = Rig::new();
+    let options = manual
+        .client
+        .adapt(QueryOptions::default().refetch_interval(10));
+    assert_eq!(options.refetch_interval, Some(10));
+}
+
+#[test]
+fn a_resource_value_is_absorbed_without_a_fetch() {
+    let rig = Rig::new();
+    let key = users();
+    rig.serve(&key, never);
+    let _slot = rig.observe(&key, QueryOptions::default().stale_time(60_000));
+    let served = Loaded {
+        key: key.clone(),
+        data: Some(json!("from the server")),
+        at: 900,
+        error: None,
+    };
+    rig.client.absorb(&served);
+    rig.client.absorb(&served);
+    let state = rig.client.read(|c| c.state(&key).cloned()).unwrap();
+    assert_eq!(state.data_update_count, 1, "absorbing twice writes once");
+    assert_eq!(state.data_updated_at, 900, "the server's time is kept");
+    let loaded = rig.client.clone().load(key.clone()).now_or_never().unwrap();
+    assert_eq!(loaded, served);
+    assert_eq!(rig.calls(), 0);
+
+    let older = Loaded {
+        data: Some(json!("older")),
+        at: 800,
+        ..served
+    };
+    rig.client.absorb(&older);
+    assert_eq!(rig.data(&key).as_deref(), Some("from the server"));
+}
+
+#[test]
+fn an_absorbed_error_is_the_final_error() {
+    let rig = Rig::new();
+    let key = users();
+    let _slot = rig.observe(&key, QueryOptions::default());
+    let missing = ApiError::Http {
+        status: 404,
+        code: "not_found".into(),
+        message: "no such user".into(),
+        details: Value::Null,
+    };
+    rig.client.absorb(&Loaded {
+        key: key.clone(),
+        data: None,
+        at: 0,
+        error: Some(missing.clone()),
+    });
+    let state = rig.client.read(|c| c.state(&key).cloned()).unwrap();
+    assert_eq!(state.status, QueryStatus::Error);
+    assert!(!state.is_fetching());
+    let loaded = futures::executor::block_on(rig.client.settled(key.clone()));
+    assert_eq!(loaded.error, Some(missing));
+    assert!(rig.tasks.lock().unwrap().is_empty(), "nothing fetched");
+}
+
+fn ada() -> User {
+    let t = DateTime::UNIX_EPOCH;
+    User {
+        id: Uuid::from_u128(1),
+        name: Name::parse("Ada").unwrap(),
+        email: Email::parse("ada@engine.org").unwrap(),
+        role: Role::Admin,
+        avatar_url: None,
+        last_active: t,
+        preferences: Preferences::default(),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+}
+
+fn rename(name: &str) -> Vec<StoreOp> {
+    let patch = UserPatch {
+        name: Some(Name::parse(name).unwrap()),
+        ..Default::default()
+    };
+    vec![StoreOp::User(EntityOp::Update {
+        id: ada().id,
+        patch,
+    })]
+}
+
+#[test]
+fn scoped_mutations_wait_their_turn_and_roll_back_only_their_layer() {
+    use leptos::prelude::{GetUntracked, Update};
+
+    let rig = Rig::new();
+    let store = rig.client.store();
+    store.update(|s| s.confirm(&[StoreOp::User(EntityOp::SetAll(vec![ada()]))]));
+    let shown = || {
+        store
+            .get_untracked()
+            .visible()
+            .users
+            .get(&ada().id)
+            .unwrap()
+            .name
+            .to_string()
+    };
+
+    let (first, none) = rig
+        .client
+        .begin_mutation(Some("user:1"), json!({}), rename("Ada L."));
+    assert!(none.is_none(), "first in its scope: sent at once");
+    let (second, turn) = rig
+        .client
+        .begin_mutation(Some("user:1"), json!({}), rename("Ada B."));
+    let mut turn = turn.expect("waits for the first");
+    assert_eq!(shown(), "Ada B.", "both layers show at once");
+
+    let options = MutationOptions::<(), ()>::default().invalidates([Tag::Users]);
+    let conflict = Err(ApiError::Network("lost".into()));
+    rig.client.finish_mutation(first, &(), &conflict, &options);
+    assert_eq!(turn.try_recv(), Ok(Some(())), "the second may go now");
+    assert_eq!(shown(), "Ada B.", "only the failed layer went");
+    assert_eq!(store.get_untracked().layers().len(), 1);
+
+    let confirm = MutationOptions::<(), ()>::default().on_success(|_, _| {
+        let mut renamed = ada();
+        renamed.name = Name::parse("Ada B.").unwrap();
+        renamed.version = 2;
+        vec![StoreOp::User(EntityOp::Upsert(renamed))]
+    });
+    rig.client.finish_mutation(second, &(), &Ok(()), &confirm);
+    let settled = store.get_untracked();
+    assert!(settled.layers().is_empty());
+    assert_eq!(settled.visible(), settled.confirmed());
+    assert_eq!(shown(), "Ada B.");
+}
