@@ -5,8 +5,10 @@
 pub mod api;
 mod app;
 pub mod components;
+pub mod offline;
 pub mod pages;
 pub mod query;
+pub mod realtime;
 
 pub use app::{shell, App};
 

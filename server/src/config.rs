@@ -37,6 +37,32 @@ pub struct Config {
     #[arg(long, env = "TIDINGS_EVENTS_KEEP", default_value_t = 100_000)]
     pub events_keep: u64,
 
+    /// Most events a realtime socket reads from the log at once; a reader
+    /// further behind than this counts as lagging in the metrics.
+    #[arg(long, env = "TIDINGS_EVENTS_BATCH", default_value_t = 500)]
+    pub events_batch: u32,
+
+    /// Milliseconds a request may take before it is answered 503
+    /// (`timeout`); 0 disables the limit. The realtime socket is exempt.
+    #[arg(long, env = "TIDINGS_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+
+    /// Largest request body, in bytes, that any route reads; routes have
+    /// lower limits of their own (64 KiB for JSON).
+    #[arg(long, env = "TIDINGS_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// An origin (`https://admin.example.com`) whose pages may call the API
+    /// across origins (CORS). Repeat the flag, or separate origins with
+    /// commas in the variable. None by default: same-origin only, and
+    /// cross-origin preflights are refused.
+    #[arg(
+        long = "cors-origin",
+        env = "TIDINGS_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+
     /// Site configuration used when the `LEPTOS_*` variables are not set.
     #[arg(long, env = "TIDINGS_LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: String,
@@ -55,6 +81,10 @@ impl Config {
             seed: false,
             heartbeat_ms: 25_000,
             events_keep: 100_000,
+            events_batch: 500,
+            request_timeout_ms: 30_000,
+            max_body_bytes: 8 * 1024 * 1024,
+            cors_origins: Vec::new(),
             leptos_config: "Leptos.toml".into(),
             leptos: Some(LeptosOptions::builder().output_name("tidings").build()),
         }
@@ -78,8 +108,14 @@ impl Config {
     pub fn socket_settings(&self) -> crate::realtime::SocketSettings {
         crate::realtime::SocketSettings {
             heartbeat: std::time::Duration::from_millis(self.heartbeat_ms.max(1)),
-            ..Default::default()
+            batch: self.events_batch.max(1),
         }
+    }
+
+    /// How long a request may take; `None` when unlimited.
+    pub fn request_timeout(&self) -> Option<std::time::Duration> {
+        (self.request_timeout_ms > 0)
+            .then(|| std::time::Duration::from_millis(self.request_timeout_ms))
     }
 
     /// Where to listen: the flag, else the site address.

@@ -4,7 +4,7 @@
 //! Internal failures are logged with their cause and answered with a generic
 //! message: nothing about the database or the code leaks to a client.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use tidings::{ErrorBody, ErrorInfo, FieldErrors};
@@ -41,6 +41,27 @@ pub enum ApiError {
         field: &'static str,
         message: String,
     },
+    /// 400: a request header is malformed; names the header.
+    #[error("invalid {header} header: {message}")]
+    InvalidHeader {
+        header: &'static str,
+        message: String,
+    },
+    /// 428: a write that must name the version it read (`If-Match`) did
+    /// not.
+    #[error("precondition required")]
+    PreconditionRequired,
+    /// 412: the entity is no longer at the version the write named. The
+    /// answer carries the current entity, as a read returns it.
+    #[error("precondition failed: {entity} is at version {version}")]
+    PreconditionFailed {
+        entity: &'static str,
+        version: i64,
+        current: serde_json::Value,
+    },
+    /// 422: an `Idempotency-Key` came back with a different request.
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
     /// 500: logged with its cause, answered generically.
     #[error("internal error: {0}")]
     Internal(String),
@@ -61,6 +82,38 @@ impl ApiError {
         ApiError::Internal(format!("{context}: {error}"))
     }
 
+    pub fn invalid_header(header: &'static str, message: impl Into<String>) -> Self {
+        ApiError::InvalidHeader {
+            header,
+            message: message.into(),
+        }
+    }
+
+    /// 412 for `entity`, which is now `current` at `version`.
+    pub fn precondition_failed(
+        entity: &'static str,
+        version: i64,
+        current: &impl serde::Serialize,
+    ) -> Self {
+        match serde_json::to_value(current) {
+            Ok(current) => ApiError::PreconditionFailed {
+                entity,
+                version,
+                current,
+            },
+            Err(e) => ApiError::internal("encoding the current entity", e),
+        }
+    }
+
+    /// The version an answer's `ETag` names, if it has one: a 412 names
+    /// the current version, for the client to retry with.
+    pub fn etag_version(&self) -> Option<i64> {
+        match self {
+            ApiError::PreconditionFailed { version, .. } => Some(*version),
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -71,6 +124,10 @@ impl ApiError {
             ApiError::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::InvalidHeader { .. } => StatusCode::BAD_REQUEST,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,6 +162,39 @@ impl ApiError {
                 message.clone(),
                 serde_json::json!({ *field: message }),
             ),
+            ApiError::InvalidHeader { header, message } => (
+                "invalid_header",
+                format!("the {header} header is invalid: {message}"),
+                serde_json::json!({ *header: message }),
+            ),
+            ApiError::PreconditionRequired => (
+                "precondition_required",
+                "this write must name the version it changes: send If-Match with the \
+                 ETag you read (e.g. If-Match: \"3\"), or If-Match: * for any version"
+                    .to_owned(),
+                serde_json::json!({ "If-Match": "required" }),
+            ),
+            ApiError::PreconditionFailed {
+                entity,
+                version,
+                current,
+            } => (
+                "precondition_failed",
+                format!(
+                    "the {entity} has changed: it is now at version {version}, \
+                     which If-Match does not name"
+                ),
+                serde_json::json!({ "current": current }),
+            ),
+            ApiError::IdempotencyKeyReused => (
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request; \
+                 send a new key with a new request"
+                    .to_owned(),
+                serde_json::json!({
+                    "Idempotency-Key": "already used with another method, path, If-Match or body"
+                }),
+            ),
             ApiError::Internal(_) => (
                 "internal",
                 "something went wrong on our side; it has been logged".to_owned(),
@@ -130,8 +220,17 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(%cause, "request failed");
         }
-        (self.status(), Json(ErrorBody { error: self.info() })).into_response()
+        let mut response = (self.status(), Json(ErrorBody { error: self.info() })).into_response();
+        if let Some(version) = self.etag_version() {
+            response.headers_mut().insert(header::ETAG, etag(version));
+        }
+        response
     }
+}
+
+/// The strong entity tag of a version: `"3"`.
+pub fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header value")
 }
 
 /// Answer for a known `/api` path asked with a method it does not take.

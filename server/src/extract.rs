@@ -1,11 +1,15 @@
 //! Request extractors that turn bad input into `ApiError`s naming what is
-//! wrong, instead of axum's plain-text rejections.
+//! wrong, instead of axum's plain-text rejections, and the request headers
+//! of safe writes: `If-Match` (which version a write changes) and
+//! `Idempotency-Key` (which request a retry repeats).
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderName};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
+use crate::db::idempotency::IdempotencyKey;
 use crate::error::ApiError;
 
 /// A JSON body. Not JSON at all: 400. Wrong type or unknown field: 422
@@ -24,31 +28,63 @@ fn is_json(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
+/// Reads a JSON body's bytes: 415 unless declared JSON, 413 when too large.
+async fn json_bytes<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<axum::body::Bytes, ApiError> {
+    if !is_json(req.headers()) {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the body as JSON with Content-Type: application/json".into(),
+        ));
+    }
+    axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("the request body is too large".into())
+            } else {
+                ApiError::MalformedJson("the request body could not be read".into())
+            }
+        })
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        if !is_json(req.headers()) {
-            return Err(ApiError::UnsupportedMediaType(
-                "send the body as JSON with Content-Type: application/json".into(),
-            ));
-        }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge("the request body is too large".into())
-                } else {
-                    ApiError::MalformedJson("the request body could not be read".into())
-                }
-            })?;
+        let bytes = json_bytes(req, state).await?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// A JSON body read as [`ApiJson`] reads it, with its canonical text (see
+/// [`canonical_json`]): what an idempotent replay must repeat.
+pub struct CanonicalJson<T> {
+    pub value: T,
+    pub canonical: String,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CanonicalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = json_bytes(req, state).await?;
+        let document = parse_object(&bytes)?;
+        let canonical = canonical_json(&document);
+        let value = deserialize(document)?;
+        Ok(CanonicalJson { value, canonical })
     }
 }
 
 /// Parses a JSON document, classifying failures as [`ApiJson`] does: a
 /// body must be one JSON object and nothing after it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    deserialize(parse_object(bytes)?)
+}
+
+/// One JSON object and nothing after it: not JSON is 400, not an object 422.
+fn parse_object(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::MalformedJson(format!(
             "the body is not valid JSON (line {}, column {})",
@@ -59,6 +95,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::field("body", "the body must be a JSON object"));
     }
+    Ok(value)
+}
+
+/// The document as `T`; a wrong type or unknown field is a 422 naming it.
+fn deserialize<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let message = strip_position(&err.into_inner().to_string());
@@ -85,6 +126,189 @@ fn unknown_field(message: &str) -> Option<String> {
     rest.split('`').next().map(str::to_owned)
 }
 
+/// One text for every spelling of a JSON document: no whitespace, object
+/// keys in byte order, strings and numbers as `serde_json` writes them. Two
+/// bodies that differ only in spacing or key order are the same request.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    fn write(out: &mut String, value: &serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(out, item);
+                }
+                out.push(']');
+            }
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (i, (key, item)) in entries.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(out, item);
+                }
+                out.push('}');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(&mut out, value);
+    out
+}
+
+/// What `If-Match` asks of the current version of the entity a write
+/// changes. Entity tags are the versions, strong only: `"3"` (or bare
+/// `3`), a list `"3", "4"` of which one must match, or `*` for any version
+/// of an entity that exists. A weak tag (`W/"3"`) is refused: a version is
+/// exact, and weak tags never match under the strong comparison If-Match
+/// uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `*`: whatever the current version is.
+    Any,
+    /// The current version must be one of these (parsed lists come
+    /// sorted, without repeats).
+    Versions(Vec<i64>),
+}
+
+/// The header names, as the errors name them.
+pub const IF_MATCH: &str = "If-Match";
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+impl IfMatch {
+    /// The condition of a write that must have one: no `If-Match` is 428,
+    /// a malformed one 400 naming the header.
+    pub fn required(headers: &HeaderMap) -> Result<Self, ApiError> {
+        let mut lines = headers.get_all(header::IF_MATCH).iter().peekable();
+        if lines.peek().is_none() {
+            return Err(ApiError::PreconditionRequired);
+        }
+        let mut raw = String::new();
+        for line in lines {
+            let line = line.to_str().map_err(|_| {
+                ApiError::invalid_header(IF_MATCH, "it must be visible ASCII, e.g. \"3\"")
+            })?;
+            if !raw.is_empty() {
+                raw.push(',');
+            }
+            raw.push_str(line);
+        }
+        Self::parse(&raw).map_err(|message| ApiError::invalid_header(IF_MATCH, message))
+    }
+
+    /// Parses a header value (several lines joined with commas).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        const EXAMPLE: &str = "send the ETag you read, e.g. \"3\", or *";
+        let items: Vec<&str> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .collect();
+        if items.is_empty() {
+            return Err(format!("it is empty; {EXAMPLE}"));
+        }
+        if items.contains(&"*") {
+            return if items.len() == 1 {
+                Ok(IfMatch::Any)
+            } else {
+                Err("* stands alone, not in a list of tags".to_owned())
+            };
+        }
+        let mut versions = Vec::with_capacity(items.len());
+        for item in items {
+            if item.starts_with("W/") {
+                return Err(format!(
+                    "{item} is a weak tag, and If-Match compares strong tags; \
+                     send the tag without W/"
+                ));
+            }
+            let inner = match item.strip_prefix('"') {
+                Some(rest) => rest
+                    .strip_suffix('"')
+                    .ok_or_else(|| format!("{item} has no closing quote"))?,
+                None => item,
+            };
+            let version = (!inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| inner.parse::<i64>().ok())
+                .flatten()
+                .ok_or_else(|| format!("{item} is not a version this server tags; {EXAMPLE}"))?;
+            versions.push(version);
+        }
+        versions.sort_unstable();
+        versions.dedup();
+        Ok(IfMatch::Versions(versions))
+    }
+
+    pub fn matches(&self, version: i64) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Versions(versions) => versions.contains(&version),
+        }
+    }
+
+    /// `Ok` when the condition holds for `current` (the `entity` at
+    /// `version`), else the 412 carrying it.
+    pub fn check(
+        &self,
+        entity: &'static str,
+        current: &impl Serialize,
+        version: i64,
+    ) -> Result<(), ApiError> {
+        if self.matches(version) {
+            Ok(())
+        } else {
+            Err(ApiError::precondition_failed(entity, version, current))
+        }
+    }
+
+    /// One text per condition, for request fingerprints: `*` or the
+    /// versions, comma-separated.
+    pub fn canonical(&self) -> String {
+        match self {
+            IfMatch::Any => "*".to_owned(),
+            IfMatch::Versions(versions) => {
+                let mut versions = versions.clone();
+                versions.sort_unstable();
+                versions.dedup();
+                versions
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+        }
+    }
+}
+
+/// The `Idempotency-Key` of a write, if it has one; malformed (or sent
+/// twice) is 400 naming the header.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    let mut values = headers
+        .get_all(HeaderName::from_static("idempotency-key"))
+        .iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::invalid_header(
+            IDEMPOTENCY_KEY,
+            "send one key, once",
+        ));
+    }
+    IdempotencyKey::parse(value.as_bytes())
+        .map(Some)
+        .map_err(|message| ApiError::invalid_header(IDEMPOTENCY_KEY, message))
+}
+
 /// Decoded query pairs, in order; a malformed query string is a 400.
 pub struct QueryPairs(pub Vec<(String, String)>);
 
@@ -102,7 +326,79 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
     use tidings::NewPostInput;
+
+    #[test]
+    fn if_match_takes_strong_tags_quoted_or_bare_and_star() {
+        assert_eq!(IfMatch::parse("\"3\""), Ok(IfMatch::Versions(vec![3])));
+        assert_eq!(IfMatch::parse(" 3 "), Ok(IfMatch::Versions(vec![3])));
+        assert_eq!(
+            IfMatch::parse("\"7\", 3,\"3\""),
+            Ok(IfMatch::Versions(vec![3, 7]))
+        );
+        assert_eq!(IfMatch::parse("*"), Ok(IfMatch::Any));
+        for bad in [
+            "",
+            " , ",
+            "W/\"3\"",
+            "\"3",
+            "\"\"",
+            "\"abc\"",
+            "-1",
+            "\"3\", *",
+            "3.0",
+            "99999999999999999999",
+        ] {
+            assert!(IfMatch::parse(bad).is_err(), "{bad:?} must be refused");
+        }
+        let v = IfMatch::parse("\"4\", \"2\"").unwrap();
+        assert!(v.matches(2) && v.matches(4) && !v.matches(3));
+        assert!(IfMatch::Any.matches(17));
+        assert_eq!(v.canonical(), "2,4");
+        assert_eq!(IfMatch::Versions(vec![4, 2, 4]).canonical(), "2,4");
+        assert!(IfMatch::Versions(vec![4, 2]).matches(2));
+        assert_eq!(IfMatch::Any.canonical(), "*");
+    }
+
+    #[test]
+    fn if_match_is_required_and_named_when_wrong() {
+        let mut headers = HeaderMap::new();
+        assert!(matches!(
+            IfMatch::required(&headers),
+            Err(ApiError::PreconditionRequired)
+        ));
+        headers.append(header::IF_MATCH, HeaderValue::from_static("\"1\""));
+        headers.append(header::IF_MATCH, HeaderValue::from_static("\"2\""));
+        assert_eq!(
+            IfMatch::required(&headers).unwrap(),
+            IfMatch::Versions(vec![1, 2])
+        );
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("W/\"1\""));
+        match IfMatch::required(&headers) {
+            Err(ApiError::InvalidHeader { header, .. }) => assert_eq!(header, IF_MATCH),
+            other => panic!("expected 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn canonical_json_ignores_spacing_and_key_order() {
+        let a: serde_json::Value =
+            serde_json::from_str(r#"{ "b": [1, {"y": 2, "x": "\u00e9"}], "a": null }"#).unwrap();
+        let b: serde_json::Value =
+            serde_json::from_str(r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#).unwrap();
+        assert_eq!(canonical_json(&a), r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#);
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+        let c: serde_json::Value =
+            serde_json::from_str(r#"{"a":null,"b":[{"x":"é","y":2},1]}"#).unwrap();
+        assert_ne!(
+            canonical_json(&a),
+            canonical_json(&c),
+            "array order matters"
+        );
+        let quoted: serde_json::Value = serde_json::from_str(r#"{"k\"":"v\n"}"#).unwrap();
+        assert_eq!(canonical_json(&quoted), r#"{"k\"":"v\n"}"#);
+    }
 
     #[test]
     fn classifies_json_failures() {

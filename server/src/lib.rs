@@ -1,5 +1,7 @@
 //! Tidings server as a library: [`build_router`] assembles the REST API,
-//! health check, static site and server-rendered pages; [`run`] serves them
+//! health check, metrics, static site and server-rendered pages behind the
+//! operational layers of [`ops`] (request ids, tracing, security headers,
+//! metrics, CORS, body limits, timeouts); [`run`] serves them
 //! on a listener until a shutdown future resolves. `main.rs` only parses
 //! the configuration and calls these, so tests start real servers on
 //! `127.0.0.1:0` the same way.
@@ -8,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod ops;
 pub mod realtime;
 pub mod routes;
 mod ssr_api;
@@ -17,34 +20,74 @@ pub mod telemetry;
 use std::future::Future;
 use std::time::Duration;
 
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::trace::TraceLayer;
+use ops::body_limit::BodyCeiling;
+use ops::timeout::RequestTimeout;
 
 pub use ssr_api::InProcessApi;
 pub use state::{AppState, StartError};
 
-/// Every route the server answers.
+/// Every route the server answers, behind the layers of [`ops`].
 pub fn build_router(state: AppState) -> Router {
     let pages = generate_route_list(app::App);
     let db = state.db.clone();
-    Router::new()
+    let router = Router::new()
         .nest("/api", routes::api_router())
         .route("/api/", axum::routing::any(error::api_not_found))
         .merge(routes::health_router())
+        .merge(ops::metrics::router())
         .leptos_routes_with_context(
             &state,
             pages,
-            move || InProcessApi::handle(db.clone()).provide(),
+            move || {
+                InProcessApi::handle(db.clone()).provide();
+                ops::csp::provide_page_policy();
+            },
             {
                 let options = state.leptos_options.clone();
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(ops::csp::provide_page_policy, app::shell));
+
+    // Layers wrap each route, after routing (so they see the matched route
+    // template); the last one added runs first.
+    let router = match state.config.request_timeout() {
+        Some(limit) => router.layer(from_fn_with_state(
+            RequestTimeout(limit),
+            ops::timeout::enforce,
+        )),
+        None => router,
+    };
+    // Routes with bodies of their own (the API) set their own limits.
+    let router = router
+        .layer(DefaultBodyLimit::max(routes::JSON_BODY_LIMIT))
+        .layer(from_fn_with_state(
+            BodyCeiling(state.config.max_body_bytes),
+            ops::body_limit::enforce,
+        ));
+    let router = match state.cors.layer() {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
+        .layer(from_fn_with_state(
+            state.cors.clone(),
+            ops::cors::refuse_foreign_preflights,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(from_fn_with_state(
+            state.metrics.clone(),
+            ops::metrics::track,
+        ))
+        .layer(from_fn(ops::security_headers::apply))
+        .layer(ops::trace::layer())
+        .layer(from_fn(ops::request_id::assign))
         .with_state(state)
 }
 

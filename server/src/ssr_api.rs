@@ -1,12 +1,26 @@
 //! The server's own implementation of the UI's `Api` trait: during server
 //! rendering, components read the store directly, in process.
+//!
+//! Writes go through the same store calls as the HTTP routes: the
+//! version check (`If-Match`) happens inside the write's transaction, and
+//! an idempotency key is recorded exactly as a keyed HTTP request would
+//! record it (same fingerprint: method, path, condition, canonical body),
+//! so a mutation started here and repeated over HTTP is still applied
+//! once. Errors are the ones a browser would have decoded.
 
-use app::api::{Api, ApiError as UiError, ApiFuture, ApiHandle};
-use tidings::{CursorPage, NewPostInput, Page, Post, PostListQuery, User, UserListQuery};
+use app::api::{Api, ApiError as UiError, ApiFuture, ApiHandle, IdempotencyKey as UiKey};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tidings::{
+    CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
+    UserListQuery, UserPatchInput,
+};
 use uuid::Uuid;
 
+use crate::db::idempotency::{IdempotencyKey, IdempotentRequest, Written};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::extract::{canonical_json, IfMatch, IDEMPOTENCY_KEY};
 
 /// `Api` over the store; what SSR provides through Leptos context.
 #[derive(Clone)]
@@ -38,6 +52,65 @@ fn missing(entity: &str, id: Uuid) -> UiError {
     to_ui(ApiError::not_found(entity, &id.to_string()))
 }
 
+/// A write's answer as the browser would read it: the entity of a
+/// success, the typed error of a refusal (a replayed refusal included).
+fn answered<T: DeserializeOwned>(written: Written) -> Result<T, UiError> {
+    let answer = written.answer();
+    let body = answer.body.as_deref().unwrap_or("");
+    if answer.status.is_success() {
+        serde_json::from_str(body).map_err(|e| UiError::Decode(e.to_string()))
+    } else {
+        Err(UiError::from_response(answer.status.as_u16(), body))
+    }
+}
+
+fn answered_empty(written: Written) -> Result<(), UiError> {
+    let answer = written.answer();
+    if answer.status.is_success() {
+        Ok(())
+    } else {
+        Err(UiError::from_response(
+            answer.status.as_u16(),
+            answer.body.as_deref().unwrap_or(""),
+        ))
+    }
+}
+
+/// The canonical text of a body, as the HTTP route fingerprints it.
+fn canonical(body: &impl Serialize) -> Result<String, UiError> {
+    let value = serde_json::to_value(body)
+        .map_err(|e| to_ui(ApiError::internal("encoding a request body", e)))?;
+    Ok(canonical_json(&value))
+}
+
+/// The keyed form of a write, as the HTTP route builds it.
+fn keyed(
+    key: Option<UiKey>,
+    method: &str,
+    path: &str,
+    condition: Option<&IfMatch>,
+    body: &str,
+) -> Result<Option<IdempotentRequest>, UiError> {
+    key.map(|key| {
+        let key = IdempotencyKey::parse(key.as_str().as_bytes())
+            .map_err(|m| to_ui(ApiError::invalid_header(IDEMPOTENCY_KEY, m)))?;
+        Ok(IdempotentRequest::new(
+            key,
+            method,
+            path,
+            condition,
+            body,
+            chrono::Utc::now(),
+        ))
+    })
+    .transpose()
+}
+
+/// `If-Match: "<version>"`.
+fn at_version(version: i64) -> IfMatch {
+    IfMatch::Versions(vec![version])
+}
+
 impl Api for InProcessApi {
     fn list_users(&self, query: UserListQuery) -> ApiFuture<Page<User>> {
         let db = self.db.clone();
@@ -54,16 +127,256 @@ impl Api for InProcessApi {
         })
     }
 
+    fn create_user(&self, input: NewUserInput, key: Option<UiKey>) -> ApiFuture<User> {
+        let db = self.db.clone();
+        Box::pin(async move {
+            let body = canonical(&input)?;
+            let once = keyed(key, "POST", "/api/users", None, &body)?;
+            let new = input.validate().map_err(|f| to_ui(f.into()))?;
+            answered(
+                db.create_user_once(&new, once.as_ref())
+                    .await
+                    .map_err(to_ui)?,
+            )
+        })
+    }
+
+    fn update_user(
+        &self,
+        id: Uuid,
+        version: i64,
+        patch: UserPatchInput,
+        key: Option<UiKey>,
+    ) -> ApiFuture<User> {
+        let db = self.db.clone();
+        Box::pin(async move {
+            let condition = at_version(version);
+            let body = canonical(&patch)?;
+            let path = format!("/api/users/{id}");
+            let once = keyed(key, "PATCH", &path, Some(&condition), &body)?;
+            let patch = patch.validate().map_err(|f| to_ui(f.into()))?;
+            answered(
+                db.patch_user_once(id, &patch, &condition, once.as_ref())
+                    .await
+                    .map_err(to_ui)?,
+            )
+        })
+    }
+
+    fn delete_user(&self, id: Uuid, version: i64, key: Option<UiKey>) -> ApiFuture<()> {
+        let db = self.db.clone();
+        Box::pin(async move {
+            let condition = at_version(version);
+            let path = format!("/api/users/{id}");
+            let once = keyed(key, "DELETE", &path, Some(&condition), "")?;
+            answered_empty(
+                db.delete_user_once(id, &condition, once.as_ref())
+                    .await
+                    .map_err(to_ui)?,
+            )
+        })
+    }
+
     fn list_posts(&self, query: PostListQuery) -> ApiFuture<CursorPage<Post>> {
         let db = self.db.clone();
         Box::pin(async move { db.list_posts(&query).await.map_err(to_ui) })
     }
 
-    fn create_post(&self, input: NewPostInput) -> ApiFuture<Post> {
+    fn get_post(&self, id: Uuid) -> ApiFuture<Post> {
         let db = self.db.clone();
         Box::pin(async move {
-            let new = input.validate().map_err(|f| to_ui(f.into()))?;
-            db.create_post(&new).await.map_err(to_ui)
+            db.get_post(id)
+                .await
+                .map_err(to_ui)?
+                .ok_or_else(|| missing("post", id))
         })
+    }
+
+    fn create_post(&self, input: NewPostInput, key: Option<UiKey>) -> ApiFuture<Post> {
+        let db = self.db.clone();
+        Box::pin(async move {
+            let body = canonical(&input)?;
+            let once = keyed(key, "POST", "/api/posts", None, &body)?;
+            let new = input.validate().map_err(|f| to_ui(f.into()))?;
+            answered(
+                db.create_post_once(&new, once.as_ref())
+                    .await
+                    .map_err(to_ui)?,
+            )
+        })
+    }
+
+    fn update_post(
+        &self,
+        id: Uuid,
+        version: i64,
+        patch: PostPatchInput,
+        key: Option<UiKey>,
+    ) -> ApiFuture<Post> {
+        let db = self.db.clone();
+        Box::pin(async move {
+            let condition = at_version(version);
+            let body = canonical(&patch)?;
+            let path = format!("/api/posts/{id}");
+            let once = keyed(key, "PATCH", &path, Some(&condition), &body)?;
+            let patch = patch.validate().map_err(|f| to_ui(f.into()))?;
+            answered(
+                db.patch_post_once(id, &patch, &condition, once.as_ref())
+                    .await
+                    .map_err(to_ui)?,
+            )
+        })
+    }
+
+    fn delete_post(&self, id: Uuid, version: i64, key: Option<UiKey>) -> ApiFuture<()> {
+        let db = self.db.clone();
+        Box::pin(async move {
+            let condition = at_version(version);
+            let path = format!("/api/posts/{id}");
+            let once = keyed(key, "DELETE", &path, Some(&condition), "")?;
+            answered_empty(
+                db.delete_post_once(id, &condition, once.as_ref())
+                    .await
+                    .map_err(to_ui)?,
+            )
+        })
+    }
+
+    fn health(&self) -> ApiFuture<()> {
+        let db = self.db.clone();
+        Box::pin(async move {
+            db.ping().await.map_err(|e| {
+                tracing::warn!(error = %e, "health check failed");
+                UiError::Http {
+                    status: 503,
+                    code: "unavailable".into(),
+                    message: "database unavailable".into(),
+                    details: serde_json::Value::Null,
+                }
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tidings::NewPostInput;
+
+    async fn api() -> (InProcessApi, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("ssr.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        (InProcessApi { db }, dir)
+    }
+
+    fn ada() -> NewUserInput {
+        NewUserInput {
+            name: Some("Ada Lovelace".into()),
+            email: Some("ada@engine.org".into()),
+            ..Default::default()
+        }
+    }
+
+    fn rename(name: &str) -> UserPatchInput {
+        UserPatchInput {
+            name: Some(name.into()),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn user_writes_check_the_version_and_honour_the_key() {
+        let (api, _dir) = api().await;
+        let key = UiKey::new("create-ada");
+        let user = api.create_user(ada(), Some(key.clone())).await.unwrap();
+        let again = api.create_user(ada(), Some(key)).await.unwrap();
+        assert_eq!(again, user, "a replay answers the first answer");
+
+        let stale = api
+            .update_user(user.id, user.version + 7, rename("Ada King"), None)
+            .await
+            .unwrap_err();
+        assert_eq!(stale.status(), Some(412));
+        assert_eq!(stale.code(), "precondition_failed");
+
+        let key = UiKey::new("rename-ada");
+        let renamed = api
+            .update_user(user.id, user.version, rename("Ada King"), Some(key.clone()))
+            .await
+            .unwrap();
+        assert_eq!(renamed.name.to_string(), "Ada King");
+        assert_eq!(renamed.version, user.version + 1);
+        let replayed = api
+            .update_user(user.id, user.version, rename("Ada King"), Some(key))
+            .await
+            .unwrap();
+        assert_eq!(replayed, renamed, "applied once");
+
+        let stale = api.delete_user(user.id, user.version, None).await;
+        assert_eq!(stale.unwrap_err().status(), Some(412));
+        api.delete_user(user.id, renamed.version, None)
+            .await
+            .unwrap();
+        let gone = api.get_user(user.id).await.unwrap_err();
+        assert_eq!(gone.status(), Some(404));
+    }
+
+    #[tokio::test]
+    async fn post_writes_check_the_version() {
+        let (api, _dir) = api().await;
+        let author = api.create_user(ada(), None).await.unwrap();
+        let post = api
+            .create_post(
+                NewPostInput {
+                    title: Some("First".into()),
+                    content: Some("Hello".into()),
+                    author_id: Some(author.id.to_string()),
+                },
+                Some(UiKey::random()),
+            )
+            .await
+            .unwrap();
+        let patch = PostPatchInput {
+            title: Some("Second".into()),
+            ..Default::default()
+        };
+        let stale = api
+            .update_post(post.id, post.version + 1, patch.clone(), None)
+            .await
+            .unwrap_err();
+        assert_eq!(stale.status(), Some(412));
+        let updated = api
+            .update_post(post.id, post.version, patch, None)
+            .await
+            .unwrap();
+        assert_eq!(updated.title.to_string(), "Second");
+        assert_eq!(api.get_post(post.id).await.unwrap(), updated);
+        api.delete_post(post.id, updated.version, Some(UiKey::random()))
+            .await
+            .unwrap();
+        let gone = api.delete_post(post.id, updated.version, None).await;
+        assert_eq!(gone.unwrap_err().status(), Some(404));
+    }
+
+    #[tokio::test]
+    async fn refusals_read_as_the_browser_reads_them() {
+        let (api, _dir) = api().await;
+        let bad_key = api
+            .create_user(ada(), Some(UiKey::new("has spaces")))
+            .await
+            .unwrap_err();
+        assert_eq!(bad_key.status(), Some(400));
+        let invalid = api
+            .create_user(NewUserInput::default(), None)
+            .await
+            .unwrap_err();
+        assert!(invalid.field_errors().unwrap().get("name").is_some());
+        let missing = api
+            .update_user(Uuid::nil(), 1, rename("X Y"), None)
+            .await
+            .unwrap_err();
+        assert_eq!(missing.status(), Some(404));
+        api.health().await.unwrap();
     }
 }

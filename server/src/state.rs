@@ -7,6 +7,8 @@ use leptos::config::LeptosOptions;
 
 use crate::config::Config;
 use crate::db::{seed::SeedPlan, Db};
+use crate::ops::cors::CorsPolicy;
+use crate::ops::metrics::Metrics;
 use crate::realtime::Hub;
 
 #[derive(Clone, FromRef)]
@@ -16,6 +18,10 @@ pub struct AppState {
     pub hub: Hub,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    /// Request counts and latencies, exposed at `/metrics`.
+    pub metrics: Metrics,
+    /// The origins allowed to call across origins (none by default).
+    pub cors: CorsPolicy,
 }
 
 /// Why the server could not start.
@@ -23,6 +29,8 @@ pub struct AppState {
 pub enum StartError {
     #[error("site configuration: {0}")]
     Site(String),
+    #[error("configuration: {0}")]
+    Config(String),
     #[error("database {url}: {source}")]
     Database { url: String, source: sqlx::Error },
 }
@@ -31,6 +39,7 @@ impl AppState {
     /// Opens and migrates the database, seeding it when configured to.
     pub async fn from_config(mut config: Config) -> Result<Self, StartError> {
         let leptos_options = config.leptos_options().map_err(StartError::Site)?;
+        let cors = CorsPolicy::parse(&config.cors_origins).map_err(StartError::Config)?;
         config.leptos = Some(leptos_options.clone());
         let db_error = |source| StartError::Database {
             url: config.database_url.clone(),
@@ -55,6 +64,8 @@ impl AppState {
             db,
             config: Arc::new(config),
             leptos_options,
+            metrics: Metrics::default(),
+            cors,
         })
     }
 }

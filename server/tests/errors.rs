@@ -1,6 +1,7 @@
 //! Cross-cutting error behaviour of the API: every bad request gets the one
 //! JSON error shape `{"error":{"code","message","details"}}` with the right
-//! status, on every write endpoint, and never a 500.
+//! status, on every write endpoint, and never a 500. PATCH requests carry
+//! `If-Match: *`, so that what is judged is the body.
 
 mod support;
 
@@ -53,14 +54,28 @@ async fn setup() -> (TestServer, Vec<Target>) {
 }
 
 async fn send(server: &TestServer, target: &Target, body: &str) -> support::Reply {
-    server
-        .send_raw(
-            target.method.clone(),
-            &target.path,
-            Some("application/json"),
-            body.to_owned(),
-        )
-        .await
+    send_as(server, target, Some("application/json"), body).await
+}
+
+/// `body` to `target` declared as `content_type`, with `If-Match: *` on a
+/// PATCH.
+async fn send_as(
+    server: &TestServer,
+    target: &Target,
+    content_type: Option<&str>,
+    body: &str,
+) -> support::Reply {
+    let mut request = server
+        .client
+        .request(target.method.clone(), server.url(&target.path))
+        .body(body.to_owned());
+    if let Some(content_type) = content_type {
+        request = request.header(reqwest::header::CONTENT_TYPE, content_type);
+    }
+    if target.method == Method::PATCH {
+        request = request.header(reqwest::header::IF_MATCH, "*");
+    }
+    server.call(request).await
 }
 
 /// Nothing changed: the user and the post are as created.
@@ -245,14 +260,7 @@ async fn bodies_not_declared_as_json_are_415() {
             Some("multipart/form-data; boundary=x"),
             Some("application/jsonp"),
         ] {
-            let reply = server
-                .send_raw(
-                    target.method.clone(),
-                    &target.path,
-                    content_type,
-                    valid.to_owned(),
-                )
-                .await;
+            let reply = send_as(&server, target, content_type, valid).await;
             let details = assert_error(
                 &reply,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -277,14 +285,13 @@ async fn json_media_types_with_parameters_or_suffixes_are_accepted() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    let reply = server
-        .send_raw(
-            Method::PATCH,
-            &targets[3].path,
-            Some("application/merge-patch+json"),
-            r#"{"title": "Patched"}"#,
-        )
-        .await;
+    let reply = send_as(
+        &server,
+        &targets[3],
+        Some("application/merge-patch+json"),
+        r#"{"title": "Patched"}"#,
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     server.stop().await;
 }

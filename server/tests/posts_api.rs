@@ -11,7 +11,7 @@ use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{
-    assert_error, assert_invalid, assert_post_shape, id_of, time_of, TestServer, SEEDED_POSTS,
+    assert_error, assert_invalid, assert_post_shape, etag, id_of, time_of, TestServer, SEEDED_POSTS,
 };
 use tidings::Post;
 use uuid::Uuid;
@@ -303,8 +303,11 @@ async fn patch_changes_only_the_named_fields() {
     let created = server.create_post(&author, "Draft", "Body.").await;
     let path = format!("/api/posts/{}", id_of(&created));
 
-    let reply = server.patch_json(&path, &json!({ "title": "Final" })).await;
+    let reply = server
+        .patch_if(&path, &etag(&created), &json!({ "title": "Final" }))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.header("etag"), Some("\"2\""));
     let v2 = reply.json();
     assert_post_shape(&v2);
     assert_eq!(v2["title"], "Final");
@@ -315,7 +318,7 @@ async fn patch_changes_only_the_named_fields() {
     }
 
     let v3 = server
-        .patch_json(&path, &json!({ "content": "New body." }))
+        .patch_if(&path, &etag(&v2), &json!({ "content": "New body." }))
         .await
         .json();
     assert_eq!(
@@ -325,17 +328,18 @@ async fn patch_changes_only_the_named_fields() {
     assert_eq!(v3["version"], 3);
     assert_eq!(server.get(&path).await.json(), v3);
 
-    assert_invalid(&server.patch_json(&path, &json!({})).await, &["body"]);
+    let tag = etag(&v3);
+    assert_invalid(&server.patch_if(&path, &tag, &json!({})).await, &["body"]);
     assert_invalid(
         &server
-            .patch_json(&path, &json!({ "title": "", "content": " " }))
+            .patch_if(&path, &tag, &json!({ "title": "", "content": " " }))
             .await,
         &["title", "content"],
     );
     // The author is not something a patch can change.
     assert_invalid(
         &server
-            .patch_json(&path, &json!({ "authorId": Uuid::nil() }))
+            .patch_if(&path, &tag, &json!({ "authorId": Uuid::nil() }))
             .await,
         &["authorId"],
     );
@@ -343,7 +347,7 @@ async fn patch_changes_only_the_named_fields() {
 
     for id in [Uuid::nil().to_string(), "nope".to_owned()] {
         let reply = server
-            .patch_json(&format!("/api/posts/{id}"), &json!({ "title": "X" }))
+            .patch_if(&format!("/api/posts/{id}"), "*", &json!({ "title": "X" }))
             .await;
         assert_error(&reply, StatusCode::NOT_FOUND, "not_found");
     }
@@ -358,17 +362,17 @@ async fn delete_then_get_is_not_found() {
     let post = server.create_post(&author, "Drop", "Body.").await;
     let path = format!("/api/posts/{}", id_of(&post));
 
-    let reply = server.delete(&path).await;
+    let reply = server.delete_if(&path, &etag(&post)).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     assert!(reply.text.is_empty());
     assert_error(&server.get(&path).await, StatusCode::NOT_FOUND, "not_found");
     assert_error(
-        &server.delete(&path).await,
+        &server.delete_if(&path, &etag(&post)).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
     assert_error(
-        &server.delete("/api/posts/nope").await,
+        &server.delete_if("/api/posts/nope", "*").await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
@@ -381,8 +385,8 @@ async fn delete_then_get_is_not_found() {
     server.stop().await;
 }
 
-/// Twenty patches of one post at once: nineteen retitles and one new
-/// content. Returns the versions the answers carry.
+/// Twenty patches of one post at once, each with `If-Match: *`: nineteen
+/// retitles and one new content. Returns the versions the answers carry.
 async fn patch_post_concurrently(server: &Arc<TestServer>, path: &str) -> Vec<i64> {
     let tasks: Vec<_> = (0..20)
         .map(|n| {
@@ -393,7 +397,7 @@ async fn patch_post_concurrently(server: &Arc<TestServer>, path: &str) -> Vec<i6
                 } else {
                     json!({ "title": format!("Title {n}") })
                 };
-                let reply = server.patch_json(&path, &body).await;
+                let reply = server.patch_if(&path, "*", &body).await;
                 assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
                 let answer = reply.json();
                 assert_post_shape(&answer);

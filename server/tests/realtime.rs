@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::db::Db;
 use support::ws::{NotAFrame, WsClient};
-use support::{assert_error, id_of, TestServer};
+use support::{assert_error, etag, id_of, TestServer};
 use tidings::protocol::{ClientFrame, Event, EventKind, ServerFrame, Topic};
 use tidings::{NewPostInput, NewUserInput, PostPatchInput, UserPatchInput};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -85,22 +85,24 @@ async fn subscribe_since_zero_replays_every_event_in_order() {
         .create_post(&id_of(&user), "Hello", "First post")
         .await;
     let patched = server
-        .patch_json(
+        .patch_if(
             &format!("/api/posts/{}", id_of(&post)),
+            &etag(&post),
             &json!({"title": "Hello again"}),
         )
         .await
         .json();
     let renamed = server
-        .patch_json(
+        .patch_if(
             &format!("/api/users/{}", id_of(&user)),
+            &etag(&user),
             &json!({"name": "Ada L."}),
         )
         .await
         .json();
     assert_eq!(
         server
-            .delete(&format!("/api/users/{}", id_of(&user)))
+            .delete_if(&format!("/api/users/{}", id_of(&user)), &etag(&renamed))
             .await
             .status,
         StatusCode::NO_CONTENT
@@ -165,7 +167,7 @@ async fn live_events_arrive_after_subscribing() {
     assert_eq!(event.data, post);
     assert_eq!(
         server
-            .delete(&format!("/api/posts/{}", id_of(&post)))
+            .delete_if(&format!("/api/posts/{}", id_of(&post)), &etag(&post))
             .await
             .status,
         StatusCode::NO_CONTENT
@@ -193,15 +195,28 @@ async fn a_single_entity_topic_gets_only_that_entitys_events() {
         )
     };
     let (path, body) = patch(&b, "Bob B.");
-    server.patch_json(&path, &body).await;
+    assert_eq!(
+        server.patch_if(&path, "*", &body).await.status,
+        StatusCode::OK
+    );
     let (path, body) = patch(&a, "Ada A.");
-    server.patch_json(&path, &body).await;
+    assert_eq!(
+        server.patch_if(&path, "*", &body).await.status,
+        StatusCode::OK
+    );
     let a_renamed = head(&server).await;
     // Neither a post by Ada nor Bob's deletion is Ada's user event.
     server.create_post(&id_of(&a), "By Ada", "text").await;
-    server.delete(&format!("/api/users/{}", id_of(&b))).await;
+    let path = format!("/api/users/{}", id_of(&b));
+    assert_eq!(
+        server.delete_if(&path, "*").await.status,
+        StatusCode::NO_CONTENT
+    );
     let (path, body) = patch(&a, "Ada B.");
-    server.patch_json(&path, &body).await;
+    assert_eq!(
+        server.patch_if(&path, "*", &body).await.status,
+        StatusCode::OK
+    );
     let last = head(&server).await;
     assert_eq!(last, 7);
 
@@ -228,18 +243,21 @@ async fn a_post_topic_follows_one_post_to_its_cascaded_deletion() {
     client.sync().await;
 
     for post in [&other, &watched] {
-        server
-            .patch_json(
+        let reply = server
+            .patch_if(
                 &format!("/api/posts/{}", id_of(post)),
+                &etag(post),
                 &json!({"content": "edited"}),
             )
             .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     }
     // Deleting the author deletes both posts: only the watched one's
     // deletion reaches this socket.
-    server
-        .delete(&format!("/api/users/{}", id_of(&author)))
+    let reply = server
+        .delete_if(&format!("/api/users/{}", id_of(&author)), &etag(&author))
         .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
     let log = server.db.all_events_after(hello.seq).await.unwrap();
     let wanted: Vec<u64> = log
         .iter()

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{
-    assert_error, assert_invalid, assert_user_shape, id_of, time_of, TestServer, SEEDED_USERS,
+    assert_error, assert_invalid, assert_user_shape, etag, id_of, time_of, TestServer, SEEDED_USERS,
 };
 use tidings::{Page, Role, SortOrder, User, UserFilter, UserSort};
 use uuid::Uuid;
@@ -462,9 +462,10 @@ async fn patch_changes_only_the_named_fields() {
     let path = format!("/api/users/{}", id_of(&created));
 
     let reply = server
-        .patch_json(&path, &json!({ "name": "Ada King" }))
+        .patch_if(&path, &etag(&created), &json!({ "name": "Ada King" }))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.header("etag"), Some("\"2\""));
     let v2 = reply.json();
     assert_eq!(v2["name"], "Ada King");
     assert_eq!(v2["version"], 2);
@@ -472,7 +473,11 @@ async fn patch_changes_only_the_named_fields() {
 
     // Nested: one preference changes, the others stay.
     let v3 = server
-        .patch_json(&path, &json!({ "preferences": { "theme": "dark" } }))
+        .patch_if(
+            &path,
+            &etag(&v2),
+            &json!({ "preferences": { "theme": "dark" } }),
+        )
         .await
         .json();
     assert_eq!(
@@ -482,8 +487,9 @@ async fn patch_changes_only_the_named_fields() {
     assert_only_changed(&v2, &v3, &["preferences"]);
 
     let v4 = server
-        .patch_json(
+        .patch_if(
             &path,
+            &etag(&v3),
             &json!({ "role": "moderator", "email": "KING@Example.com" }),
         )
         .await
@@ -505,10 +511,12 @@ async fn patch_refuses_empty_and_invalid_changes() {
     let created = server.create_user("Ada", "ada@example.com").await;
     let path = format!("/api/users/{}", id_of(&created));
 
-    assert_invalid(&server.patch_json(&path, &json!({})).await, &["body"]);
+    let tag = etag(&created);
+    assert_invalid(&server.patch_if(&path, &tag, &json!({})).await, &["body"]);
     let reply = server
-        .patch_json(
+        .patch_if(
             &path,
+            &tag,
             &json!({ "name": "", "email": "x", "role": "king", "preferences": { "theme": "neon" } }),
         )
         .await;
@@ -524,7 +532,7 @@ async fn patch_to_a_taken_email_is_a_conflict() {
     let grace = server.create_user("Grace", "grace@example.com").await;
     let path = format!("/api/users/{}", id_of(&grace));
     let reply = server
-        .patch_json(&path, &json!({ "email": "ADA@example.com" }))
+        .patch_if(&path, &etag(&grace), &json!({ "email": "ADA@example.com" }))
         .await;
     let details = assert_error(&reply, StatusCode::CONFLICT, "conflict");
     assert!(details["email"].is_string(), "{details}");
@@ -532,7 +540,11 @@ async fn patch_to_a_taken_email_is_a_conflict() {
 
     // Re-stating one's own email in another case is not a conflict.
     let reply = server
-        .patch_json(&path, &json!({ "email": "GRACE@example.com" }))
+        .patch_if(
+            &path,
+            &etag(&grace),
+            &json!({ "email": "GRACE@example.com" }),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     server.stop().await;
@@ -542,10 +554,16 @@ async fn patch_to_a_taken_email_is_a_conflict() {
 async fn patch_unknown_or_malformed_id_is_not_found() {
     let server = TestServer::start().await;
     for id in [Uuid::nil().to_string(), "not-a-uuid".to_owned()] {
-        let reply = server
-            .patch_json(&format!("/api/users/{id}"), &json!({ "name": "X" }))
-            .await;
-        assert_error(&reply, StatusCode::NOT_FOUND, "not_found");
+        for if_match in ["*", "\"1\""] {
+            let reply = server
+                .patch_if(
+                    &format!("/api/users/{id}"),
+                    if_match,
+                    &json!({ "name": "X" }),
+                )
+                .await;
+            assert_error(&reply, StatusCode::NOT_FOUND, "not_found");
+        }
     }
     server.stop().await;
 }
@@ -558,22 +576,29 @@ async fn delete_then_get_is_not_found() {
     let user = server.create_user("Ada", "ada@example.com").await;
     let path = format!("/api/users/{}", id_of(&user));
 
-    let reply = server.delete(&path).await;
+    let reply = server.delete_if(&path, &etag(&user)).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     assert!(reply.text.is_empty(), "204 has no body");
     assert_error(&server.get(&path).await, StatusCode::NOT_FOUND, "not_found");
     assert_error(
-        &server.delete(&path).await,
+        &server.delete_if(&path, &etag(&user)).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
     assert_error(
-        &server.patch_json(&path, &json!({ "name": "Back" })).await,
+        &server.delete_if(&path, "*").await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
     assert_error(
-        &server.delete("/api/users/not-a-uuid").await,
+        &server
+            .patch_if(&path, &etag(&user), &json!({ "name": "Back" }))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &server.delete_if("/api/users/not-a-uuid", "*").await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
@@ -599,7 +624,10 @@ async fn deleting_a_user_deletes_their_posts() {
     let grace_post = id_of(&server.create_post(&grace, "Grace", "Compilers.").await);
 
     assert_eq!(
-        server.delete(&format!("/api/users/{ada}")).await.status,
+        server
+            .delete_if(&format!("/api/users/{ada}"), "*")
+            .await
+            .status,
         StatusCode::NO_CONTENT
     );
     for id in &ada_posts {
@@ -634,7 +662,8 @@ fn twenty_patches() -> Vec<Value> {
     patches
 }
 
-/// Sends every patch to `path` at once; returns (patch, answer) pairs.
+/// Sends every patch to `path` at once, each with `If-Match: *` (apply on
+/// top of whatever is current); returns (patch, answer) pairs.
 async fn patch_concurrently(
     server: &Arc<TestServer>,
     path: &str,
@@ -647,7 +676,7 @@ async fn patch_concurrently(
             let server = server.clone();
             let path = path.to_owned();
             tokio::spawn(async move {
-                let reply = server.patch_json(&path, &body).await;
+                let reply = server.patch_if(&path, "*", &body).await;
                 assert_eq!(reply.status, StatusCode::OK, "{body}: {}", reply.text);
                 (body, reply.json())
             })

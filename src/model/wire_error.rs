@@ -12,8 +12,11 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInfo {
     /// Stable, machine-readable: `validation`, `not_found`, `conflict`,
-    /// `malformed_json`, `bad_request`, `method_not_allowed`, `unsupported_media_type`, `payload_too_large`,
-    /// `internal`.
+    /// `malformed_json`, `bad_request`, `invalid_header`,
+    /// `method_not_allowed`, `unsupported_media_type`, `payload_too_large`,
+    /// `precondition_required` (428), `precondition_failed` (412, with the
+    /// current entity in `details.current`), `idempotency_key_reused`,
+    /// `upgrade_required`, `timeout`, `internal`.
     pub code: String,
     /// For people; never internal detail.
     pub message: String,

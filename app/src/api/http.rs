@@ -1,82 +1,140 @@
-//! The browser's `Api`: JSON over HTTP to `/api` with gloo-net.
+//! The browser's `Api`: an [`ApiClient`] over gloo-net fetches and
+//! browser timers, wrapped to meet the trait's `Send` bounds (sound: WASM
+//! in the page is single-threaded).
 
-use gloo_net::http::{Request, Response};
+use std::rc::Rc;
+
 use send_wrapper::SendWrapper;
-use serde::de::DeserializeOwned;
-use tidings::{CursorPage, NewPostInput, Page, Post, PostListQuery, User, UserListQuery};
+use tidings::{
+    CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
+    UserListQuery, UserPatchInput,
+};
 use uuid::Uuid;
 
-use super::{Api, ApiError, ApiFuture, ApiResult};
+use super::browser::{console_debug, BrowserRuntime};
+use super::client::{ApiClient, ClientBuilder, LocalApiFuture};
+use super::fetch::FetchTransport;
+use super::metrics::{Metrics, MetricsSnapshot};
+use super::pipeline::CallOptions;
+use super::{Api, ApiFuture, IdempotencyKey};
 
 /// Calls the API at `base` (empty for the page's own origin).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone)]
 pub struct HttpApi {
-    base: String,
+    client: SendWrapper<ApiClient>,
+}
+
+impl Default for HttpApi {
+    fn default() -> Self {
+        Self::new("")
+    }
 }
 
 impl HttpApi {
+    /// The standard client (see [`HttpApi::default_builder`]) at `base`.
     pub fn new(base: impl Into<String>) -> Self {
-        Self { base: base.into() }
+        Self::with_builder(base, Self::default_builder())
     }
 
-    fn url(&self, path: &str, params: &[(&str, String)]) -> String {
-        let mut url = format!("{}{path}", self.base);
-        if !params.is_empty() {
-            let query: Vec<String> = params
-                .iter()
-                .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v)))
-                .collect();
-            url.push('?');
-            url.push_str(&query.join("&"));
+    /// Timeout, retries, metrics and dedupe at their defaults, and in
+    /// debug builds every call logged to the console. No session: add one
+    /// with [`ClientBuilder::session`].
+    pub fn default_builder() -> ClientBuilder {
+        let builder = ClientBuilder::new();
+        if cfg!(debug_assertions) {
+            builder.log_to(console_debug)
+        } else {
+            builder
         }
-        url
+    }
+
+    /// The client `builder` describes, fetching from `base`.
+    pub fn with_builder(base: impl Into<String>, builder: ClientBuilder) -> Self {
+        let client = builder.build(Rc::new(FetchTransport::new(base)), Rc::new(BrowserRuntime));
+        Self {
+            client: SendWrapper::new(client),
+        }
+    }
+
+    /// This API, making its calls with `options` (timeout, cancel token).
+    pub fn with_options(&self, options: CallOptions) -> Self {
+        Self {
+            client: SendWrapper::new(self.client.with_options(options)),
+        }
+    }
+
+    pub fn client(&self) -> &ApiClient {
+        &self.client
+    }
+
+    /// The live metrics store (e.g. to reset it).
+    pub fn metrics_store(&self) -> Metrics {
+        self.client.metrics_store().clone()
     }
 }
 
-/// Runs a browser-only future where a `Send` one is required. Sound
-/// because WASM in the page is single-threaded.
-fn send<T: 'static>(
-    fut: impl std::future::Future<Output = ApiResult<T>> + 'static,
-) -> ApiFuture<T> {
-    Box::pin(SendWrapper::new(fut))
-}
-
-async fn decode<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> ApiResult<T> {
-    let response = response.map_err(|e| ApiError::Network(e.to_string()))?;
-    let status = response.status();
-    let body = response
-        .text()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    if !(200..300).contains(&status) {
-        return Err(ApiError::from_response(status, &body));
-    }
-    serde_json::from_str(&body).map_err(|e| ApiError::Decode(e.to_string()))
+fn send<T: 'static>(call: LocalApiFuture<T>) -> ApiFuture<T> {
+    Box::pin(SendWrapper::new(call))
 }
 
 impl Api for HttpApi {
     fn list_users(&self, query: UserListQuery) -> ApiFuture<Page<User>> {
-        let url = self.url("/api/users", &query.to_params());
-        send(async move { decode(Request::get(&url).send().await).await })
+        send(self.client.list_users(query))
     }
 
     fn get_user(&self, id: Uuid) -> ApiFuture<User> {
-        let url = self.url(&format!("/api/users/{id}"), &[]);
-        send(async move { decode(Request::get(&url).send().await).await })
+        send(self.client.get_user(id))
+    }
+
+    fn create_user(&self, input: NewUserInput, key: Option<IdempotencyKey>) -> ApiFuture<User> {
+        send(self.client.create_user(input, key))
+    }
+
+    fn update_user(
+        &self,
+        id: Uuid,
+        version: i64,
+        patch: UserPatchInput,
+        key: Option<IdempotencyKey>,
+    ) -> ApiFuture<User> {
+        send(self.client.update_user(id, version, patch, key))
+    }
+
+    fn delete_user(&self, id: Uuid, version: i64, key: Option<IdempotencyKey>) -> ApiFuture<()> {
+        send(self.client.delete_user(id, version, key))
     }
 
     fn list_posts(&self, query: PostListQuery) -> ApiFuture<CursorPage<Post>> {
-        let url = self.url("/api/posts", &query.to_params());
-        send(async move { decode(Request::get(&url).send().await).await })
+        send(self.client.list_posts(query))
     }
 
-    fn create_post(&self, input: NewPostInput) -> ApiFuture<Post> {
-        let url = self.url("/api/posts", &[]);
-        send(async move {
-            let request = Request::post(&url)
-                .json(&input)
-                .map_err(|e| ApiError::Decode(e.to_string()))?;
-            decode(request.send().await).await
-        })
+    fn get_post(&self, id: Uuid) -> ApiFuture<Post> {
+        send(self.client.get_post(id))
+    }
+
+    fn create_post(&self, input: NewPostInput, key: Option<IdempotencyKey>) -> ApiFuture<Post> {
+        send(self.client.create_post(input, key))
+    }
+
+    fn update_post(
+        &self,
+        id: Uuid,
+        version: i64,
+        patch: PostPatchInput,
+        key: Option<IdempotencyKey>,
+    ) -> ApiFuture<Post> {
+        send(self.client.update_post(id, version, patch, key))
+    }
+
+    fn delete_post(&self, id: Uuid, version: i64, key: Option<IdempotencyKey>) -> ApiFuture<()> {
+        send(self.client.delete_post(id, version, key))
+    }
+
+    fn health(&self) -> ApiFuture<()> {
+        send(self.client.health())
+    }
+
+    fn metrics(&self) -> Option<MetricsSnapshot> {
+        Some(self.client.metrics())
     }
 }

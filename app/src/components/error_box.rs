@@ -9,6 +9,8 @@ pub fn ErrorBox(error: ApiError) -> impl IntoView {
     let detail = match &error {
         ApiError::Http { status, code, .. } => format!("{status} {code}"),
         ApiError::Network(_) => "offline?".to_owned(),
+        ApiError::Timeout { .. } => "timed out".to_owned(),
+        ApiError::Aborted => "cancelled".to_owned(),
         ApiError::Decode(_) => "bad answer".to_owned(),
     };
     view! {

@@ -11,7 +11,7 @@ use tidings::{
 };
 use uuid::Uuid;
 
-use crate::api::{use_api, ApiError};
+use crate::api::{use_api, ApiError, IdempotencyKey};
 use crate::components::error_box::ErrorBox;
 
 #[component]
@@ -159,7 +159,9 @@ fn PostForm(
         }
         error.set(None);
         saving.set(true);
-        let call = api.with_value(|api| api.create_post(input));
+        // One key per submission: a retried request is not a second post.
+        let key = IdempotencyKey::random();
+        let call = api.with_value(|api| api.create_post(input, Some(key)));
         spawn_local(async move {
             match call.await {
                 Ok(post) => {

@@ -17,6 +17,8 @@ pub(crate) fn to_query_error(error: &ApiError) -> QueryError {
     let (code, retryable) = match error {
         ApiError::Http { status, code, .. } => (code.clone(), retryable_status(*status)),
         ApiError::Network(_) => ("network".to_owned(), true),
+        ApiError::Timeout { .. } => ("timeout".to_owned(), true),
+        ApiError::Aborted => ("aborted".to_owned(), false),
         ApiError::Decode(_) => ("decode".to_owned(), false),
     };
     QueryError {

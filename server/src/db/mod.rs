@@ -5,6 +5,7 @@
 
 mod cursor;
 pub mod events;
+pub mod idempotency;
 mod posts;
 mod rows;
 pub mod seed;

@@ -1,16 +1,22 @@
 //! Post queries: the keyset-paged feed (cost independent of table size:
 //! an index range scan from the cursor) and single-row reads and writes.
-//! Each write appends its change event in its own transaction.
+//! Each write appends its change event in its own transaction; the writes
+//! the API makes (`*_once`) are conditional on the version the client read
+//! (`If-Match`) and happen at most once per idempotency key.
 
+use axum::http::StatusCode;
 use serde_json::json;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use tidings::protocol::EventKind;
 use tidings::{CursorPage, NewPost, Post, PostListQuery, PostPatch};
 use uuid::Uuid;
 
-use super::rows::{id as row_id, PostRow, POST_COLUMNS};
+use super::events::WriteTx;
+use super::idempotency::{settle, Answer, Begun, IdempotentRequest, Written};
+use super::rows::{PostRow, POST_COLUMNS};
 use super::{now_text, Db, PostCursor};
 use crate::error::ApiError;
+use crate::extract::IfMatch;
 
 impl Db {
     pub async fn list_posts(&self, query: &PostListQuery) -> Result<CursorPage<Post>, ApiError> {
@@ -59,91 +65,195 @@ impl Db {
     /// Inserts the post and appends `POST_CREATED`, in one transaction; a
     /// missing author is a 422 naming `authorId`.
     pub async fn create_post(&self, new: &NewPost) -> Result<Post, ApiError> {
-        let no_author = || ApiError::field("authorId", "no user has this id");
         let mut tx = self.begin_write().await?;
-        let author: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
-            .bind(new.author_id.to_string())
-            .fetch_optional(tx.conn())
-            .await?;
-        if author.is_none() {
-            return Err(no_author());
-        }
-        let id = Uuid::now_v7();
-        let now = now_text();
-        let row: PostRow = sqlx::query_as(&format!(
-            "INSERT INTO posts (id, title, content, author_id, created_at, updated_at, version) \
-             VALUES (?, ?, ?, ?, ?, ?, 1) RETURNING {POST_COLUMNS}"
-        ))
-        .bind(id.to_string())
-        .bind(new.title.as_str())
-        .bind(new.content.as_str())
-        .bind(new.author_id.to_string())
-        .bind(&now)
-        .bind(&now)
-        .fetch_one(tx.conn())
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => no_author(),
-            _ => e.into(),
-        })?;
-        let post = Post::try_from(row)?;
-        tx.append(EventKind::PostCreated, post.id, &post).await?;
+        let post = insert_post(&mut tx, new).await?;
         tx.commit().await?;
         Ok(post)
     }
 
-    /// Applies `patch`, bumping the version, and appends `POST_UPDATED` in
-    /// the same transaction. `None` when there is no such post.
-    /// Conditional on the version read, as for users.
+    /// `POST /api/posts`: creates the post, answering 201 with it (422
+    /// naming `authorId` for a missing author), at most once per
+    /// idempotency key.
+    pub async fn create_post_once(
+        &self,
+        new: &NewPost,
+        once: Option<&IdempotentRequest>,
+    ) -> Result<Written, ApiError> {
+        let mut tx = match self.begin_keyed(once).await? {
+            Begun::Write(tx) => tx,
+            Begun::Replay(answer) => return Ok(answer),
+        };
+        let result = match insert_post(&mut tx, new).await {
+            Ok(post) => Answer::entity(StatusCode::CREATED, &post, post.version),
+            Err(e) => Err(e),
+        };
+        settle(tx, once, result).await
+    }
+
+    /// Applies `patch` to whatever version is current, bumping the
+    /// version, and appends `POST_UPDATED` in the same transaction. `None`
+    /// when there is no such post.
     pub async fn update_post(&self, id: Uuid, patch: &PostPatch) -> Result<Option<Post>, ApiError> {
-        loop {
-            let mut tx = self.begin_write().await?;
-            let Some(current) = fetch_post(tx.conn(), id).await? else {
-                return Ok(None);
-            };
-            let next = patch.apply(&current);
-            let updated: Option<PostRow> = sqlx::query_as(&format!(
-                "UPDATE posts SET title = ?, content = ?, updated_at = ?, version = version + 1 \
-                 WHERE id = ? AND version = ? RETURNING {POST_COLUMNS}"
-            ))
-            .bind(next.title.as_str())
-            .bind(next.content.as_str())
-            .bind(now_text())
-            .bind(id.to_string())
-            .bind(current.version)
-            .fetch_optional(tx.conn())
-            .await?;
-            // Changed since it was read: read again, in a new transaction.
-            let Some(row) = updated else { continue };
-            let post = Post::try_from(row)?;
-            tx.append(EventKind::PostUpdated, post.id, &post).await?;
-            tx.commit().await?;
-            return Ok(Some(post));
-        }
+        let mut tx = self.begin_write().await?;
+        let post = patch_post(&mut tx, id, patch, &IfMatch::Any).await?;
+        tx.commit().await?;
+        Ok(post)
+    }
+
+    /// `PATCH /api/posts/{id}`: applies `patch` if the post's current
+    /// version satisfies `condition`, answering 200 with the post (404, 412
+    /// with the current post), at most once per idempotency key. The check
+    /// and the write are one transaction.
+    pub async fn patch_post_once(
+        &self,
+        id: Uuid,
+        patch: &PostPatch,
+        condition: &IfMatch,
+        once: Option<&IdempotentRequest>,
+    ) -> Result<Written, ApiError> {
+        let mut tx = match self.begin_keyed(once).await? {
+            Begun::Write(tx) => tx,
+            Begun::Replay(answer) => return Ok(answer),
+        };
+        let result = match patch_post(&mut tx, id, patch, condition).await {
+            Ok(Some(post)) => Answer::entity(StatusCode::OK, &post, post.version),
+            Ok(None) => Err(ApiError::not_found("post", &id.to_string())),
+            Err(e) => Err(e),
+        };
+        settle(tx, once, result).await
     }
 
     /// Deletes the post and appends `POST_DELETED` (`{id, authorId}`), in
     /// one transaction. `false` if absent.
     pub async fn delete_post(&self, id: Uuid) -> Result<bool, ApiError> {
         let mut tx = self.begin_write().await?;
-        let author: Option<String> =
-            sqlx::query_scalar("DELETE FROM posts WHERE id = ? RETURNING author_id")
-                .bind(id.to_string())
-                .fetch_optional(tx.conn())
-                .await?;
-        let Some(author) = author else {
-            return Ok(false);
-        };
-        let author = row_id(&author)?;
-        tx.append(
-            EventKind::PostDeleted,
-            id,
-            &json!({ "id": id, "authorId": author }),
-        )
-        .await?;
+        let done = remove_post(&mut tx, id, &IfMatch::Any).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(done)
     }
+
+    /// `DELETE /api/posts/{id}`: deletes the post if its current version
+    /// satisfies `condition`, answering 204 (404, 412 with the current
+    /// post), at most once per idempotency key.
+    pub async fn delete_post_once(
+        &self,
+        id: Uuid,
+        condition: &IfMatch,
+        once: Option<&IdempotentRequest>,
+    ) -> Result<Written, ApiError> {
+        let mut tx = match self.begin_keyed(once).await? {
+            Begun::Write(tx) => tx,
+            Begun::Replay(answer) => return Ok(answer),
+        };
+        let result = match remove_post(&mut tx, id, condition).await {
+            Ok(true) => Ok(Answer::no_content()),
+            Ok(false) => Err(ApiError::not_found("post", &id.to_string())),
+            Err(e) => Err(e),
+        };
+        settle(tx, once, result).await
+    }
+}
+
+/// Inserts the post and appends `POST_CREATED`, in `tx`; a missing author
+/// is a 422 naming `authorId`.
+async fn insert_post(tx: &mut WriteTx, new: &NewPost) -> Result<Post, ApiError> {
+    let no_author = || ApiError::field("authorId", "no user has this id");
+    let author: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
+        .bind(new.author_id.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    if author.is_none() {
+        return Err(no_author());
+    }
+    let id = Uuid::now_v7();
+    let now = now_text();
+    let row: PostRow = sqlx::query_as(&format!(
+        "INSERT INTO posts (id, title, content, author_id, created_at, updated_at, version) \
+         VALUES (?, ?, ?, ?, ?, ?, 1) RETURNING {POST_COLUMNS}"
+    ))
+    .bind(id.to_string())
+    .bind(new.title.as_str())
+    .bind(new.content.as_str())
+    .bind(new.author_id.to_string())
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(tx.conn())
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => no_author(),
+        _ => e.into(),
+    })?;
+    let post = Post::try_from(row)?;
+    tx.append(EventKind::PostCreated, post.id, &post).await?;
+    Ok(post)
+}
+
+/// Applies `patch` to the post if its current version satisfies
+/// `condition` (else 412 with the current post), bumping the version, and
+/// appends `POST_UPDATED`, in `tx`. `None` when there is no such post.
+/// Under the write lock, the version checked is the version changed.
+async fn patch_post(
+    tx: &mut WriteTx,
+    id: Uuid,
+    patch: &PostPatch,
+    condition: &IfMatch,
+) -> Result<Option<Post>, ApiError> {
+    let Some(current) = fetch_post(tx.conn(), id).await? else {
+        return Ok(None);
+    };
+    condition.check("post", &current, current.version)?;
+    let next = patch.apply(&current);
+    let updated: Option<PostRow> = sqlx::query_as(&format!(
+        "UPDATE posts SET title = ?, content = ?, updated_at = ?, version = version + 1 \
+         WHERE id = ? AND version = ? RETURNING {POST_COLUMNS}"
+    ))
+    .bind(next.title.as_str())
+    .bind(next.content.as_str())
+    .bind(now_text())
+    .bind(id.to_string())
+    .bind(current.version)
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(row) = updated else {
+        return Err(changed_under_lock(id));
+    };
+    let post = Post::try_from(row)?;
+    tx.append(EventKind::PostUpdated, post.id, &post).await?;
+    Ok(Some(post))
+}
+
+/// Deletes the post if its current version satisfies `condition` (else
+/// 412 with the current post) and appends `POST_DELETED` (`{id,
+/// authorId}`), in `tx`. `false` if absent.
+async fn remove_post(tx: &mut WriteTx, id: Uuid, condition: &IfMatch) -> Result<bool, ApiError> {
+    let Some(current) = fetch_post(tx.conn(), id).await? else {
+        return Ok(false);
+    };
+    condition.check("post", &current, current.version)?;
+    let done = sqlx::query("DELETE FROM posts WHERE id = ? AND version = ?")
+        .bind(id.to_string())
+        .bind(current.version)
+        .execute(tx.conn())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(changed_under_lock(id));
+    }
+    tx.append(
+        EventKind::PostDeleted,
+        id,
+        &json!({ "id": id, "authorId": current.author_id }),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// A row read under the write lock changed before the write: another
+/// writer ignored the lock. Nothing is written.
+fn changed_under_lock(id: Uuid) -> ApiError {
+    ApiError::internal(
+        "writing a post",
+        format!("post {id} changed while the write lock was held"),
+    )
 }
 
 /// One post, read on `conn` (inside a transaction, if it is one).

@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use super::counters::RealtimeCounters;
+
 /// Handle to the hub; cheap to clone, shared by the store and the sockets.
 #[derive(Clone, Debug)]
 pub struct Hub {
@@ -27,6 +29,8 @@ struct Inner {
     /// task that must end on shutdown holds a receiver, so "all receivers
     /// dropped" means "all such tasks finished".
     shutdown: watch::Sender<bool>,
+    /// What the sockets count, for the metrics endpoint.
+    counters: Arc<RealtimeCounters>,
 }
 
 impl Hub {
@@ -36,6 +40,7 @@ impl Hub {
             inner: Arc::new(Inner {
                 head: watch::Sender::new(head),
                 shutdown: watch::Sender::new(false),
+                counters: Arc::default(),
             }),
         }
     }
@@ -85,6 +90,12 @@ impl Hub {
     /// every task holding one has finished.
     pub async fn tasks_finished(&self) {
         self.inner.shutdown.closed().await;
+    }
+
+    /// The sockets' counters (open sockets, events delivered, lagging
+    /// readers).
+    pub fn counters(&self) -> &Arc<RealtimeCounters> {
+        &self.inner.counters
     }
 
     /// How many tasks hold a shutdown ticket now.

@@ -7,8 +7,10 @@
 //!   types themselves are in `tidings::protocol`, shared with the browser);
 //! - [`subscription`]: a socket's topics and position in the log;
 //! - [`socket`]: the task serving one socket;
-//! - [`retention`]: the task pruning old events.
+//! - [`retention`]: the task pruning old events;
+//! - [`counters`]: what the sockets count for the metrics endpoint.
 
+pub mod counters;
 pub mod hub;
 pub mod protocol;
 pub mod retention;

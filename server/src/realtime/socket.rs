@@ -7,6 +7,10 @@
 //! wants; sending waits for the client (WebSocket backpressure), so a slow
 //! reader just reads later from the table and nothing piles up in memory.
 //! If retention prunes the log past a slow reader, it is told to `RESYNC`.
+//! The task keeps the hub's counters (see [`super::counters`]): it is an
+//! open socket for its whole life, counts the events it flushes, and
+//! reports a read that came back full short of the head (more than one
+//! batch behind) and a `RESYNC` sent mid-stream as lagging.
 //!
 //! `auth` frames are accepted and their token ignored: authentication does
 //! not exist yet, and every socket may read every topic.
@@ -24,6 +28,7 @@ use futures::{SinkExt, StreamExt};
 use tokio::sync::watch;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
+use super::counters::SocketOpen;
 use super::hub::Shutdown;
 use super::protocol::{decode, encode, error_code, ClientFrame, Incoming, ServerFrame};
 use super::subscription::Subscription;
@@ -73,6 +78,8 @@ struct Connection {
     settings: SocketSettings,
     epoch: String,
     sub: Subscription,
+    /// This socket's share of the hub's counters.
+    counters: SocketOpen,
 }
 
 /// What woke the task.
@@ -98,6 +105,7 @@ pub async fn serve(socket: WebSocket, db: Db, settings: SocketSettings) {
         settings,
         epoch: String::new(),
         sub: Subscription::default(),
+        counters: hub.counters().socket_opened(),
     };
     let now = *head.borrow_and_update();
     let end = match conn.hello(now).await {
@@ -235,6 +243,7 @@ impl Connection {
         };
         if self.sub.topics().is_empty() {
             self.sub.advance_to(head);
+            self.counters.read(false);
             return Ok(());
         }
         let batch = self
@@ -245,9 +254,11 @@ impl Connection {
         if batch.floor > position + 1 {
             // Retention removed events this socket had not read yet.
             let resync = self.sub.resync_to(head, &self.epoch);
+            self.counters.resynced();
             return self.send(&resync).await;
         }
         let complete = batch.events.len() < self.settings.batch as usize;
+        let sent = batch.events.len() as u64;
         for event in batch.events {
             debug_assert!(self.sub.topics().matches(&event), "seq {}", event.seq);
             let seq = event.seq;
@@ -258,10 +269,14 @@ impl Connection {
             self.sub.advance_to(seq);
         }
         self.sink.flush().await.map_err(|_| End::Gone)?;
+        self.counters.delivered(sent);
         if complete {
             // Nothing else up to `head` matches.
             self.sub.advance_to(head);
         }
+        // A full batch that still ends short of the head: more than one
+        // batch behind.
+        self.counters.read(!complete && self.sub.is_behind(head));
         Ok(())
     }
 

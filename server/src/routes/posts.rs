@@ -1,15 +1,24 @@
 //! `/api/posts`: keyset-paged feed, get, create, patch, delete.
+//!
+//! A single post is answered with its `ETag` (`"<version>"`). PATCH and
+//! DELETE must send it back in `If-Match` (428 without, 412 with the
+//! current post when it is stale); POST, PATCH and DELETE honour
+//! `Idempotency-Key` (see `crate::db::idempotency`). Checks run in this
+//! order: the path's id (404), the headers (400, 428), the body (415, 413,
+//! 400, 422), then, inside the write's transaction, the key (a replay, or
+//! 422), the post (404), the version (412) and the write.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use tidings::{CursorPage, NewPostInput, Post, PostListQuery, PostPatchInput};
 
 use super::parse_id;
+use crate::db::idempotency::{Answer, IdempotentRequest, Written};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, QueryPairs};
+use crate::extract::{idempotency_key, CanonicalJson, IfMatch, QueryPairs};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -26,40 +35,77 @@ async fn list(
     Ok(Json(db.list_posts(&query).await?))
 }
 
-async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Json<Post>, ApiError> {
+async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Answer, ApiError> {
     let id = parse_id("post", &id)?;
-    db.get_post(id)
+    let post = db
+        .get_post(id)
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("post", &id.to_string()))
+        .ok_or_else(|| ApiError::not_found("post", &id.to_string()))?;
+    Answer::entity(StatusCode::OK, &post, post.version)
 }
 
 async fn create(
     State(db): State<Db>,
-    ApiJson(input): ApiJson<NewPostInput>,
-) -> Result<(StatusCode, Json<Post>), ApiError> {
-    let new = input.validate()?;
-    Ok((StatusCode::CREATED, Json(db.create_post(&new).await?)))
+    headers: HeaderMap,
+    body: Result<CanonicalJson<NewPostInput>, ApiError>,
+) -> Result<Written, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let CanonicalJson { value, canonical } = body?;
+    let new = value.validate()?;
+    let once = key.map(|key| {
+        IdempotentRequest::new(
+            key,
+            "POST",
+            "/api/posts",
+            None,
+            &canonical,
+            chrono::Utc::now(),
+        )
+    });
+    db.create_post_once(&new, once.as_ref()).await
 }
 
 async fn update(
     State(db): State<Db>,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<PostPatchInput>,
-) -> Result<Json<Post>, ApiError> {
+    headers: HeaderMap,
+    body: Result<CanonicalJson<PostPatchInput>, ApiError>,
+) -> Result<Written, ApiError> {
     let id = parse_id("post", &id)?;
-    let patch = input.validate()?;
-    db.update_post(id, &patch)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("post", &id.to_string()))
+    let condition = IfMatch::required(&headers)?;
+    let key = idempotency_key(&headers)?;
+    let CanonicalJson { value, canonical } = body?;
+    let patch = value.validate()?;
+    let once = key.map(|key| {
+        IdempotentRequest::new(
+            key,
+            "PATCH",
+            &format!("/api/posts/{id}"),
+            Some(&condition),
+            &canonical,
+            chrono::Utc::now(),
+        )
+    });
+    db.patch_post_once(id, &patch, &condition, once.as_ref())
+        .await
 }
 
-async fn remove(State(db): State<Db>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn remove(
+    State(db): State<Db>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Written, ApiError> {
     let id = parse_id("post", &id)?;
-    if db.delete_post(id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found("post", &id.to_string()))
-    }
+    let condition = IfMatch::required(&headers)?;
+    let once = idempotency_key(&headers)?.map(|key| {
+        IdempotentRequest::new(
+            key,
+            "DELETE",
+            &format!("/api/posts/{id}"),
+            Some(&condition),
+            "",
+            chrono::Utc::now(),
+        )
+    });
+    db.delete_post_once(id, &condition, once.as_ref()).await
 }

@@ -175,6 +175,43 @@ impl TestServer {
         self.call(self.client.delete(self.url(path))).await
     }
 
+    /// A request with the given headers and, if any, a JSON body.
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.call(request).await
+    }
+
+    /// PATCH with `If-Match: <if_match>` (e.g. `etag(&entity)` or `*`).
+    pub async fn patch_if(&self, path: &str, if_match: &str, body: &Value) -> Reply {
+        self.send_with(Method::PATCH, path, &[("If-Match", if_match)], Some(body))
+            .await
+    }
+
+    /// DELETE with `If-Match: <if_match>`.
+    pub async fn delete_if(&self, path: &str, if_match: &str) -> Reply {
+        self.send_with(Method::DELETE, path, &[("If-Match", if_match)], None)
+            .await
+    }
+
+    /// The entity at `path` as GET answers it; asserts 200.
+    pub async fn fetch(&self, path: &str) -> Value {
+        let reply = self.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "GET {path}: {}", reply.text);
+        reply.json()
+    }
+
     // --- fixtures -------------------------------------------------------
 
     /// Creates a user from `body`; asserts 201 and returns the JSON.
@@ -290,6 +327,11 @@ impl Reply {
             .unwrap_or_else(|e| panic!("decoding {} {:?}: {e}", self.status, self.text))
     }
 
+    /// A header's value, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
     pub fn content_type(&self) -> &str {
         self.headers
             .get(CONTENT_TYPE)
@@ -348,6 +390,14 @@ pub fn assert_invalid(reply: &Reply, fields: &[&str]) -> Value {
         assert!(!message.is_empty(), "{field} has a message");
     }
     details
+}
+
+/// The strong `ETag` of an entity as JSON: `"<version>"`.
+pub fn etag(entity: &Value) -> String {
+    let version = entity["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no version in {entity}"));
+    format!("\"{version}\"")
 }
 
 /// The `id` of an entity as JSON, as a string.

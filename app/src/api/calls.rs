@@ -1,0 +1,154 @@
+//! Each [`Api`](super::Api) call as an HTTP request: endpoint, path,
+//! query, JSON body, and for writes the `If-Match` version and the
+//! `Idempotency-Key`.
+
+use tidings::{
+    NewPostInput, NewUserInput, PostListQuery, PostPatchInput, UserListQuery, UserPatchInput,
+};
+use uuid::Uuid;
+
+use super::endpoint;
+use super::error::ApiError;
+use super::idempotency::IdempotencyKey;
+use super::request::ApiRequest;
+
+pub fn list_users(query: &UserListQuery) -> ApiRequest {
+    endpoint::LIST_USERS.request().with_query(query.to_params())
+}
+
+pub fn get_user(id: Uuid) -> ApiRequest {
+    endpoint::GET_USER.request_for(id)
+}
+
+pub fn create_user(
+    input: &NewUserInput,
+    key: Option<&IdempotencyKey>,
+) -> Result<ApiRequest, ApiError> {
+    Ok(endpoint::CREATE_USER
+        .request()
+        .with_json(input)?
+        .idempotent(key))
+}
+
+pub fn update_user(
+    id: Uuid,
+    version: i64,
+    patch: &UserPatchInput,
+    key: Option<&IdempotencyKey>,
+) -> Result<ApiRequest, ApiError> {
+    Ok(endpoint::UPDATE_USER
+        .request_for(id)
+        .with_json(patch)?
+        .if_match(version)
+        .idempotent(key))
+}
+
+pub fn delete_user(id: Uuid, version: i64, key: Option<&IdempotencyKey>) -> ApiRequest {
+    endpoint::DELETE_USER
+        .request_for(id)
+        .if_match(version)
+        .idempotent(key)
+}
+
+pub fn list_posts(query: &PostListQuery) -> ApiRequest {
+    endpoint::LIST_POSTS.request().with_query(query.to_params())
+}
+
+pub fn get_post(id: Uuid) -> ApiRequest {
+    endpoint::GET_POST.request_for(id)
+}
+
+pub fn create_post(
+    input: &NewPostInput,
+    key: Option<&IdempotencyKey>,
+) -> Result<ApiRequest, ApiError> {
+    Ok(endpoint::CREATE_POST
+        .request()
+        .with_json(input)?
+        .idempotent(key))
+}
+
+pub fn update_post(
+    id: Uuid,
+    version: i64,
+    patch: &PostPatchInput,
+    key: Option<&IdempotencyKey>,
+) -> Result<ApiRequest, ApiError> {
+    Ok(endpoint::UPDATE_POST
+        .request_for(id)
+        .with_json(patch)?
+        .if_match(version)
+        .idempotent(key))
+}
+
+pub fn delete_post(id: Uuid, version: i64, key: Option<&IdempotencyKey>) -> ApiRequest {
+    endpoint::DELETE_POST
+        .request_for(id)
+        .if_match(version)
+        .idempotent(key)
+}
+
+pub fn health() -> ApiRequest {
+    endpoint::HEALTH.request()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::endpoint::Method;
+
+    #[test]
+    fn reads_carry_their_query() {
+        let request = list_users(&UserListQuery {
+            page: 2,
+            limit: 10,
+            ..Default::default()
+        });
+        assert_eq!(request.method(), Method::Get);
+        assert!(
+            request.url().starts_with("/api/users?"),
+            "{}",
+            request.url()
+        );
+        assert!(request.url().contains("page=2"), "{}", request.url());
+        assert!(request.body.is_none());
+        let id = Uuid::from_u128(9);
+        assert_eq!(get_post(id).url(), format!("/api/posts/{id}"));
+        assert_eq!(health().url(), "/healthz");
+    }
+
+    #[test]
+    fn writes_carry_version_key_and_body() {
+        let id = Uuid::from_u128(1);
+        let key = IdempotencyKey::new("abc");
+        let patch = UserPatchInput {
+            name: Some("Ada".into()),
+            ..Default::default()
+        };
+        let request = update_user(id, 4, &patch, Some(&key)).unwrap();
+        assert_eq!(request.method(), Method::Patch);
+        assert_eq!(request.path, format!("/api/users/{id}"));
+        assert_eq!(request.header("If-Match"), Some("\"4\""));
+        assert_eq!(request.header("Idempotency-Key"), Some("abc"));
+        assert_eq!(request.body.as_deref(), Some(r#"{"name":"Ada"}"#));
+
+        let request = delete_post(id, 7, None);
+        assert_eq!(request.method(), Method::Delete);
+        assert_eq!(request.header("If-Match"), Some("\"7\""));
+        assert_eq!(request.header("Idempotency-Key"), None);
+        assert!(request.body.is_none());
+
+        let request = create_post(&NewPostInput::default(), Some(&key)).unwrap();
+        assert_eq!(request.method(), Method::Post);
+        assert_eq!(request.header("If-Match"), None);
+        assert_eq!(request.idempotency_key(), Some("abc"));
+        let request = create_user(&NewUserInput::default(), None).unwrap();
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        let request = update_post(id, 1, &PostPatchInput::default(), None).unwrap();
+        assert_eq!(request.body.as_deref(), Some("{}"));
+        assert_eq!(
+            delete_user(id, 2, Some(&key)).header("if-match"),
+            Some("\"2\"")
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! `RawResponse`: an answer as the transport got it (status, headers,
+//! body text), and its decoding into the typed result of a call.
+
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawResponse {
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// A success as itself; any other status as the typed error its body
+    /// describes.
+    pub fn into_result(self) -> Result<RawResponse, ApiError> {
+        if self.is_success() {
+            Ok(self)
+        } else {
+            Err(ApiError::from_response(self.status, &self.body))
+        }
+    }
+
+    /// The JSON body of a success.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_str(&self.body).map_err(|e| ApiError::Decode(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_split_into_answers_and_errors() {
+        let ok = RawResponse::new(200, "[1,2]").with_header("Retry-After", "3");
+        assert_eq!(ok.header("retry-after"), Some("3"));
+        let ok = ok.into_result().unwrap();
+        assert_eq!(ok.json::<Vec<u8>>().unwrap(), vec![1, 2]);
+        assert!(matches!(ok.json::<String>(), Err(ApiError::Decode(_))));
+        let err = RawResponse::new(404, "").into_result().unwrap_err();
+        assert_eq!(err.status(), Some(404));
+        assert!(RawResponse::new(204, "").is_success());
+    }
+}

@@ -1,0 +1,23 @@
+//! Offline writes: mutations made while the server cannot be reached wait
+//! in a persisted outbox, shown as pending, and replay in order when the
+//! connection is back.
+//!
+//! Each pending mutation carries the idempotency key it was made with, and
+//! every attempt sends that same key. So a mutation whose first attempt did
+//! reach the server, but whose answer was lost, is answered from the
+//! server's record on replay instead of being applied twice: exactly once,
+//! across reloads.
+//!
+//! The queue logic ([`outbox`]) and the replay loop ([`replay`]) are plain
+//! Rust, tested natively; [`storage`] persists to `localStorage` in the
+//! browser and to memory elsewhere.
+
+pub mod outbox;
+pub mod replay;
+pub mod storage;
+
+pub use outbox::{Outbox, OutboxRequest, PendingMutation, Verdict};
+pub use replay::{drain, DrainReport, Sender};
+#[cfg(feature = "hydrate")]
+pub use storage::LocalStorage;
+pub use storage::{MemoryStorage, OutboxStorage};

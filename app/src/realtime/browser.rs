@@ -1,0 +1,522 @@
+//! The browser glue (feature `hydrate`): performs the [`Machine`]'s
+//! commands with a `WebSocket`, a `BroadcastChannel`, one `setTimeout` for
+//! its next deadline and the window's `online` event, and feeds back what
+//! they report. Every decision is the machine's; this file only wires.
+//!
+//! Callbacks of a socket that was dropped (by a reconnect or a timeout)
+//! are ignored by generation, so a late `close` of an old socket never
+//! touches the new one. Inputs that arrive while commands are being
+//! performed are queued and handled in order afterwards.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use futures::StreamExt;
+use leptos::prelude::{set_timeout_with_handle, window_event_listener_untyped};
+use leptos::prelude::{TimeoutHandle, WindowListenerHandle};
+use send_wrapper::SendWrapper;
+use tidings::cache::{FetchStart, Millis, Notification};
+use tidings::protocol::{ClientFrame, ServerFrame};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{BroadcastChannel, CloseEvent, MessageEvent, WebSocket};
+
+use super::apply::{self, StoreOutcome};
+use super::machine::{Command, Input, Machine, Stats};
+use super::{Position, RealtimeOptions, Signals, TabMessage, TokenSource, Transport};
+use crate::query::QueryClientHandle;
+
+/// The close code of a connection that failed without a close frame.
+const ABNORMAL: u16 = 1006;
+
+fn now() -> Millis {
+    js_sys::Date::now() as Millis
+}
+
+/// The default socket URL: the page's host, `wss:` under `https:`.
+fn default_url() -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let scheme = match location.as_ref().and_then(|l| l.protocol().ok()) {
+        Some(p) if p == "https:" => "wss:",
+        _ => "ws:",
+    };
+    let host = location
+        .and_then(|l| l.host().ok())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{scheme}//{host}/api/events")
+}
+
+/// The runtime of one tab's connection, behind [`RealtimeHandle`](super::RealtimeHandle).
+#[derive(Clone)]
+pub(super) struct Driver(SendWrapper<Rc<RefCell<Runtime>>>);
+
+struct Runtime {
+    machine: Machine,
+    client: QueryClientHandle,
+    signals: Signals,
+    url: String,
+    token: Option<TokenSource>,
+    transport: Transport,
+    /// Bumped for every socket: callbacks of older ones are ignored.
+    generation: u64,
+    socket: Option<Socket>,
+    script: Script,
+    channel: Option<Channel>,
+    online: Option<WindowListenerHandle>,
+    timer: Option<(Millis, TimeoutHandle)>,
+    inbox: VecDeque<Input>,
+    busy: bool,
+}
+
+impl Drop for Runtime {
+    /// The last handle is gone: nothing may call into the dropped handlers.
+    fn drop(&mut self) {
+        if let Some(socket) = self.socket.take() {
+            socket.close();
+        }
+        if let Some(channel) = self.channel.take() {
+            channel.close();
+        }
+        if let Some(online) = self.online.take() {
+            online.remove();
+        }
+        if let Some((_, timer)) = self.timer.take() {
+            timer.clear();
+        }
+    }
+}
+
+/// A browser socket with its handlers (kept alive while it is).
+struct Socket {
+    ws: WebSocket,
+    _open: Closure<dyn FnMut(JsValue)>,
+    _message: Closure<dyn FnMut(MessageEvent)>,
+    _close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+impl Socket {
+    fn open(url: &str, rt: Weak<RefCell<Runtime>>, generation: u64) -> Result<Self, JsValue> {
+        let ws = WebSocket::new(url)?;
+        let current = move |rt: &Weak<RefCell<Runtime>>| {
+            rt.upgrade()
+                .filter(|rt| rt.borrow().generation == generation)
+        };
+        let on = rt.clone();
+        let open = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            if let Some(rt) = current(&on) {
+                let source = rt.borrow().token.clone();
+                let token = source.and_then(|source| source());
+                dispatch(&rt, Input::Opened { token });
+            }
+        });
+        let on = rt.clone();
+        let message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            if let Some(rt) = current(&on) {
+                let input = match e.data().as_string() {
+                    Some(text) => match ServerFrame::parse(&text) {
+                        Ok(frame) => Input::Frame(frame),
+                        Err(error) => {
+                            let start: String = text.chars().take(200).collect();
+                            Input::BadFrame(format!("{error}: {start}"))
+                        }
+                    },
+                    None => Input::BadFrame("a binary frame".into()),
+                };
+                dispatch(&rt, input);
+            }
+        });
+        let on = rt;
+        let close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
+            if let Some(rt) = current(&on) {
+                let input = Input::Closed {
+                    code: e.code(),
+                    reason: e.reason(),
+                };
+                dispatch(&rt, input);
+            }
+        });
+        ws.set_onopen(Some(open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+        Ok(Self {
+            ws,
+            _open: open,
+            _message: message,
+            _close: close,
+        })
+    }
+
+    /// Detaches the handlers and closes (a socket still connecting is
+    /// abandoned).
+    fn close(self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close_with_code(1000);
+    }
+}
+
+/// The cross-tab channel with its handler.
+struct Channel {
+    channel: BroadcastChannel,
+    _message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl Channel {
+    fn open(name: &str, rt: Weak<RefCell<Runtime>>) -> Option<Self> {
+        let channel = BroadcastChannel::new(name).ok()?;
+        let message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let Some(message) = e.data().as_string().and_then(|t| TabMessage::decode(&t)) else {
+                return;
+            };
+            if let Some(rt) = rt.upgrade() {
+                dispatch(&rt, Input::Tab(message));
+            }
+        });
+        channel.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        Some(Self {
+            channel,
+            _message: message,
+        })
+    }
+
+    fn post(&self, message: &TabMessage) {
+        if let Err(e) = self
+            .channel
+            .post_message(&JsValue::from_str(&message.encode()))
+        {
+            leptos::logging::warn!("could not post to other tabs: {e:?}");
+        }
+    }
+
+    fn close(self) {
+        self.channel.set_onmessage(None);
+        self.channel.close();
+    }
+}
+
+/// What a [`Transport::Scripted`] socket was asked and told.
+#[derive(Default)]
+struct Script {
+    connects: usize,
+    sent: Vec<ClientFrame>,
+}
+
+impl Driver {
+    pub(super) fn start(
+        client: QueryClientHandle,
+        options: RealtimeOptions,
+        signals: Signals,
+    ) -> Self {
+        let random = Box::new(js_sys::Math::random);
+        let machine = Machine::new(options.config, random, options.resume_from);
+        let rt = Rc::new(RefCell::new(Runtime {
+            machine,
+            client,
+            signals,
+            url: options.url.unwrap_or_else(default_url),
+            token: options.token,
+            transport: options.transport,
+            generation: 0,
+            socket: None,
+            script: Script::default(),
+            channel: None,
+            online: None,
+            timer: None,
+            inbox: VecDeque::new(),
+            busy: false,
+        }));
+        let channel = options
+            .channel
+            .and_then(|name| Channel::open(&name, Rc::downgrade(&rt)));
+        let weak = Rc::downgrade(&rt);
+        let online = window_event_listener_untyped("online", move |_| {
+            if let Some(rt) = weak.upgrade() {
+                dispatch(&rt, Input::Online);
+            }
+        });
+        {
+            let mut r = rt.borrow_mut();
+            r.channel = channel;
+            r.online = Some(online);
+        }
+        Driver(SendWrapper::new(rt))
+    }
+
+    pub(super) fn input(&self, input: Input) {
+        let stop = input == Input::Stop;
+        dispatch(&self.0, input);
+        if stop {
+            let (channel, online) = {
+                let mut r = self.0.borrow_mut();
+                (r.channel.take(), r.online.take())
+            };
+            if let Some(channel) = channel {
+                channel.close();
+            }
+            if let Some(online) = online {
+                online.remove();
+            }
+        }
+    }
+
+    pub(super) fn post(&self, message: TabMessage) {
+        if let Some(channel) = &self.0.borrow().channel {
+            channel.post(&message);
+        }
+    }
+
+    pub(super) fn position(&self) -> Option<Position> {
+        self.0.borrow().machine.position().cloned()
+    }
+
+    pub(super) fn stats(&self) -> Stats {
+        self.0.borrow().machine.stats()
+    }
+
+    pub(super) fn scripted(&self) -> Option<ScriptedSocket> {
+        let scripted = self.0.borrow().transport == Transport::Scripted;
+        scripted.then(|| ScriptedSocket(self.clone()))
+    }
+}
+
+/// Hands `input` to the machine and performs what it says; inputs arising
+/// meanwhile are queued and handled in turn.
+fn dispatch(rt: &Rc<RefCell<Runtime>>, input: Input) {
+    {
+        let mut r = rt.borrow_mut();
+        r.inbox.push_back(input);
+        if r.busy {
+            return;
+        }
+        r.busy = true;
+    }
+    loop {
+        let commands = {
+            let mut r = rt.borrow_mut();
+            let Some(input) = r.inbox.pop_front() else {
+                r.busy = false;
+                break;
+            };
+            r.machine.handle(now(), input)
+        };
+        for command in commands {
+            if let Some(next) = perform(rt, command) {
+                rt.borrow_mut().inbox.push_back(next);
+            }
+        }
+    }
+    show(rt);
+}
+
+/// Performs one command; returns what it reports back, if anything. No
+/// borrow of the runtime is held while the cache or the signals run.
+fn perform(rt: &Rc<RefCell<Runtime>>, command: Command) -> Option<Input> {
+    let client = || rt.borrow().client.clone();
+    match command {
+        Command::Connect => return connect(rt),
+        Command::Send(frame) => {
+            let mut r = rt.borrow_mut();
+            if r.transport == Transport::Scripted {
+                r.script.sent.push(frame);
+            } else if let Some(socket) = &r.socket {
+                if let Err(e) = socket.ws.send_with_str(&frame.to_text()) {
+                    leptos::logging::warn!("realtime send failed: {e:?}");
+                }
+            }
+        }
+        Command::Disconnect => {
+            let socket = {
+                let mut r = rt.borrow_mut();
+                r.generation += 1;
+                r.socket.take()
+            };
+            if let Some(socket) = socket {
+                socket.close();
+            }
+        }
+        Command::Apply(event) => {
+            if let StoreOutcome::Unreadable(error) = apply::apply_event(&client(), &event) {
+                leptos::logging::warn!("event {} unreadable: {error}", event.seq);
+                return Some(Input::Unapplied { seq: event.seq });
+            }
+        }
+        Command::Invalidate(tags) => client().invalidate_tags(&tags),
+        Command::ResetSeq(seq) => apply::reset_seq(&client(), seq),
+        Command::RefetchAll { round } => {
+            let client = client();
+            let starts = apply::refetch_all(&client);
+            if !apply::still_fetching(&client, &starts) {
+                return Some(Input::RefetchSettled { round });
+            }
+            watch_refetch(Rc::downgrade(rt), client, starts, round);
+        }
+        Command::Post(message) => {
+            if let Some(channel) = &rt.borrow().channel {
+                channel.post(&message);
+            }
+        }
+        Command::WriteQueryData { key, data } => {
+            apply::write_query_data(&client(), &key, data);
+        }
+        Command::Warn(message) => leptos::logging::warn!("{message}"),
+    }
+    None
+}
+
+/// Opens a socket (a scripted one just counts); a socket that cannot even
+/// be created reports a close at once.
+fn connect(rt: &Rc<RefCell<Runtime>>) -> Option<Input> {
+    let (old, transport, url, generation) = {
+        let mut r = rt.borrow_mut();
+        r.generation += 1;
+        (r.socket.take(), r.transport, r.url.clone(), r.generation)
+    };
+    if let Some(old) = old {
+        old.close();
+    }
+    if transport == Transport::Scripted {
+        rt.borrow_mut().script.connects += 1;
+        return None;
+    }
+    match Socket::open(&url, Rc::downgrade(rt), generation) {
+        Ok(socket) => {
+            rt.borrow_mut().socket = Some(socket);
+            None
+        }
+        Err(e) => Some(Input::Closed {
+            code: ABNORMAL,
+            reason: format!("the socket could not be created: {e:?}"),
+        }),
+    }
+}
+
+/// Reports [`Input::RefetchSettled`] once none of `starts` is fetching,
+/// checking after every change the cache announces.
+fn watch_refetch(
+    rt: Weak<RefCell<Runtime>>,
+    client: QueryClientHandle,
+    starts: Vec<FetchStart>,
+    round: u64,
+) {
+    let (tx, mut changes) = futures::channel::mpsc::unbounded::<()>();
+    let listener = client.update(|c| {
+        c.subscribe(move |_: &Notification| {
+            let _ = tx.unbounded_send(());
+        })
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        while apply::still_fetching(&client, &starts) {
+            if changes.next().await.is_none() {
+                break;
+            }
+        }
+        client.update(|c| c.unsubscribe(listener));
+        if let Some(rt) = rt.upgrade() {
+            dispatch(&rt, Input::RefetchSettled { round });
+        }
+    });
+}
+
+/// Brings the signals up to date and arms the timer for the machine's next
+/// deadline.
+fn show(rt: &Rc<RefCell<Runtime>>) {
+    let (signals, status, seq, retry_at, deadline) = {
+        let r = rt.borrow();
+        let m = &r.machine;
+        let deadline = if m.is_stopped() {
+            None
+        } else {
+            m.next_deadline()
+        };
+        (
+            r.signals.clone(),
+            m.status(),
+            m.last_seq(),
+            m.retry_at(),
+            deadline,
+        )
+    };
+    signals.show(status, seq, retry_at);
+    rearm(rt, deadline);
+}
+
+fn rearm(rt: &Rc<RefCell<Runtime>>, deadline: Option<Millis>) {
+    /// `setTimeout` takes a signed 32-bit delay.
+    const LONGEST: Millis = i32::MAX as Millis;
+
+    let mut r = rt.borrow_mut();
+    if r.timer.as_ref().map(|(at, _)| *at) == deadline {
+        return;
+    }
+    if let Some((_, timer)) = r.timer.take() {
+        timer.clear();
+    }
+    let Some(at) = deadline else {
+        return;
+    };
+    let weak = Rc::downgrade(rt);
+    let fire = move || {
+        if let Some(rt) = weak.upgrade() {
+            rt.borrow_mut().timer = None;
+            dispatch(&rt, Input::Tick);
+        }
+    };
+    let delay = Duration::from_millis(at.saturating_sub(now()).min(LONGEST));
+    match set_timeout_with_handle(fire, delay) {
+        Ok(timer) => r.timer = Some((at, timer)),
+        Err(e) => leptos::logging::warn!("could not arm the realtime timer: {e:?}"),
+    }
+}
+
+/// A socket played by hand ([`Transport::Scripted`]): what the manager
+/// asked of it, and what it "receives". Every call is handled like the
+/// corresponding browser event.
+#[derive(Clone)]
+pub struct ScriptedSocket(Driver);
+
+impl ScriptedSocket {
+    /// How many sockets the manager opened.
+    pub fn connects(&self) -> usize {
+        self.0 .0.borrow().script.connects
+    }
+
+    /// Every frame the manager sent, oldest first.
+    pub fn sent(&self) -> Vec<ClientFrame> {
+        self.0 .0.borrow().script.sent.clone()
+    }
+
+    /// The socket opens; `token` is what the token source gives.
+    pub fn open(&self) {
+        let source = self.0 .0.borrow().token.clone();
+        let token = source.and_then(|source| source());
+        dispatch(&self.0 .0, Input::Opened { token });
+    }
+
+    /// The server sends `frame`.
+    pub fn receive(&self, frame: ServerFrame) {
+        dispatch(&self.0 .0, Input::Frame(frame));
+    }
+
+    /// The server sends raw text.
+    pub fn receive_text(&self, text: &str) {
+        let input = match ServerFrame::parse(text) {
+            Ok(frame) => Input::Frame(frame),
+            Err(e) => Input::BadFrame(format!("{e}: {text}")),
+        };
+        dispatch(&self.0 .0, input);
+    }
+
+    /// The socket closes with `code`.
+    pub fn close(&self, code: u16) {
+        dispatch(
+            &self.0 .0,
+            Input::Closed {
+                code,
+                reason: String::new(),
+            },
+        );
+    }
+}

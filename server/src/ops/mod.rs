@@ -1,0 +1,55 @@
+//! Limits and operations: the layers every route passes through, and the
+//! metrics endpoint. `build_router` stacks them (outermost first):
+//!
+//! 1. [`request_id`]: an `x-request-id` for every request, echoed back;
+//! 2. [`trace`]: one span per request (method, route template, request id,
+//!    status, latency);
+//! 3. [`security_headers`]: `nosniff`, no framing, referrer policy,
+//!    opener policy and a default Content-Security-Policy ([`csp`] gives
+//!    server-rendered pages their own, with the script nonce);
+//! 4. [`metrics`]: requests by route template and status, and latency;
+//! 5. [`cors`]: same-origin unless origins are configured;
+//! 6. [`body_limit`]: a ceiling on every request body;
+//! 7. [`timeout`]: a deadline for every request but the realtime socket.
+//!
+//! The layers sit on the router (after routing), so each sees the matched
+//! route template.
+
+pub mod body_limit;
+pub mod cors;
+pub mod csp;
+pub mod metrics;
+pub mod request_id;
+pub mod security_headers;
+pub mod timeout;
+pub mod trace;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use tidings::{ErrorBody, ErrorInfo};
+
+/// The route label of a request no route template matched (static files,
+/// 404s).
+pub const UNMATCHED: &str = "unmatched";
+
+/// The route template a request matched, or [`UNMATCHED`].
+pub fn route_of<B>(request: &axum::http::Request<B>) -> &str {
+    request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or(UNMATCHED, axum::extract::MatchedPath::as_str)
+}
+
+/// An answer in the API's one error shape, `{"error":{code, message,
+/// details}}`, for the refusals the layers make themselves.
+pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = ErrorBody {
+        error: ErrorInfo {
+            code: code.to_owned(),
+            message: message.into(),
+            details: serde_json::Value::Null,
+        },
+    };
+    (status, Json(body)).into_response()
+}

@@ -1,0 +1,105 @@
+//! A deadline for every request (`--request-timeout-ms`, 30 s by default):
+//! a handler that has not produced its response head in time is dropped
+//! (its transaction, if any, rolls back) and the client gets 503
+//! (`timeout`) in the API's error shape, which its retry policy retries.
+//! Writes are safe to retry: they carry idempotency keys.
+//!
+//! The realtime socket's route is exempt ([`LONG_LIVED`]): its upgrade is
+//! the start of a connection meant to last.
+
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::route_of;
+
+/// Route templates whose requests have no deadline.
+pub const LONG_LIVED: &[&str] = &["/api/events"];
+
+/// How long a request may take.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTimeout(pub Duration);
+
+/// Middleware: answers 503 when the handler overruns the deadline.
+pub async fn enforce(
+    State(RequestTimeout(limit)): State<RequestTimeout>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = route_of(&request);
+    if LONG_LIVED.contains(&route) {
+        return next.run(request).await;
+    }
+    let (method, route) = (request.method().clone(), route.to_owned());
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(%method, route, limit_ms = limit.as_millis(), "request timed out");
+            super::error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                format!(
+                    "the request took longer than {} ms; try again",
+                    limit.as_millis()
+                ),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        "done"
+    }
+
+    fn app() -> Router {
+        Router::new()
+            .route("/slow", get(slow))
+            .route("/fast", get(|| async { "quick" }))
+            .route("/api/events", get(slow))
+            .layer(axum::middleware::from_fn_with_state(
+                RequestTimeout(Duration::from_millis(50)),
+                enforce,
+            ))
+    }
+
+    async fn call(path: &str) -> (StatusCode, String) {
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        let response = app().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_slow_handler_is_answered_503_in_the_error_shape() {
+        let (status, body) = call("/slow").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["error"]["code"], "timeout");
+        assert!(body["error"]["message"].as_str().unwrap().contains("50 ms"));
+        assert!(body["error"]["details"].is_null());
+        assert_eq!(call("/fast").await, (StatusCode::OK, "quick".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn the_realtime_route_has_no_deadline() {
+        assert_eq!(
+            call("/api/events").await,
+            (StatusCode::OK, "done".to_owned())
+        );
+    }
+}
