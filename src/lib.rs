@@ -7,6 +7,7 @@
 //! agree by construction.
 
 pub mod cache;
+pub mod canonical;
 pub mod model;
 pub mod protocol;
 

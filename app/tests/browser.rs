@@ -5,30 +5,14 @@
 
 use app::api::{http::HttpApi, Api, ApiError};
 use app::pages::users::{filter_rows, UsersTable};
-use chrono::{DateTime, Duration};
 use leptos::prelude::*;
-use tidings::{Email, Name, Page, Pagination, Preferences, Role, User, UserListQuery};
+use tidings::fixtures::user;
+use tidings::{Page, Pagination, Role, User, UserListQuery};
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn user(n: u128, name: &str, email: &str, role: Role) -> User {
-    let t = DateTime::UNIX_EPOCH + Duration::days(n as i64);
-    User {
-        id: Uuid::from_u128(n),
-        name: Name::parse(name).unwrap(),
-        email: Email::parse(email).unwrap(),
-        role,
-        avatar_url: None,
-        last_active: t,
-        preferences: Preferences::default(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
-}
 
 fn sample() -> Vec<User> {
     vec![

@@ -16,13 +16,11 @@ use app::query::{
     query_key, use_infinite_query, use_mutation, use_query, use_query_client, InfiniteQueryResult,
     Mutation, MutationOptions, QueryClientHandle, Timers,
 };
-use chrono::DateTime;
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use serde_json::{json, Value};
 use tidings::cache::{EntityOp, FakeClock, InfiniteOptions, QueryOptions, StoreOp, Tag};
-use tidings::{Email, Name, Preferences, Role, User, UserPatch};
-use uuid::Uuid;
+use tidings::{Name, Role, User, UserPatch};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -183,19 +181,7 @@ async fn gc_drops_the_query_after_the_last_observer_leaves() {
 }
 
 fn ada() -> User {
-    let t = DateTime::UNIX_EPOCH;
-    User {
-        id: Uuid::from_u128(1),
-        name: Name::parse("Ada").unwrap(),
-        email: Email::parse("ada@engine.org").unwrap(),
-        role: Role::Admin,
-        avatar_url: None,
-        last_active: t,
-        preferences: Preferences::default(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
+    tidings::fixtures::user(1, "Ada", "ada@engine.org", Role::Admin)
 }
 
 fn rename(name: &str) -> Vec<StoreOp> {

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::db::idempotency::IdempotencyKey;
 use crate::error::ApiError;
+pub use tidings::canonical::canonical_json;
 
 /// A JSON body. Not JSON at all: 400. Wrong type or unknown field: 422
 /// naming the field. Not declared `application/json`: 415. Too large: 413.
@@ -124,45 +125,6 @@ fn strip_position(message: &str) -> String {
 fn unknown_field(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     rest.split('`').next().map(str::to_owned)
-}
-
-/// One text for every spelling of a JSON document: no whitespace, object
-/// keys in byte order, strings and numbers as `serde_json` writes them. Two
-/// bodies that differ only in spacing or key order are the same request.
-pub fn canonical_json(value: &serde_json::Value) -> String {
-    fn write(out: &mut String, value: &serde_json::Value) {
-        use serde_json::Value;
-        match value {
-            Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write(out, item);
-                }
-                out.push(']');
-            }
-            Value::Object(map) => {
-                let mut entries: Vec<_> = map.iter().collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                out.push('{');
-                for (i, (key, item)) in entries.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&Value::String(key.clone()).to_string());
-                    out.push(':');
-                    write(out, item);
-                }
-                out.push('}');
-            }
-            scalar => out.push_str(&scalar.to_string()),
-        }
-    }
-    let mut out = String::new();
-    write(&mut out, value);
-    out
 }
 
 /// What `If-Match` asks of the current version of the entity a write
@@ -379,25 +341,6 @@ mod tests {
             Err(ApiError::InvalidHeader { header, .. }) => assert_eq!(header, IF_MATCH),
             other => panic!("expected 400, got {other:?}"),
         }
-    }
-
-    #[test]
-    fn canonical_json_ignores_spacing_and_key_order() {
-        let a: serde_json::Value =
-            serde_json::from_str(r#"{ "b": [1, {"y": 2, "x": "\u00e9"}], "a": null }"#).unwrap();
-        let b: serde_json::Value =
-            serde_json::from_str(r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#).unwrap();
-        assert_eq!(canonical_json(&a), r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#);
-        assert_eq!(canonical_json(&a), canonical_json(&b));
-        let c: serde_json::Value =
-            serde_json::from_str(r#"{"a":null,"b":[{"x":"é","y":2},1]}"#).unwrap();
-        assert_ne!(
-            canonical_json(&a),
-            canonical_json(&c),
-            "array order matters"
-        );
-        let quoted: serde_json::Value = serde_json::from_str(r#"{"k\"":"v\n"}"#).unwrap();
-        assert_eq!(canonical_json(&quoted), r#"{"k\"":"v\n"}"#);
     }
 
     #[test]

@@ -87,9 +87,9 @@ impl QueryKey {
 
     /// The stable hash (see the module docs).
     pub fn hash(&self) -> KeyHash {
-        let mut out = String::new();
-        write_canonical(&Value::Array(self.0.clone()), &mut out);
-        KeyHash(out)
+        KeyHash(crate::canonical::canonical_json(&Value::Array(
+            self.0.clone(),
+        )))
     }
 }
 
@@ -102,37 +102,6 @@ impl fmt::Display for QueryKey {
 impl<V: Into<Value>, const N: usize> From<[V; N]> for QueryKey {
     fn from(segments: [V; N]) -> Self {
         Self(segments.into_iter().map(Into::into).collect())
-    }
-}
-
-/// Compact JSON with object fields in sorted order, whatever the map type.
-fn write_canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut fields: Vec<_> = map.iter().collect();
-            fields.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (name, item)) in fields.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(name.clone()).to_string());
-                out.push(':');
-                write_canonical(item, out);
-            }
-            out.push('}');
-        }
-        scalar => out.push_str(&scalar.to_string()),
     }
 }
 

@@ -143,25 +143,7 @@ pub fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Email, Name, Preferences};
-    use chrono::{DateTime, Duration};
-    use uuid::Uuid;
-
-    fn user(n: u128, name: &str, email: &str, role: Role) -> User {
-        let t = DateTime::UNIX_EPOCH + Duration::seconds(n as i64);
-        User {
-            id: Uuid::from_u128(n),
-            name: Name::parse(name).unwrap(),
-            email: Email::parse(email).unwrap(),
-            role,
-            avatar_url: None,
-            last_active: t,
-            preferences: Preferences::default(),
-            created_at: t,
-            updated_at: t,
-            version: 1,
-        }
-    }
+    use crate::model::fixtures::user;
 
     #[test]
     fn search_matches_name_or_email_ignoring_ascii_case() {

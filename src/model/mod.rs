@@ -4,6 +4,8 @@
 mod errors;
 mod fields;
 mod filter;
+#[cfg(any(test, feature = "testing"))]
+pub mod fixtures;
 mod page;
 mod post;
 mod query;

@@ -8,13 +8,12 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
 
-use chrono::DateTime;
 use futures::channel::oneshot;
 use futures::executor::LocalPool;
 use futures::future::{self, LocalBoxFuture};
 use futures::task::LocalSpawnExt;
 use futures::FutureExt;
-use tidings::{Email, Name, NewPostInput, Preferences, Role, User};
+use tidings::{NewPostInput, Role, User};
 use uuid::Uuid;
 
 use super::auth::{Session, TokenSession};
@@ -184,19 +183,7 @@ impl Rig {
 }
 
 fn user(n: u128) -> User {
-    let t = DateTime::UNIX_EPOCH;
-    User {
-        id: Uuid::from_u128(n),
-        name: Name::parse("Ada Lovelace").unwrap(),
-        email: Email::parse("ada@engine.org").unwrap(),
-        role: Role::Admin,
-        avatar_url: None,
-        last_active: t,
-        preferences: Preferences::default(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
+    tidings::fixtures::user(n, "Ada Lovelace", "ada@engine.org", Role::Admin)
 }
 
 fn ok_json(value: &impl serde::Serialize) -> Reply {

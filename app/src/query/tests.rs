@@ -7,15 +7,13 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use chrono::DateTime;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{json, Value};
 use tidings::cache::{
     EntityOp, FakeClock, QueryKey, QueryOptions, QueryStatus, RetryPolicy, StoreOp, Tag,
 };
-use tidings::{Email, Name, Preferences, Role, User, UserPatch};
-use uuid::Uuid;
+use tidings::{Name, Role, User, UserPatch};
 
 use super::binding::Loaded;
 use super::client::{lock, QueryClientHandle};
@@ -302,19 +300,7 @@ fn an_absorbed_error_is_the_final_error() {
 }
 
 fn ada() -> User {
-    let t = DateTime::UNIX_EPOCH;
-    User {
-        id: Uuid::from_u128(1),
-        name: Name::parse("Ada").unwrap(),
-        email: Email::parse("ada@engine.org").unwrap(),
-        role: Role::Admin,
-        avatar_url: None,
-        last_active: t,
-        preferences: Preferences::default(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
+    tidings::fixtures::user(1, "Ada", "ada@engine.org", Role::Admin)
 }
 
 fn rename(name: &str) -> Vec<StoreOp> {

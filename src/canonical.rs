@@ -1,0 +1,66 @@
+//! Canonical JSON: compact, object fields in byte order of their names,
+//! strings and numbers as `serde_json` writes them. Two documents that
+//! differ only in spacing or field order have the same canonical text,
+//! which is what a cache key's hash and an idempotency fingerprint need.
+
+use serde_json::Value;
+
+/// The canonical text of `value`.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+fn write(value: &Value, out: &mut String) {
+    match value {
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut fields: Vec<_> = map.iter().collect();
+            fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (name, item)) in fields.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(name.clone()).to_string());
+                out.push(':');
+                write(item, out);
+            }
+            out.push('}');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spacing_and_field_order_do_not_matter() {
+        let a: Value =
+            serde_json::from_str(r#"{"b": [1, {"y": 2, "x": "é"}], "a": null}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#).unwrap();
+        assert_eq!(canonical_json(&a), r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#);
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+        let reordered: Value =
+            serde_json::from_str(r#"{"a":null,"b":[{"x":"é","y":2},1]}"#).unwrap();
+        assert_ne!(
+            canonical_json(&a),
+            canonical_json(&reordered),
+            "array order matters"
+        );
+        let quoted = serde_json::json!({ "k\"": "v\n" });
+        assert_eq!(canonical_json(&quoted), r#"{"k\"":"v\n"}"#);
+    }
+}
