@@ -59,6 +59,20 @@ pub enum ApiError {
         version: i64,
         current: serde_json::Value,
     },
+    /// 404: entities a batch names do not exist; the answer lists their
+    /// ids (`details.missing`).
+    #[error("{entity}s not found: {ids:?}")]
+    MissingEntities {
+        entity: &'static str,
+        ids: Vec<String>,
+    },
+    /// 412: entities a batch changes are no longer at the versions it
+    /// named; the answer lists each one as it now is (`details.current`).
+    #[error("precondition failed for a batch of {entity}s")]
+    StaleEntities {
+        entity: &'static str,
+        current: Vec<serde_json::Value>,
+    },
     /// 422: an `Idempotency-Key` came back with a different request.
     #[error("idempotency key reused")]
     IdempotencyKeyReused,
@@ -120,13 +134,15 @@ impl ApiError {
             ApiError::MalformedJson(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::MissingEntities { .. } => StatusCode::NOT_FOUND,
             ApiError::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::InvalidHeader { .. } => StatusCode::BAD_REQUEST,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionFailed { .. } | ApiError::StaleEntities { .. } => {
+                StatusCode::PRECONDITION_FAILED
+            }
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -183,6 +199,26 @@ impl ApiError {
                 format!(
                     "the {entity} has changed: it is now at version {version}, \
                      which If-Match does not name"
+                ),
+                serde_json::json!({ "current": current }),
+            ),
+            ApiError::MissingEntities { entity, ids } => (
+                "not_found",
+                format!(
+                    "no {entity} with id {}; nothing was changed",
+                    ids.iter()
+                        .map(|id| format!("'{id}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                serde_json::json!({ "missing": ids }),
+            ),
+            ApiError::StaleEntities { entity, current } => (
+                "precondition_failed",
+                format!(
+                    "{} {entity}(s) have changed since the versions named; nothing was \
+                     changed: details.current holds each as it now is",
+                    current.len()
                 ),
                 serde_json::json!({ "current": current }),
             ),

@@ -338,7 +338,7 @@ async fn unknown_api_paths_are_json_404() {
         (Method::GET, "/api/nope".to_owned()),
         (Method::POST, "/api/nope".to_owned()),
         (Method::DELETE, "/api/nope/1".to_owned()),
-        (Method::GET, format!("/api/users/{user}/posts")),
+        (Method::GET, format!("/api/users/{user}/comments")),
         (Method::GET, "/api/userz".to_owned()),
         (Method::PATCH, "/api/posts/1/2".to_owned()),
     ] {

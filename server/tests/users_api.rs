@@ -271,28 +271,63 @@ async fn every_sort_and_order_matches_the_shared_filter() {
 async fn combined_filter_matches_the_shared_filter_across_pages() {
     let server = TestServer::start_seeded().await;
     let all = server.all_users().await;
-    let cases: [(&str, Role, UserSort, SortOrder); 3] = [
-        ("example", Role::User, UserSort::Name, SortOrder::Asc),
-        ("A", Role::Moderator, UserSort::LastActive, SortOrder::Desc),
-        ("", Role::Admin, UserSort::Email, SortOrder::Asc),
+    let cases: [(&str, Role, Option<bool>, UserSort, SortOrder); 5] = [
+        ("example", Role::User, None, UserSort::Name, SortOrder::Asc),
+        (
+            "A",
+            Role::Moderator,
+            None,
+            UserSort::LastActive,
+            SortOrder::Desc,
+        ),
+        ("", Role::Admin, None, UserSort::Email, SortOrder::Asc),
+        (
+            "e",
+            Role::User,
+            Some(true),
+            UserSort::LastActive,
+            SortOrder::Asc,
+        ),
+        ("", Role::User, Some(false), UserSort::Name, SortOrder::Desc),
     ];
-    for (search, role, sort, order) in cases {
+    for (search, role, active, sort, order) in cases {
+        let active_text = active.map(|a| a.to_string()).unwrap_or_default();
         let query = [
             ("search", search),
             ("role", role.as_str()),
+            ("active", active_text.as_str()),
             ("sort", sort.as_str()),
             ("order", order.as_str()),
         ];
+        // `active` is evaluated at each request's time, between these two.
+        let before = chrono::Utc::now();
         let got = all_pages(&server, &query, 4).await;
+        let after = chrono::Utc::now();
         let filter = UserFilter {
             search: Some(search.to_owned()).filter(|s| !s.is_empty()),
             role: Some(role),
+            active,
             sort,
             order,
         };
-        assert_eq!(ids(&got), expected_ids(&filter, &all), "{query:?}");
+        let (early, late) = (
+            ids_of(filter.apply_at(&all, before)),
+            ids_of(filter.apply_at(&all, after)),
+        );
+        assert!(
+            ids(&got) == early || ids(&got) == late,
+            "{query:?}: got {:?}, expected {early:?} or {late:?}",
+            ids(&got)
+        );
+        if active.is_none() {
+            assert_eq!(ids(&got), expected_ids(&filter, &all), "{query:?}");
+        }
     }
     server.stop().await;
+}
+
+fn ids_of(users: Vec<&User>) -> Vec<Uuid> {
+    users.into_iter().map(|u| u.id).collect()
 }
 
 // --- get ------------------------------------------------------------------

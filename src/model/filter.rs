@@ -5,13 +5,28 @@
 //! "case-insensitive" means ASCII case folding, the same as SQL `LIKE` in
 //! SQLite. Text compares by bytes (SQLite's BINARY collation), and ties
 //! break on id so every order is total.
+//!
+//! "Active" is relative to a reference time: a user is active at `now`
+//! when `lastActive >= now - 24 h` ([`ACTIVE_WINDOW`]); a `lastActive` in
+//! the future counts as active. The server evaluates it at the time of the
+//! request; [`UserFilter::matches_at`] takes the time explicitly.
 
 use std::cmp::Ordering;
 use std::str::FromStr;
 
+use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
-use super::{Role, User};
+use super::{Role, Timestamp, User};
+
+/// How recently a user must have been active to count as active.
+pub const ACTIVE_WINDOW: TimeDelta = TimeDelta::hours(24);
+
+/// Whether `user` was active within `window` before `now`:
+/// `lastActive >= now - window`.
+pub fn active_within(user: &User, now: Timestamp, window: TimeDelta) -> bool {
+    user.last_active >= now - window
+}
 
 /// Column a users list is ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -91,13 +106,38 @@ pub struct UserFilter {
     /// Trimmed, non-empty when present.
     pub search: Option<String>,
     pub role: Option<Role>,
+    /// `Some(true)`: only users active within [`ACTIVE_WINDOW`] of the
+    /// reference time; `Some(false)`: only the others.
+    #[serde(default)]
+    pub active: Option<bool>,
     pub sort: UserSort,
     pub order: SortOrder,
 }
 
 impl UserFilter {
-    /// Whether `user` belongs in a list with this filter.
+    /// Whether `user` belongs in a list with this filter, with `active`
+    /// evaluated at `now`.
+    pub fn matches_at(&self, user: &User, now: Timestamp) -> bool {
+        if self
+            .active
+            .is_some_and(|active| active != active_within(user, now, ACTIVE_WINDOW))
+        {
+            return false;
+        }
+        self.matches_ignoring_time(user)
+    }
+
+    /// Whether `user` belongs in a list with this filter. Exactly
+    /// [`UserFilter::matches_at`] for a filter without `active` (the answer
+    /// does not depend on the time); `active` needs a reference time this
+    /// crate cannot read (it has no clock, to run in browsers too), so
+    /// here it is not applied: a filter with `active` set must use
+    /// `matches_at`.
     pub fn matches(&self, user: &User) -> bool {
+        self.matches_ignoring_time(user)
+    }
+
+    fn matches_ignoring_time(&self, user: &User) -> bool {
         if self.role.is_some_and(|r| r != user.role) {
             return false;
         }
@@ -126,9 +166,24 @@ impl UserFilter {
         }
     }
 
-    /// Filters and orders `users` as the server would.
+    /// Filters and orders `users` as the server would; like
+    /// [`UserFilter::matches`], without `active` (see [`UserFilter::apply_at`]).
     pub fn apply<'a>(&self, users: impl IntoIterator<Item = &'a User>) -> Vec<&'a User> {
         let mut out: Vec<&User> = users.into_iter().filter(|u| self.matches(u)).collect();
+        out.sort_by(|a, b| self.compare(a, b));
+        out
+    }
+
+    /// Filters and orders `users` as the server would at `now`.
+    pub fn apply_at<'a>(
+        &self,
+        users: impl IntoIterator<Item = &'a User>,
+        now: Timestamp,
+    ) -> Vec<&'a User> {
+        let mut out: Vec<&User> = users
+            .into_iter()
+            .filter(|u| self.matches_at(u, now))
+            .collect();
         out.sort_by(|a, b| self.compare(a, b));
         out
     }
@@ -180,5 +235,33 @@ mod tests {
             .map(|u| u.id.as_u128())
             .collect();
         assert_eq!(ids, [3, 2, 1]);
+    }
+
+    #[test]
+    fn active_is_relative_to_the_reference_time() {
+        let mut fresh = user(1, "Fay", "f@x.io", Role::User);
+        let mut stale = user(2, "Sid", "s@x.io", Role::User);
+        let now = fresh.last_active;
+        stale.last_active = now - ACTIVE_WINDOW - TimeDelta::seconds(1);
+        let on_the_edge = now - ACTIVE_WINDOW;
+        let users = [fresh.clone(), stale.clone()];
+        let active = UserFilter {
+            active: Some(true),
+            ..Default::default()
+        };
+        let inactive = UserFilter {
+            active: Some(false),
+            ..Default::default()
+        };
+        assert!(active.matches_at(&fresh, now) && !active.matches_at(&stale, now));
+        assert!(!inactive.matches_at(&fresh, now) && inactive.matches_at(&stale, now));
+        assert_eq!(active.apply_at(&users, now).len(), 1);
+        // Exactly 24 h ago is still within the window; later it is not.
+        fresh.last_active = on_the_edge;
+        assert!(active.matches_at(&fresh, now));
+        assert!(!active.matches_at(&fresh, now + TimeDelta::microseconds(1)));
+        // Without `active` the time does not matter.
+        let any = UserFilter::default();
+        assert!(any.matches_at(&stale, now) && any.matches(&stale));
     }
 }

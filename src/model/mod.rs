@@ -9,19 +9,27 @@ pub mod fixtures;
 mod page;
 mod post;
 mod query;
+mod stats;
 mod time;
 mod user;
 mod wire_error;
 
 pub use errors::FieldErrors;
 pub use fields::{Content, Email, Language, Name, Title};
-pub use filter::{contains_ascii_ci, SortOrder, UserFilter, UserSort};
+pub use filter::{
+    active_within, contains_ascii_ci, SortOrder, UserFilter, UserSort, ACTIVE_WINDOW,
+};
 pub use page::{CursorPage, Page, Pagination};
 pub use post::{NewPost, NewPostInput, Post, PostPatch, PostPatchInput};
-pub use query::{PostListQuery, UserListQuery, DEFAULT_LIMIT, MAX_LIMIT};
+pub use query::{
+    PostListQuery, UserListQuery, UserSearchQuery, DEFAULT_LIMIT, DEFAULT_SEARCH_LIMIT, MAX_LIMIT,
+    MAX_SEARCH_LEN, MAX_SEARCH_LIMIT,
+};
+pub use stats::{RoleCounts, UserStats};
 pub use time::{format_timestamp, Timestamp};
 pub use user::{
     NewUser, NewUserInput, Preferences, PreferencesInput, PreferencesPatch, Role, Theme, User,
-    UserPatch, UserPatchInput,
+    UserBatchInput, UserBatchUpdate, UserBatchUpdateInput, UserPatch, UserPatchInput,
+    MAX_BATCH_UPDATES,
 };
 pub use wire_error::{ErrorBody, ErrorInfo};

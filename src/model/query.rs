@@ -11,7 +11,14 @@ pub const MAX_LIMIT: u32 = 100;
 /// Page size when a request names none.
 pub const DEFAULT_LIMIT: u32 = 20;
 
-/// `GET /api/users?page=&limit=&search=&role=&sort=&order=`
+/// Longest search text, in characters (after trimming).
+pub const MAX_SEARCH_LEN: usize = 100;
+/// Most results `GET /api/users/search` answers.
+pub const MAX_SEARCH_LIMIT: u32 = 20;
+/// Results `GET /api/users/search` answers when asked for no number.
+pub const DEFAULT_SEARCH_LIMIT: u32 = 10;
+
+/// `GET /api/users?page=&limit=&search=&role=&active=&sort=&order=`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserListQuery {
@@ -28,6 +35,61 @@ impl Default for UserListQuery {
             page: 1,
             limit: DEFAULT_LIMIT,
         }
+    }
+}
+
+/// `GET /api/users/search?q=&limit=`: users whose name or email contains
+/// `q` (as the list's `search` matches), by name ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSearchQuery {
+    /// Trimmed, 1 to [`MAX_SEARCH_LEN`] characters.
+    pub q: String,
+    /// 1 to [`MAX_SEARCH_LIMIT`].
+    pub limit: u32,
+}
+
+impl UserSearchQuery {
+    /// Parses decoded query pairs; unknown keys are ignored, bad values named.
+    pub fn from_params(params: &[(String, String)]) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let q = lookup(params, "q").map(str::trim).unwrap_or_default();
+        if q.is_empty() {
+            errors.add("q", "q is required: 1 to 100 characters to search for");
+        } else if q.chars().count() > MAX_SEARCH_LEN {
+            errors.add("q", "q must be at most 100 characters");
+        }
+        let limit = match lookup(params, "limit") {
+            None => DEFAULT_SEARCH_LIMIT,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if (1..=MAX_SEARCH_LIMIT).contains(&n) => n,
+                _ => {
+                    errors.add(
+                        "limit",
+                        format!("limit must be an integer from 1 to {MAX_SEARCH_LIMIT}"),
+                    );
+                    DEFAULT_SEARCH_LIMIT
+                }
+            },
+        };
+        errors.finish(|| Self {
+            q: q.to_owned(),
+            limit,
+        })
+    }
+
+    /// The list filter this search is: `q` as `search`, by name ascending.
+    pub fn filter(&self) -> UserFilter {
+        UserFilter {
+            search: Some(self.q.clone()),
+            sort: UserSort::Name,
+            order: SortOrder::Asc,
+            ..Default::default()
+        }
+    }
+
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        vec![("q", self.q.clone()), ("limit", self.limit.to_string())]
     }
 }
 
@@ -97,6 +159,14 @@ impl UserListQuery {
             errors.add("search", "search must be at most 100 characters");
         }
         let role = non_empty(params, "role").and_then(|r| errors.check("role", r.parse::<Role>()));
+        let active = non_empty(params, "active").and_then(|a| match a {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => {
+                errors.add("active", "active must be true or false");
+                None
+            }
+        });
         let sort = non_empty(params, "sort")
             .and_then(|s| errors.check("sort", s.parse::<UserSort>()))
             .unwrap_or_default();
@@ -107,6 +177,7 @@ impl UserListQuery {
             filter: UserFilter {
                 search,
                 role,
+                active,
                 sort,
                 order,
             },
@@ -126,6 +197,9 @@ impl UserListQuery {
         }
         if let Some(r) = self.filter.role {
             out.push(("role", r.as_str().to_owned()));
+        }
+        if let Some(a) = self.filter.active {
+            out.push(("active", a.to_string()));
         }
         out.push(("sort", self.filter.sort.as_str().to_owned()));
         out.push(("order", self.filter.order.as_str().to_owned()));
@@ -179,11 +253,12 @@ mod tests {
             ("page", "0"),
             ("limit", "1000"),
             ("role", "king"),
+            ("active", "yes"),
             ("sort", "height"),
             ("order", "up"),
         ]))
         .unwrap_err();
-        for field in ["page", "limit", "role", "sort", "order"] {
+        for field in ["page", "limit", "role", "active", "sort", "order"] {
             assert!(errors.get(field).is_some(), "{field} should be named");
         }
     }
@@ -195,11 +270,13 @@ mod tests {
             ("limit", "10"),
             ("search", " ada "),
             ("role", "admin"),
+            ("active", "false"),
             ("sort", "name"),
             ("order", "asc"),
         ]))
         .unwrap();
         assert_eq!(q.filter.search.as_deref(), Some("ada"));
+        assert_eq!(q.filter.active, Some(false));
         let back: Vec<(String, String)> = q
             .to_params()
             .into_iter()
@@ -209,6 +286,34 @@ mod tests {
         assert_eq!(
             UserListQuery::from_params(&[]).unwrap(),
             UserListQuery::default()
+        );
+    }
+
+    #[test]
+    fn search_query_bounds() {
+        let q = UserSearchQuery::from_params(&pairs(&[("q", "  ada ")])).unwrap();
+        assert_eq!((q.q.as_str(), q.limit), ("ada", DEFAULT_SEARCH_LIMIT));
+        let back: Vec<(String, String)> = q
+            .to_params()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        assert_eq!(UserSearchQuery::from_params(&back).unwrap(), q);
+        let long = "x".repeat(101);
+        for bad in [vec![], vec![("q", "   ")], vec![("q", long.as_str())]] {
+            let e = UserSearchQuery::from_params(&pairs(&bad)).unwrap_err();
+            assert!(e.get("q").is_some(), "{bad:?}");
+        }
+        for limit in ["0", "21", "x"] {
+            let e =
+                UserSearchQuery::from_params(&pairs(&[("q", "a"), ("limit", limit)])).unwrap_err();
+            assert!(e.get("limit").is_some() && e.get("q").is_none(), "{limit}");
+        }
+        assert_eq!(
+            UserSearchQuery::from_params(&pairs(&[("q", "a"), ("limit", "20")]))
+                .unwrap()
+                .limit,
+            20
         );
     }
 

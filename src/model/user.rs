@@ -295,9 +295,180 @@ impl UserPatch {
     }
 }
 
+/// Most updates one `PATCH /api/users/batch` may carry.
+pub const MAX_BATCH_UPDATES: usize = 100;
+
+/// The body of `PATCH /api/users/batch` as sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserBatchInput {
+    pub updates: Option<Vec<UserBatchUpdateInput>>,
+}
+
+/// One update of a batch as sent: which user, the version read, the change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserBatchUpdateInput {
+    pub id: Option<String>,
+    pub version: Option<i64>,
+    pub changes: Option<UserPatchInput>,
+}
+
+/// One validated update of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserBatchUpdate {
+    pub id: Uuid,
+    /// The version the client read; the update applies only to it.
+    pub version: i64,
+    pub patch: UserPatch,
+}
+
+impl UserBatchInput {
+    /// Checks every update; errors are keyed `updates` (the list itself)
+    /// or `updates[i].<field>`, where a field of `changes` is named as the
+    /// single-user PATCH names it (`updates[1].email`,
+    /// `updates[0].preferences.theme`) and an empty change is
+    /// `updates[i].changes`. Ids must be unique: a repeat is named at
+    /// `updates[i].id`.
+    pub fn validate(&self) -> Result<Vec<UserBatchUpdate>, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let updates = match &self.updates {
+            None => {
+                errors.add("updates", "updates is required: a list of 1 to 100 updates");
+                return Err(errors);
+            }
+            Some(u) if u.is_empty() || u.len() > MAX_BATCH_UPDATES => {
+                errors.add(
+                    "updates",
+                    format!(
+                        "updates must hold 1 to {MAX_BATCH_UPDATES} updates (got {})",
+                        u.len()
+                    ),
+                );
+                return Err(errors);
+            }
+            Some(u) => u,
+        };
+        let mut seen: std::collections::HashMap<Uuid, usize> = Default::default();
+        let mut out = Vec::with_capacity(updates.len());
+        for (i, update) in updates.iter().enumerate() {
+            let at = |field: &str| format!("updates[{i}].{field}");
+            let id = match update.id.as_deref() {
+                None => {
+                    errors.add(at("id"), "id is required");
+                    None
+                }
+                Some(raw) => match Uuid::parse_str(raw.trim()) {
+                    Err(_) => {
+                        errors.add(at("id"), "id must be a user id (a UUID)");
+                        None
+                    }
+                    Ok(id) => match seen.get(&id) {
+                        Some(first) => {
+                            errors.add(
+                                at("id"),
+                                format!("this user is already updated by updates[{first}]"),
+                            );
+                            None
+                        }
+                        None => {
+                            seen.insert(id, i);
+                            Some(id)
+                        }
+                    },
+                },
+            };
+            if update.version.is_none() {
+                errors.add(at("version"), "version is required: the version you read");
+            }
+            let patch = match &update.changes {
+                None => {
+                    errors.add(at("changes"), "changes is required");
+                    None
+                }
+                Some(changes) => match changes.validate() {
+                    Ok(patch) => Some(patch),
+                    Err(bad) => {
+                        for (field, message) in bad.0 {
+                            let field = if field == "body" {
+                                "changes".to_owned()
+                            } else {
+                                field
+                            };
+                            errors.add(at(&field), message);
+                        }
+                        None
+                    }
+                },
+            };
+            if let (Some(id), Some(version), Some(patch)) = (id, update.version, patch) {
+                out.push(UserBatchUpdate { id, version, patch });
+            }
+        }
+        errors.finish(|| out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batch_names_each_bad_update() {
+        let id = "0190a000-0000-7000-8000-000000000001";
+        let ok = |name: &str| UserBatchUpdateInput {
+            id: Some(id.into()),
+            version: Some(1),
+            changes: Some(UserPatchInput {
+                name: Some(name.into()),
+                ..Default::default()
+            }),
+        };
+        let one = UserBatchInput {
+            updates: Some(vec![ok("A")]),
+        };
+        assert_eq!(one.validate().unwrap().len(), 1);
+        let errors = UserBatchInput {
+            updates: Some(vec![
+                ok("A"),
+                UserBatchUpdateInput {
+                    id: Some("0190a000-0000-7000-8000-000000000002".into()),
+                    version: None,
+                    changes: Some(UserPatchInput {
+                        email: Some("nope".into()),
+                        ..Default::default()
+                    }),
+                },
+                ok("B"),
+                UserBatchUpdateInput {
+                    id: Some("x".into()),
+                    version: Some(1),
+                    changes: Some(UserPatchInput::default()),
+                },
+            ]),
+        }
+        .validate()
+        .unwrap_err();
+        let keys: Vec<&str> = errors.0.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "updates[1].email",
+                "updates[1].version",
+                "updates[2].id",
+                "updates[3].changes",
+                "updates[3].id"
+            ]
+        );
+        for empty in [None, Some(vec![])] {
+            let e = UserBatchInput { updates: empty }.validate().unwrap_err();
+            assert!(e.get("updates").is_some());
+        }
+        let many = UserBatchInput {
+            updates: Some(vec![ok("A"); MAX_BATCH_UPDATES + 1]),
+        };
+        assert!(many.validate().unwrap_err().get("updates").is_some());
+    }
 
     #[test]
     fn new_user_names_every_bad_field() {

@@ -143,6 +143,17 @@ impl Answer {
         })
     }
 
+    /// A JSON body without an `ETag` (e.g. a list of entities).
+    pub fn json(status: StatusCode, body: &impl Serialize) -> Result<Self, ApiError> {
+        let body =
+            serde_json::to_string(body).map_err(|e| ApiError::internal("encoding an answer", e))?;
+        Ok(Answer {
+            status,
+            body: Some(body),
+            etag: None,
+        })
+    }
+
     pub fn no_content() -> Self {
         Answer {
             status: StatusCode::NO_CONTENT,

@@ -18,44 +18,77 @@ use super::{now_text, Db, PostCursor};
 use crate::error::ApiError;
 use crate::extract::IfMatch;
 
+/// One keyset page of the feed, read on `conn`.
+async fn list_posts_on(
+    conn: &mut SqliteConnection,
+    query: &PostListQuery,
+) -> Result<CursorPage<Post>, ApiError> {
+    let cursor = query
+        .cursor
+        .as_deref()
+        .map(PostCursor::decode)
+        .transpose()?;
+    let mut q =
+        QueryBuilder::<Sqlite>::new(format!("SELECT {POST_COLUMNS} FROM posts WHERE 1 = 1"));
+    if let Some(author) = query.author_id {
+        q.push(" AND author_id = ").push_bind(author.to_string());
+    }
+    if let Some(c) = &cursor {
+        q.push(" AND (created_at, id) < (")
+            .push_bind(c.created_at.clone());
+        q.push(", ").push_bind(c.id.clone()).push(")");
+    }
+    q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+        .push_bind(i64::from(query.limit) + 1);
+    let mut rows: Vec<PostRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+    let has_more = rows.len() > query.limit as usize;
+    rows.truncate(query.limit as usize);
+    let data: Vec<Post> = rows
+        .into_iter()
+        .map(Post::try_from)
+        .collect::<Result<_, _>>()?;
+    let next_cursor = data.last().filter(|_| has_more).map(|p| {
+        PostCursor {
+            created_at: tidings::format_timestamp(&p.created_at),
+            id: p.id.to_string(),
+        }
+        .encode()
+    });
+    Ok(CursorPage {
+        data,
+        next_cursor,
+        has_more,
+    })
+}
+
 impl Db {
     pub async fn list_posts(&self, query: &PostListQuery) -> Result<CursorPage<Post>, ApiError> {
-        let cursor = query
-            .cursor
-            .as_deref()
-            .map(PostCursor::decode)
-            .transpose()?;
-        let mut q =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {POST_COLUMNS} FROM posts WHERE 1 = 1"));
-        if let Some(author) = query.author_id {
-            q.push(" AND author_id = ").push_bind(author.to_string());
+        list_posts_on(&mut *self.pool().acquire().await?, query).await
+    }
+
+    /// `GET /api/users/{id}/posts`: the feed of `author`'s posts (the
+    /// query's `authorId` is replaced), or `None` when there is no such
+    /// user. The check and the page are read in one snapshot.
+    pub async fn list_user_posts(
+        &self,
+        author: Uuid,
+        query: &PostListQuery,
+    ) -> Result<Option<CursorPage<Post>>, ApiError> {
+        let mut tx = self.pool().begin().await?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
+            .bind(author.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if found.is_none() {
+            return Ok(None);
         }
-        if let Some(c) = &cursor {
-            q.push(" AND (created_at, id) < (")
-                .push_bind(c.created_at.clone());
-            q.push(", ").push_bind(c.id.clone()).push(")");
-        }
-        q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-            .push_bind(i64::from(query.limit) + 1);
-        let mut rows: Vec<PostRow> = q.build_query_as().fetch_all(self.pool()).await?;
-        let has_more = rows.len() > query.limit as usize;
-        rows.truncate(query.limit as usize);
-        let data: Vec<Post> = rows
-            .into_iter()
-            .map(Post::try_from)
-            .collect::<Result<_, _>>()?;
-        let next_cursor = data.last().filter(|_| has_more).map(|p| {
-            PostCursor {
-                created_at: tidings::format_timestamp(&p.created_at),
-                id: p.id.to_string(),
-            }
-            .encode()
-        });
-        Ok(CursorPage {
-            data,
-            next_cursor,
-            has_more,
-        })
+        let query = PostListQuery {
+            author_id: Some(author),
+            ..query.clone()
+        };
+        let page = list_posts_on(&mut tx, &query).await?;
+        tx.commit().await?;
+        Ok(Some(page))
     }
 
     pub async fn get_post(&self, id: Uuid) -> Result<Option<Post>, ApiError> {

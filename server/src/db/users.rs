@@ -5,11 +5,13 @@
 //! (`If-Match`) and happen at most once per idempotency key.
 
 use axum::http::StatusCode;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use tidings::protocol::EventKind;
 use tidings::{
-    NewUser, Page, Pagination, SortOrder, User, UserFilter, UserListQuery, UserPatch, UserSort,
+    format_timestamp, NewUser, Page, Pagination, RoleCounts, SortOrder, User, UserBatchUpdate,
+    UserFilter, UserListQuery, UserPatch, UserSearchQuery, UserSort, UserStats, ACTIVE_WINDOW,
 };
 use uuid::Uuid;
 
@@ -44,10 +46,27 @@ fn like_pattern(needle: &str) -> String {
     out
 }
 
-fn push_where(q: &mut QueryBuilder<'_, Sqlite>, filter: &UserFilter) {
+/// The text `last_active` must reach (`>=`) to be active within `window`
+/// of `now`: timestamps are stored in one sortable text form, so text
+/// order is time order.
+fn active_cutoff(now: DateTime<Utc>, window: TimeDelta) -> String {
+    format_timestamp(&(now - window))
+}
+
+/// `WHERE ...` for `filter`, with `active` evaluated at `now`
+/// (`UserFilter::matches_at`).
+fn push_where(q: &mut QueryBuilder<'_, Sqlite>, filter: &UserFilter, now: DateTime<Utc>) {
     q.push(" WHERE 1 = 1");
     if let Some(role) = filter.role {
         q.push(" AND role = ").push_bind(role.as_str());
+    }
+    if let Some(active) = filter.active {
+        q.push(if active {
+            " AND last_active >= "
+        } else {
+            " AND last_active < "
+        })
+        .push_bind(active_cutoff(now, ACTIVE_WINDOW));
     }
     if let Some(search) = filter
         .search
@@ -198,6 +217,111 @@ async fn remove_user(tx: &mut WriteTx, id: Uuid, condition: &IfMatch) -> Result<
     Ok(true)
 }
 
+/// One page of the users `filter` keeps, in its order, with `active`
+/// evaluated at `now`.
+async fn select_users(
+    conn: &mut SqliteConnection,
+    filter: &UserFilter,
+    now: DateTime<Utc>,
+    limit: u32,
+    offset: i64,
+) -> Result<Vec<User>, ApiError> {
+    let dir = match filter.order {
+        SortOrder::Asc => "ASC",
+        SortOrder::Desc => "DESC",
+    };
+    let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {USER_COLUMNS} FROM users"));
+    push_where(&mut select, filter, now);
+    select.push(format!(
+        " ORDER BY {} {dir}, id {dir}",
+        sort_column(filter.sort)
+    ));
+    select
+        .push(" LIMIT ")
+        .push_bind(i64::from(limit))
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let rows: Vec<UserRow> = select.build_query_as().fetch_all(conn).await?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
+/// Applies every update of a batch, in `tx`, or none: every id must name
+/// a user (else 404 listing the missing ones) at the version the update
+/// names (else 412 listing the current users of the stale ones); then
+/// the rows are written inside a savepoint, so a taken email (409) undoes
+/// the updates already made, and only once all are written is one
+/// `USER_UPDATED` per user appended. Every refusal leaves `tx` as it
+/// found it.
+async fn patch_users(tx: &mut WriteTx, updates: &[UserBatchUpdate]) -> Result<Vec<User>, ApiError> {
+    let mut currents = Vec::with_capacity(updates.len());
+    let mut missing = Vec::new();
+    for update in updates {
+        match fetch_user(tx.conn(), update.id).await? {
+            Some(user) => currents.push(user),
+            None => missing.push(update.id.to_string()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(ApiError::MissingEntities {
+            entity: "user",
+            ids: missing,
+        });
+    }
+    let stale: Vec<serde_json::Value> = updates
+        .iter()
+        .zip(&currents)
+        .filter(|(update, current)| update.version != current.version)
+        .map(|(_, current)| serde_json::to_value(current))
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::internal("encoding the current users", e))?;
+    if !stale.is_empty() {
+        return Err(ApiError::StaleEntities {
+            entity: "user",
+            current: stale,
+        });
+    }
+    let mut savepoint = sqlx::Connection::begin(tx.conn()).await?;
+    let mut written = Vec::with_capacity(updates.len());
+    for (i, (update, current)) in updates.iter().zip(&currents).enumerate() {
+        let next = update.patch.apply(current);
+        let result: Result<Option<UserRow>, _> = sqlx::query_as(&format!(
+            "UPDATE users SET name = ?, email = ?, role = ?, theme = ?, notifications = ?, \
+             language = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? \
+             RETURNING {USER_COLUMNS}"
+        ))
+        .bind(next.name.as_str())
+        .bind(next.email.as_str())
+        .bind(next.role.as_str())
+        .bind(next.preferences.theme.as_str())
+        .bind(next.preferences.notifications)
+        .bind(next.preferences.language.as_str())
+        .bind(now_text())
+        .bind(update.id.to_string())
+        .bind(current.version)
+        .fetch_optional(&mut *savepoint)
+        .await;
+        match result {
+            Err(e) if is_unique_violation(&e) => {
+                savepoint.rollback().await?;
+                return Err(ApiError::Conflict {
+                    field: "email",
+                    message: format!(
+                        "updates[{i}]: a user with this email already exists; nothing was changed"
+                    ),
+                });
+            }
+            Err(e) => return Err(e.into()),
+            Ok(Some(row)) => written.push(User::try_from(row)?),
+            Ok(None) => return Err(changed_under_lock(update.id)),
+        }
+    }
+    savepoint.commit().await?;
+    for user in &written {
+        tx.append(EventKind::UserUpdated, user.id, user).await?;
+    }
+    Ok(written)
+}
+
 /// A row read under the write lock changed before the write: another
 /// writer ignored the lock. Nothing is written.
 fn changed_under_lock(id: Uuid) -> ApiError {
@@ -208,35 +332,58 @@ fn changed_under_lock(id: Uuid) -> ApiError {
 }
 
 impl Db {
+    /// The list page, with `active` evaluated now.
     pub async fn list_users(&self, query: &UserListQuery) -> Result<Page<User>, ApiError> {
+        let now = Utc::now();
+        // One snapshot: the total counts the rows the page is cut from.
+        let mut tx = self.pool().begin().await?;
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM users");
-        push_where(&mut count, &query.filter);
-        let total: i64 = count.build_query_scalar().fetch_one(self.pool()).await?;
-
-        let dir = match query.filter.order {
-            SortOrder::Asc => "ASC",
-            SortOrder::Desc => "DESC",
-        };
-        let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {USER_COLUMNS} FROM users"));
-        push_where(&mut select, &query.filter);
-        select.push(format!(
-            " ORDER BY {} {dir}, id {dir}",
-            sort_column(query.filter.sort)
-        ));
+        push_where(&mut count, &query.filter, now);
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
         let offset = i64::from(query.page - 1) * i64::from(query.limit);
-        select
-            .push(" LIMIT ")
-            .push_bind(i64::from(query.limit))
-            .push(" OFFSET ")
-            .push_bind(offset);
-        let rows: Vec<UserRow> = select.build_query_as().fetch_all(self.pool()).await?;
-        let data = rows
-            .into_iter()
-            .map(User::try_from)
-            .collect::<Result<_, _>>()?;
+        let data = select_users(&mut tx, &query.filter, now, query.limit, offset).await?;
+        tx.commit().await?;
         Ok(Page {
             data,
             pagination: Pagination::new(query.page, query.limit, total as u64),
+        })
+    }
+
+    /// `GET /api/users/search`: up to `limit` users matching `q` as the
+    /// list's `search` does, by name ascending (ties on id).
+    pub async fn search_users(&self, query: &UserSearchQuery) -> Result<Vec<User>, ApiError> {
+        let mut conn = self.pool().acquire().await?;
+        select_users(&mut conn, &query.filter(), Utc::now(), query.limit, 0).await
+    }
+
+    /// `GET /api/users/stats`, counted now in one query: the window edges
+    /// are those of the list's `active` filter.
+    pub async fn user_stats(&self) -> Result<UserStats, ApiError> {
+        let now = Utc::now();
+        let (total, active_24h, active_7d, admin, moderator, user): (i64, i64, i64, i64, i64, i64) =
+            sqlx::query_as(
+                "SELECT COUNT(*), \
+                 COALESCE(SUM(last_active >= ?), 0), \
+                 COALESCE(SUM(last_active >= ?), 0), \
+                 COALESCE(SUM(role = 'admin'), 0), \
+                 COALESCE(SUM(role = 'moderator'), 0), \
+                 COALESCE(SUM(role = 'user'), 0) \
+                 FROM users",
+            )
+            .bind(active_cutoff(now, ACTIVE_WINDOW))
+            .bind(active_cutoff(now, TimeDelta::days(7)))
+            .fetch_one(self.pool())
+            .await?;
+        let n = |v: i64| v.max(0) as u64;
+        Ok(UserStats {
+            total: n(total),
+            active_24h: n(active_24h),
+            active_7d: n(active_7d),
+            by_role: RoleCounts {
+                admin: n(admin),
+                moderator: n(moderator),
+                user: n(user),
+            },
         })
     }
 
@@ -327,6 +474,26 @@ impl Db {
         let result = match remove_user(&mut tx, id, condition).await {
             Ok(true) => Ok(Answer::no_content()),
             Ok(false) => Err(ApiError::not_found("user", &id.to_string())),
+            Err(e) => Err(e),
+        };
+        settle(tx, once, result).await
+    }
+
+    /// `PATCH /api/users/batch`: applies every update or none (see
+    /// `patch_users`), answering 200 with `{data: [users]}` in the order
+    /// of the updates (404, 409, 412 as refused), at most once per
+    /// idempotency key.
+    pub async fn patch_users_once(
+        &self,
+        updates: &[UserBatchUpdate],
+        once: Option<&IdempotentRequest>,
+    ) -> Result<Written, ApiError> {
+        let mut tx = match self.begin_keyed(once).await? {
+            Begun::Write(tx) => tx,
+            Begun::Replay(answer) => return Ok(answer),
+        };
+        let result = match patch_users(&mut tx, updates).await {
+            Ok(users) => Answer::json(StatusCode::OK, &json!({ "data": users })),
             Err(e) => Err(e),
         };
         settle(tx, once, result).await

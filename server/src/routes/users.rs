@@ -1,4 +1,5 @@
-//! `/api/users`: paged list, get, create, patch, delete.
+//! `/api/users`: paged list, stats, search, get, create, patch, delete,
+//! batch patch, and a user's posts.
 //!
 //! A single user is answered with its `ETag` (`"<version>"`). PATCH and
 //! DELETE must send it back in `If-Match` (428 without, 412 with the
@@ -7,12 +8,22 @@
 //! order: the path's id (404), the headers (400, 428), the body (415, 413,
 //! 400, 422), then, inside the write's transaction, the key (a replay, or
 //! 422), the user (404), the version (412) and the write.
+//!
+//! `PATCH /api/users/batch` names each user's version in its body instead
+//! of `If-Match` (an `If-Match` header is ignored there) and honours
+//! `Idempotency-Key` like the other writes. The fixed paths (`stats`,
+//! `search`, `batch`) are static routes, which the router prefers to
+//! `{id}`, so they are never read as ids.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::get;
+use axum::routing::{get, patch};
 use axum::{Json, Router};
-use tidings::{NewUserInput, Page, User, UserListQuery, UserPatchInput};
+use serde::Serialize;
+use tidings::{
+    CursorPage, NewUserInput, Page, Post, PostListQuery, User, UserBatchInput, UserListQuery,
+    UserPatchInput, UserSearchQuery, UserStats,
+};
 
 use super::parse_id;
 use crate::db::idempotency::{Answer, IdempotentRequest, Written};
@@ -24,7 +35,92 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(list).post(create))
+        .route("/users/stats", get(stats))
+        .route("/users/search", get(search))
+        .route("/users/batch", patch(update_batch))
         .route("/users/{id}", get(show).patch(update).delete(remove))
+        .route("/users/{id}/posts", get(posts))
+}
+
+/// `{data: [...]}`: a list that is not paged.
+#[derive(Serialize)]
+struct DataList<T> {
+    data: Vec<T>,
+}
+
+async fn stats(State(db): State<Db>) -> Result<Json<UserStats>, ApiError> {
+    Ok(Json(db.user_stats().await?))
+}
+
+async fn search(
+    State(db): State<Db>,
+    QueryPairs(params): QueryPairs,
+) -> Result<Json<DataList<User>>, ApiError> {
+    let query = UserSearchQuery::from_params(&params)?;
+    Ok(Json(DataList {
+        data: db.search_users(&query).await?,
+    }))
+}
+
+/// The posts feed of one user: `cursor` and `limit` as `GET /api/posts`
+/// takes them (an `authorId` parameter is ignored: the path names the
+/// author).
+async fn posts(
+    State(db): State<Db>,
+    Path(id): Path<String>,
+    QueryPairs(params): QueryPairs,
+) -> Result<Json<CursorPage<Post>>, ApiError> {
+    let id = parse_id("user", &id)?;
+    let params: Vec<(String, String)> = params
+        .into_iter()
+        .filter(|(k, _)| k != "authorId")
+        .collect();
+    let query = PostListQuery::from_params(&params)?;
+    db.list_user_posts(id, &query)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("user", &id.to_string()))
+}
+
+/// Errors in a batch's body are keyed `updates[i].<field>`; a field of an
+/// update's `changes` is named as the single-user PATCH names it, so a
+/// wrong type in `updates[1].changes.email` is `updates[1].email`, as
+/// `tidings::UserBatchInput::validate` names a bad email.
+fn batch_field(field: &str) -> String {
+    match field.split_once("].changes.") {
+        Some((head, rest)) if head.starts_with("updates[") => format!("{head}].{rest}"),
+        _ => field.to_owned(),
+    }
+}
+
+async fn update_batch(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    body: Result<CanonicalJson<UserBatchInput>, ApiError>,
+) -> Result<Written, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let CanonicalJson { value, canonical } = body.map_err(|e| match e {
+        ApiError::Validation(fields) => {
+            let mut renamed = tidings::FieldErrors::new();
+            for (field, message) in fields.0 {
+                renamed.add(batch_field(&field), message);
+            }
+            ApiError::Validation(renamed)
+        }
+        other => other,
+    })?;
+    let updates = value.validate()?;
+    let once = key.map(|key| {
+        IdempotentRequest::new(
+            key,
+            "PATCH",
+            "/api/users/batch",
+            None,
+            &canonical,
+            chrono::Utc::now(),
+        )
+    });
+    db.patch_users_once(&updates, once.as_ref()).await
 }
 
 async fn list(
@@ -108,4 +204,20 @@ async fn remove(
         )
     });
     db.delete_user_once(id, &condition, once.as_ref()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batch_field;
+
+    #[test]
+    fn batch_fields_drop_the_changes_level() {
+        assert_eq!(batch_field("updates[1].changes.email"), "updates[1].email");
+        assert_eq!(
+            batch_field("updates[0].changes.preferences.theme"),
+            "updates[0].preferences.theme"
+        );
+        assert_eq!(batch_field("updates[2].version"), "updates[2].version");
+        assert_eq!(batch_field("updates"), "updates");
+    }
 }
