@@ -14,6 +14,8 @@ use crate::state::AppState;
 
 /// Largest frame a client may send; subscribe frames are far smaller.
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+/// Initial read buffer of a socket; larger frames still arrive whole.
+const SOCKET_READ_BUFFER: usize = 4 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/events", get(events))
@@ -33,6 +35,9 @@ async fn events(
             let db = state.db.clone();
             let settings = state.config.socket_settings();
             upgrade
+                // Client frames are small; tungstenite's 128 KiB default
+                // read buffer would cost that much per idle socket.
+                .read_buffer_size(SOCKET_READ_BUFFER)
                 .max_message_size(MAX_CLIENT_MESSAGE)
                 .max_frame_size(MAX_CLIENT_MESSAGE)
                 .on_upgrade(move |ws| socket::serve(ws, db, settings))
