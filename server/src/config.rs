@@ -63,6 +63,11 @@ pub struct Config {
     )]
     pub cors_origins: Vec<String>,
 
+    /// Directory the uploaded avatars are stored in and served from
+    /// (`/uploads/<name>`). Defaults to `uploads` next to the SQLite file.
+    #[arg(long, env = "TIDINGS_UPLOAD_DIR")]
+    pub upload_dir: Option<std::path::PathBuf>,
+
     /// Site configuration used when the `LEPTOS_*` variables are not set.
     #[arg(long, env = "TIDINGS_LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: String,
@@ -85,6 +90,7 @@ impl Config {
             request_timeout_ms: 30_000,
             max_body_bytes: 8 * 1024 * 1024,
             cors_origins: Vec::new(),
+            upload_dir: None,
             leptos_config: "Leptos.toml".into(),
             leptos: Some(LeptosOptions::builder().output_name("tidings").build()),
         }
@@ -102,6 +108,29 @@ impl Config {
         leptos::config::get_configuration(file)
             .map(|conf| conf.leptos_options)
             .map_err(|e| format!("reading the site configuration: {e}"))
+    }
+
+    /// Where uploads are stored: the flag, else `uploads` in the directory
+    /// of the SQLite file (the working directory for an in-memory or
+    /// unusual URL).
+    pub fn uploads_dir(&self) -> std::path::PathBuf {
+        if let Some(dir) = &self.upload_dir {
+            return dir.clone();
+        }
+        let path = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .unwrap_or(&self.database_url);
+        let path = path.split('?').next().unwrap_or_default();
+        let parent = (!path.is_empty() && !path.starts_with(':'))
+            .then(|| std::path::Path::new(path).parent())
+            .flatten()
+            .filter(|p| !p.as_os_str().is_empty());
+        match parent {
+            Some(dir) => dir.join("uploads"),
+            None => std::path::PathBuf::from("uploads"),
+        }
     }
 
     /// How the realtime sockets are tuned.

@@ -38,6 +38,7 @@ pub fn build_router(state: AppState) -> Router {
         .nest("/api", routes::api_router())
         .route("/api/", axum::routing::any(error::api_not_found))
         .merge(routes::health_router())
+        .merge(routes::uploads_router())
         .merge(ops::metrics::router())
         .leptos_routes_with_context(
             &state,

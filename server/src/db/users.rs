@@ -450,6 +450,38 @@ impl Db {
         settle(tx, once, result).await
     }
 
+    /// `POST /api/users/{id}/avatar`: points the user's `avatar_url` at
+    /// `url` if its current version satisfies `condition` (412 with the
+    /// current user otherwise), bumping the version and appending
+    /// `USER_UPDATED` in the same transaction. `None` when there is no such
+    /// user; otherwise the updated user and the `avatar_url` it had before.
+    pub async fn set_user_avatar(
+        &self,
+        id: Uuid,
+        url: &str,
+        condition: &IfMatch,
+    ) -> Result<Option<(User, Option<String>)>, ApiError> {
+        let mut tx = self.begin_write().await?;
+        let Some(current) = fetch_user(tx.conn(), id).await? else {
+            return Ok(None);
+        };
+        condition.check("user", &current, current.version)?;
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "UPDATE users SET avatar_url = ?, updated_at = ?, version = version + 1 \
+             WHERE id = ? AND version = ? RETURNING {USER_COLUMNS}"
+        ))
+        .bind(url)
+        .bind(now_text())
+        .bind(id.to_string())
+        .bind(current.version)
+        .fetch_optional(tx.conn())
+        .await?;
+        let user = User::try_from(row.ok_or_else(|| changed_under_lock(id))?)?;
+        tx.append(EventKind::UserUpdated, user.id, &user).await?;
+        tx.commit().await?;
+        Ok(Some((user, current.avatar_url)))
+    }
+
     /// Deletes the user and, by cascade, their posts. `false` if absent.
     pub async fn delete_user(&self, id: Uuid) -> Result<bool, ApiError> {
         let mut tx = self.begin_write().await?;

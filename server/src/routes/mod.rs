@@ -1,6 +1,7 @@
 //! The REST API under `/api`: one router per resource, merged here, with a
 //! JSON 404 for any path no route matches.
 
+mod avatars;
 mod events;
 mod health;
 mod posts;
@@ -18,6 +19,7 @@ pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/", axum::routing::any(api_not_found))
         .merge(users::router())
+        .merge(avatars::api_router())
         .merge(posts::router())
         .merge(events::router())
         .fallback(api_not_found)
@@ -25,6 +27,7 @@ pub fn api_router() -> Router<AppState> {
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }
 
+pub use avatars::files_router as uploads_router;
 pub use health::router as health_router;
 
 /// Parses a path id; a malformed id names nothing that exists: 404.
