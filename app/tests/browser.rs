@@ -9,8 +9,9 @@ use leptos::prelude::*;
 use tidings::fixtures::user;
 use tidings::{Page, Pagination, Role, User, UserListQuery};
 use uuid::Uuid;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+
+mod support;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -64,9 +65,7 @@ fn rendered_names(root: &web_sys::Element) -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn table_rows_follow_the_search_signal() {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
+    let host = support::host();
     let (search, set_search) = signal(String::new());
     let page = Page {
         data: sample(),

@@ -21,24 +21,12 @@ use leptos::prelude::*;
 use serde_json::{json, Value};
 use tidings::cache::{EntityOp, FakeClock, InfiniteOptions, QueryOptions, StoreOp, Tag};
 use tidings::{Name, Role, User, UserPatch};
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
+mod support;
+use support::{host, text};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// A fresh element in the page to mount into.
-fn host() -> web_sys::HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    host
-}
-
-fn text(root: &web_sys::HtmlElement, testid: &str) -> Option<String> {
-    root.query_selector(&format!("[data-testid={testid}]"))
-        .unwrap()
-        .map(|e| e.text_content().unwrap_or_default())
-}
 
 /// Lets spawned fetches, resources and render effects run.
 async fn settle() {

@@ -22,8 +22,10 @@ use tidings::cache::{QueryOptions, Tag};
 use tidings::protocol::{ClientFrame, Event, EventKind, ServerFrame, Topic};
 use tidings::{Email, Name, Preferences, Role, User};
 use uuid::Uuid;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+
+mod support;
+use support::{host, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -266,20 +268,6 @@ async fn a_shared_cache_write_reaches_the_tabs_holding_its_key() {
     assert!(!b.client.contains(&other), "B never asked for user 2");
     a.realtime.stop();
     b.realtime.stop();
-}
-
-/// A fresh element in the page to mount into.
-fn host() -> web_sys::HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    host
-}
-
-fn text(root: &web_sys::HtmlElement, testid: &str) -> Option<String> {
-    root.query_selector(&format!("[data-testid={testid}]"))
-        .unwrap()
-        .map(|e| e.text_content().unwrap_or_default())
 }
 
 /// Counts fetches; a fetch waits for the gate's receiver when one is set.

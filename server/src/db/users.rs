@@ -149,7 +149,25 @@ async fn patch_user(
     };
     condition.check("user", &current, current.version)?;
     let next = patch.apply(&current);
-    let result: Result<Option<UserRow>, _> = sqlx::query_as(&format!(
+    let result = write_user(tx.conn(), &next, current.version).await;
+    let user = match result {
+        Err(e) if is_unique_violation(&e) => return Err(email_taken()),
+        Err(e) => return Err(e.into()),
+        Ok(Some(row)) => User::try_from(row)?,
+        Ok(None) => return Err(changed_under_lock(id)),
+    };
+    tx.append(EventKind::UserUpdated, user.id, &user).await?;
+    Ok(Some(user))
+}
+
+/// Writes `next` over the row of its id if that row is still at `version`,
+/// bumping the version; `None` when it is not. The caller appends the event.
+async fn write_user(
+    conn: &mut sqlx::SqliteConnection,
+    next: &User,
+    version: i64,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
         "UPDATE users SET name = ?, email = ?, role = ?, theme = ?, notifications = ?, \
          language = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? \
          RETURNING {USER_COLUMNS}"
@@ -161,18 +179,10 @@ async fn patch_user(
     .bind(next.preferences.notifications)
     .bind(next.preferences.language.as_str())
     .bind(now_text())
-    .bind(id.to_string())
-    .bind(current.version)
-    .fetch_optional(tx.conn())
-    .await;
-    let user = match result {
-        Err(e) if is_unique_violation(&e) => return Err(email_taken()),
-        Err(e) => return Err(e.into()),
-        Ok(Some(row)) => User::try_from(row)?,
-        Ok(None) => return Err(changed_under_lock(id)),
-    };
-    tx.append(EventKind::UserUpdated, user.id, &user).await?;
-    Ok(Some(user))
+    .bind(next.id.to_string())
+    .bind(version)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Deletes the user if its current version satisfies `condition` (else
@@ -284,22 +294,7 @@ async fn patch_users(tx: &mut WriteTx, updates: &[UserBatchUpdate]) -> Result<Ve
     let mut written = Vec::with_capacity(updates.len());
     for (i, (update, current)) in updates.iter().zip(&currents).enumerate() {
         let next = update.patch.apply(current);
-        let result: Result<Option<UserRow>, _> = sqlx::query_as(&format!(
-            "UPDATE users SET name = ?, email = ?, role = ?, theme = ?, notifications = ?, \
-             language = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? \
-             RETURNING {USER_COLUMNS}"
-        ))
-        .bind(next.name.as_str())
-        .bind(next.email.as_str())
-        .bind(next.role.as_str())
-        .bind(next.preferences.theme.as_str())
-        .bind(next.preferences.notifications)
-        .bind(next.preferences.language.as_str())
-        .bind(now_text())
-        .bind(update.id.to_string())
-        .bind(current.version)
-        .fetch_optional(&mut *savepoint)
-        .await;
+        let result = write_user(&mut savepoint, &next, current.version).await;
         match result {
             Err(e) if is_unique_violation(&e) => {
                 savepoint.rollback().await?;
@@ -482,14 +477,6 @@ impl Db {
         Ok(Some((user, current.avatar_url)))
     }
 
-    /// Deletes the user and, by cascade, their posts. `false` if absent.
-    pub async fn delete_user(&self, id: Uuid) -> Result<bool, ApiError> {
-        let mut tx = self.begin_write().await?;
-        let done = remove_user(&mut tx, id, &IfMatch::Any).await?;
-        tx.commit().await?;
-        Ok(done)
-    }
-
     /// `DELETE /api/users/{id}`: deletes the user (and their posts) if its
     /// current version satisfies `condition`, answering 204 (404, 412 with
     /// the current user), at most once per idempotency key.
@@ -529,14 +516,6 @@ impl Db {
             Err(e) => Err(e),
         };
         settle(tx, once, result).await
-    }
-
-    pub async fn user_exists(&self, id: Uuid) -> Result<bool, ApiError> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(found.is_some())
     }
 }
 
