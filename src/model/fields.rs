@@ -9,6 +9,7 @@ macro_rules! text_newtype {
     ($(#[$doc:meta])* $ty:ident, $parse:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(try_from = "String", into = "String")]
         pub struct $ty(String);
 

@@ -30,6 +30,7 @@ pub fn active_within(user: &User, now: Timestamp, window: TimeDelta) -> bool {
 
 /// Column a users list is ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum UserSort {
     Name,
@@ -71,7 +72,9 @@ impl FromStr for UserSort {
     }
 }
 
+/// Direction of a list's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SortOrder {
     Asc,

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Where a numbered page sits in its list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Pagination {
     /// 1-based.
@@ -33,6 +35,7 @@ impl Pagination {
 
 /// One numbered page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     pub data: Vec<T>,
@@ -41,6 +44,7 @@ pub struct Page<T> {
 
 /// One keyset page: pass `next_cursor` back as `cursor` for the next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CursorPage<T> {
     pub data: Vec<T>,

@@ -5,14 +5,18 @@ use uuid::Uuid;
 
 use super::{Content, FieldErrors, Timestamp, Title};
 
+/// A post, as every read answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Post {
     pub id: Uuid,
     pub title: Title,
     pub content: Content,
     pub author_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     /// Bumped by every change; a write names the version it read.
     pub version: i64,
@@ -20,10 +24,15 @@ pub struct Post {
 
 /// The body of `POST /api/posts` as sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewPostInput {
+    /// Required: 1 to 200 characters, one line.
     pub title: Option<String>,
+    /// Required: 1 to 10,000 characters.
     pub content: Option<String>,
+    /// The author, an existing user.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
     pub author_id: Option<String>,
 }
 
@@ -72,6 +81,7 @@ impl NewPostInput {
 
 /// The body of `PATCH /api/posts/{id}` as sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PostPatchInput {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Users per role.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleCounts {
     pub admin: u64,
     pub moderator: u64,
@@ -15,6 +16,7 @@ pub struct RoleCounts {
 /// `lastActive` is at most 24 h (`active24h`) or 7 days (`active7d`)
 /// before that time, as the list's `active` filter decides it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserStats {
     pub total: u64,

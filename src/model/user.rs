@@ -12,6 +12,7 @@ use super::{Email, FieldErrors, Language, Name, Timestamp};
 /// What a user may do: admin anything, moderator posts and non-admins'
 /// content, user only their own things.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
@@ -49,6 +50,7 @@ impl FromStr for Role {
 
 /// Colour scheme a user chose; `system` follows the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
     Light,
@@ -79,7 +81,9 @@ impl Theme {
     }
 }
 
+/// A user's display settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Preferences {
     pub theme: Theme,
@@ -97,7 +101,9 @@ impl Default for Preferences {
     }
 }
 
+/// A person with an account, as every read answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: Uuid,
@@ -105,9 +111,12 @@ pub struct User {
     pub email: Email,
     pub role: Role,
     pub avatar_url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub last_active: Timestamp,
     pub preferences: Preferences,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     /// Bumped by every change; a write names the version it read.
     pub version: i64,
@@ -115,10 +124,13 @@ pub struct User {
 
 /// Preferences as a client sends them: every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PreferencesInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Theme>))]
     pub theme: Option<String>,
     pub notifications: Option<bool>,
+    /// A language tag such as `en` or `pt-BR`.
     pub language: Option<String>,
 }
 
@@ -160,10 +172,15 @@ impl PreferencesPatch {
 
 /// The body of `POST /api/users` as sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewUserInput {
+    /// Required: 1 to 100 characters, one line.
     pub name: Option<String>,
+    /// Required: stored lower-cased; unique.
     pub email: Option<String>,
+    /// `user` when absent.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Role>))]
     pub role: Option<String>,
     pub preferences: Option<PreferencesInput>,
 }
@@ -221,6 +238,7 @@ impl NewUserInput {
 
 /// The body of `PATCH /api/users/{id}` as sent: only the fields to change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserPatchInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -228,6 +246,7 @@ pub struct UserPatchInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Role>))]
     pub role: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<PreferencesInput>,
@@ -300,16 +319,21 @@ pub const MAX_BATCH_UPDATES: usize = 100;
 
 /// The body of `PATCH /api/users/batch` as sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserBatchInput {
+    /// 1 to 100 updates, at most one per user.
     pub updates: Option<Vec<UserBatchUpdateInput>>,
 }
 
 /// One update of a batch as sent: which user, the version read, the change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserBatchUpdateInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<uuid::Uuid>))]
     pub id: Option<String>,
+    /// The version read; the update applies only to it.
     pub version: Option<i64>,
     pub changes: Option<UserPatchInput>,
 }

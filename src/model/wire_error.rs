@@ -5,11 +5,14 @@ use serde::{Deserialize, Serialize};
 
 /// Body of every error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorInfo,
 }
 
+/// What went wrong, for programs (`code`) and for people (`message`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorInfo {
     /// Stable, machine-readable: `validation`, `not_found`, `conflict`,
     /// `malformed_json`, `bad_request`, `invalid_header`,

@@ -256,6 +256,16 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/metrics", get(expose))
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    operation_id = "metrics",
+    security(()),
+    responses(
+        (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+    )
+)]
 async fn expose(State(metrics): State<Metrics>, State(hub): State<Hub>) -> Response {
     let text = metrics.render(hub.counters().snapshot(), hub.head());
     (

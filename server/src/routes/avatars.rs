@@ -31,6 +31,7 @@ use axum::Router;
 use tidings::FieldErrors;
 use uuid::Uuid;
 
+use super::openapi::parts as doc;
 use super::parse_id;
 use crate::config::Config;
 use crate::db::idempotency::Answer;
@@ -186,6 +187,30 @@ async fn store(dir: &FsPath, name: &str, bytes: Vec<u8>) -> Result<PathBuf, ApiE
     Ok(target)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/users/{id}/avatar",
+    tag = "users",
+    operation_id = "uploadAvatar",
+    summary = "Set a user's avatar from an uploaded image",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The user's id"),
+        doc::IfMatchOptional,
+    ),
+    request_body(content = doc::AvatarForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The user, whose `avatarUrl` names the stored file", body = tidings::User,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 412, response = doc::PreconditionFailed),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 async fn upload(
     State(db): State<Db>,
     State(config): State<Arc<Config>>,
@@ -238,6 +263,24 @@ async fn upload(
     Answer::entity(StatusCode::OK, &user, user.version)
 }
 
+#[utoipa::path(
+    get,
+    path = "/uploads/{name}",
+    tag = "users",
+    operation_id = "getUpload",
+    summary = "A stored avatar",
+    params(("name" = String, Path, description = "`<uuid>.<png|jpg|webp>`, as an `avatarUrl` names it")),
+    responses(
+        (status = 200, description = "The image, served with `X-Content-Type-Options: nosniff`",
+            content(
+                (Vec<u8> = "image/png"),
+                (Vec<u8> = "image/jpeg"),
+                (Vec<u8> = "image/webp"),
+            )),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+    )
+)]
 async fn serve(State(config): State<Arc<Config>>, Path(name): Path<String>) -> Response {
     let missing = || ApiError::NotFound(format!("no upload named {name}")).into_response();
     let Some(kind) = parse_name(&name) else {

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use super::openapi::parts as doc;
 use crate::error::ApiError;
 use crate::realtime::socket;
 use crate::state::AppState;
@@ -21,6 +22,23 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/events", get(events))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    tag = "realtime",
+    operation_id = "events",
+    security(("bearerAuth" = []), ("cookieAuth" = []), ()),
+    summary = "The realtime socket: JSON frames of change events, resumable by sequence number",
+    description = "A WebSocket. The client sends `auth` (when not authenticated at the upgrade) \
+        and `subscribe {topics, since}`; the server answers `hello {epoch, seq}`, then every event \
+        after `since` in order (`USER_CREATED`, `USER_UPDATED`, `USER_DELETED`, `POST_CREATED`, \
+        `POST_UPDATED`, `POST_DELETED`), `HEARTBEAT`s, and `RESYNC` when `since` is older than the \
+        retained log. Credentials may come at the upgrade or in the first frame.",
+    responses(
+        (status = 101, description = "Switched to the WebSocket protocol"),
+        (status = 426, response = doc::UpgradeRequired),
+    )
+)]
 async fn events(
     State(state): State<AppState>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,

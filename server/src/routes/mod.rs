@@ -4,6 +4,7 @@
 mod avatars;
 mod events;
 mod health;
+pub mod openapi;
 mod posts;
 mod users;
 
@@ -22,6 +23,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(avatars::api_router())
         .merge(posts::router())
         .merge(events::router())
+        .merge(openapi::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -14,6 +14,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tidings::{CursorPage, NewPostInput, Post, PostListQuery, PostPatchInput};
 
+use super::openapi::parts as doc;
 use super::parse_id;
 use crate::db::idempotency::{Answer, IdempotentRequest, Written};
 use crate::db::Db;
@@ -27,6 +28,23 @@ pub fn router() -> Router<AppState> {
         .route("/posts/{id}", get(show).patch(update).delete(remove))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/posts",
+    tag = "posts",
+    operation_id = "listPosts",
+    params(
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size; default 20"),
+        ("authorId" = Option<uuid::Uuid>, Query, description = "Only this user's posts"),
+    ),
+    responses(
+        (status = 200, description = "One page of the feed, newest first", body = CursorPage<Post>),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 async fn list(
     State(db): State<Db>,
     QueryPairs(params): QueryPairs,
@@ -35,6 +53,21 @@ async fn list(
     Ok(Json(db.list_posts(&query).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/posts/{id}",
+    tag = "posts",
+    operation_id = "getPost",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The post's id"),
+    ),
+    responses(
+        (status = 200, description = "The post", body = Post,
+            headers(("ETag" = String, description = "The version, e.g. `\"3\"`, to send back in `If-Match`"))),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+    )
+)]
 async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Answer, ApiError> {
     let id = parse_id("post", &id)?;
     let post = db
@@ -44,6 +77,27 @@ async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Answer, Ap
     Answer::entity(StatusCode::OK, &post, post.version)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/posts",
+    tag = "posts",
+    operation_id = "createPost",
+    params(doc::IdempotencyKey),
+    request_body = NewPostInput,
+    responses(
+        (status = 201, description = "The new post", body = Post,
+            headers(
+                ("ETag" = String, description = "The version, `\"1\"`"),
+                ("Idempotent-Replayed" = bool, description = "`true` on a replayed answer"),
+            )),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 async fn create(
     State(db): State<Db>,
     headers: HeaderMap,
@@ -65,6 +119,34 @@ async fn create(
     db.create_post_once(&new, once.as_ref()).await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/posts/{id}",
+    tag = "posts",
+    operation_id = "patchPost",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The post's id"),
+        doc::IfMatch,
+        doc::IdempotencyKey,
+    ),
+    request_body = PostPatchInput,
+    responses(
+        (status = 200, description = "The changed post", body = Post,
+            headers(
+                ("ETag" = String, description = "The new version"),
+                ("Idempotent-Replayed" = bool, description = "`true` on a replayed answer"),
+            )),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 412, response = doc::PreconditionFailed),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+        (status = 428, response = doc::PreconditionRequired),
+    )
+)]
 async fn update(
     State(db): State<Db>,
     Path(id): Path<String>,
@@ -90,6 +172,28 @@ async fn update(
         .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/posts/{id}",
+    tag = "posts",
+    operation_id = "deletePost",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The post's id"),
+        doc::IfMatch,
+        doc::IdempotencyKey,
+    ),
+    responses(
+        (status = 204, description = "Deleted",
+            headers(("Idempotent-Replayed" = bool, description = "`true` on a replayed answer"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 412, response = doc::PreconditionFailed),
+        (status = 422, response = doc::Unprocessable),
+        (status = 428, response = doc::PreconditionRequired),
+    )
+)]
 async fn remove(
     State(db): State<Db>,
     Path(id): Path<String>,

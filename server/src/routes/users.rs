@@ -25,6 +25,7 @@ use tidings::{
     UserPatchInput, UserSearchQuery, UserStats,
 };
 
+use super::openapi::parts as doc;
 use super::parse_id;
 use crate::db::idempotency::{Answer, IdempotentRequest, Written};
 use crate::db::Db;
@@ -43,15 +44,43 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `{data: [...]}`: a list that is not paged.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DataList<T> {
     data: Vec<T>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/stats",
+    tag = "users",
+    operation_id = "userStats",
+    summary = "How many users there are, were active recently, and hold each role",
+    responses(
+        (status = 200, description = "The numbers now", body = UserStats),
+        (status = 401, response = doc::Unauthorized),
+    )
+)]
 async fn stats(State(db): State<Db>) -> Result<Json<UserStats>, ApiError> {
     Ok(Json(db.user_stats().await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/search",
+    tag = "users",
+    operation_id = "searchUsers",
+    summary = "Users whose name or email contains the text, by name",
+    params(
+        ("q" = String, Query, description = "1 to 100 characters, matched case-insensitively"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 20, description = "Most results; default 10"),
+    ),
+    responses(
+        (status = 200, description = "The matching users", body = DataList<User>),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 async fn search(
     State(db): State<Db>,
     QueryPairs(params): QueryPairs,
@@ -65,6 +94,24 @@ async fn search(
 /// The posts feed of one user: `cursor` and `limit` as `GET /api/posts`
 /// takes them (an `authorId` parameter is ignored: the path names the
 /// author).
+#[utoipa::path(
+    get,
+    path = "/api/users/{id}/posts",
+    tag = "posts",
+    operation_id = "listUserPosts",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The user's id"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size; default 20"),
+    ),
+    responses(
+        (status = 200, description = "One page of the user's posts, newest first", body = CursorPage<Post>),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 async fn posts(
     State(db): State<Db>,
     Path(id): Path<String>,
@@ -93,6 +140,30 @@ fn batch_field(field: &str) -> String {
     }
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/users/batch",
+    tag = "users",
+    operation_id = "patchUsers",
+    summary = "Change several users at once, all or nothing",
+    description = "Each update names the version it read in its body (an `If-Match` header is \
+        ignored). When any user is missing (404) or at another version (412) nothing changes.",
+    params(doc::IdempotencyKey),
+    request_body = UserBatchInput,
+    responses(
+        (status = 200, description = "The changed users, in the order of the updates", body = DataList<User>,
+            headers(("Idempotent-Replayed" = bool, description = "`true` on a replayed answer"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+        (status = 412, response = doc::PreconditionFailed),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 async fn update_batch(
     State(db): State<Db>,
     headers: HeaderMap,
@@ -123,6 +194,27 @@ async fn update_batch(
     db.patch_users_once(&updates, once.as_ref()).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    tag = "users",
+    operation_id = "listUsers",
+    params(
+        ("page" = Option<u32>, Query, minimum = 1, description = "1-based; default 1"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size; default 20"),
+        ("search" = Option<String>, Query, description = "Case-insensitive text in the name or email, at most 100 characters"),
+        ("role" = Option<tidings::Role>, Query),
+        ("active" = Option<bool>, Query, description = "`true`: active in the last 24 hours; `false`: the others"),
+        ("sort" = Option<tidings::UserSort>, Query, description = "Default `createdAt`"),
+        ("order" = Option<tidings::SortOrder>, Query, description = "Default `desc`"),
+    ),
+    responses(
+        (status = 200, description = "One page of users", body = Page<User>),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 async fn list(
     State(db): State<Db>,
     QueryPairs(params): QueryPairs,
@@ -131,6 +223,21 @@ async fn list(
     Ok(Json(db.list_users(&query).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{id}",
+    tag = "users",
+    operation_id = "getUser",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The user's id"),
+    ),
+    responses(
+        (status = 200, description = "The user", body = User,
+            headers(("ETag" = String, description = "The version, e.g. `\"3\"`, to send back in `If-Match`"))),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+    )
+)]
 async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Answer, ApiError> {
     let id = parse_id("user", &id)?;
     let user = db
@@ -140,6 +247,28 @@ async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Answer, Ap
     Answer::entity(StatusCode::OK, &user, user.version)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/users",
+    tag = "users",
+    operation_id = "createUser",
+    params(doc::IdempotencyKey),
+    request_body = NewUserInput,
+    responses(
+        (status = 201, description = "The new user", body = User,
+            headers(
+                ("ETag" = String, description = "The version, `\"1\"`"),
+                ("Idempotent-Replayed" = bool, description = "`true` on a replayed answer"),
+            )),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 409, response = doc::Conflict),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 async fn create(
     State(db): State<Db>,
     headers: HeaderMap,
@@ -161,6 +290,35 @@ async fn create(
     db.create_user_once(&new, once.as_ref()).await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/users/{id}",
+    tag = "users",
+    operation_id = "patchUser",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The user's id"),
+        doc::IfMatch,
+        doc::IdempotencyKey,
+    ),
+    request_body = UserPatchInput,
+    responses(
+        (status = 200, description = "The changed user", body = User,
+            headers(
+                ("ETag" = String, description = "The new version"),
+                ("Idempotent-Replayed" = bool, description = "`true` on a replayed answer"),
+            )),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+        (status = 412, response = doc::PreconditionFailed),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+        (status = 428, response = doc::PreconditionRequired),
+    )
+)]
 async fn update(
     State(db): State<Db>,
     Path(id): Path<String>,
@@ -186,6 +344,28 @@ async fn update(
         .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/users/{id}",
+    tag = "users",
+    operation_id = "deleteUser",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The user's id"),
+        doc::IfMatch,
+        doc::IdempotencyKey,
+    ),
+    responses(
+        (status = 204, description = "Deleted, with the user's posts",
+            headers(("Idempotent-Replayed" = bool, description = "`true` on a replayed answer"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 412, response = doc::PreconditionFailed),
+        (status = 422, response = doc::Unprocessable),
+        (status = 428, response = doc::PreconditionRequired),
+    )
+)]
 async fn remove(
     State(db): State<Db>,
     Path(id): Path<String>,
