@@ -74,8 +74,14 @@ async fn the_document_is_openapi_3_1_and_covers_exactly_the_routes() {
     let described = documented(&doc);
     let undocumented: Vec<_> = routes.difference(&described).collect();
     let unrouted: Vec<_> = described.difference(&routes).collect();
-    assert!(undocumented.is_empty(), "routes missing from the document: {undocumented:?}");
-    assert!(unrouted.is_empty(), "documented but not in ROUTES: {unrouted:?}");
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from the document: {undocumented:?}"
+    );
+    assert!(
+        unrouted.is_empty(),
+        "documented but not in ROUTES: {unrouted:?}"
+    );
 
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearerAuth"]["type"], "http");
@@ -153,14 +159,22 @@ async fn every_documented_operation_is_answered_by_its_handler() {
             )
             .await;
         let status = reply.status;
-        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{route}: {}", reply.text);
+        assert_ne!(
+            status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{route}: {}",
+            reply.text
+        );
         if !(status.is_success() || status == StatusCode::SWITCHING_PROTOCOLS) {
             let body = reply.json();
             let error = &body["error"];
             let shaped = keys(&body) == BTreeSet::from(["error"])
                 && keys(error) == BTreeSet::from(["code", "message", "details"])
                 && error["code"].is_string();
-            assert!(shaped, "{route}: {status} is not the API's error shape: {body}");
+            assert!(
+                shaped,
+                "{route}: {status} is not the API's error shape: {body}"
+            );
             let message = error["message"].as_str().unwrap_or_default();
             assert!(
                 !message.starts_with("no API route"),
@@ -190,7 +204,10 @@ fn properties<'a>(doc: &'a Value, name: &str) -> BTreeSet<&'a str> {
     let props = keys(&schema["properties"]);
     for field in required {
         let field = field.as_str().expect("a field name");
-        assert!(props.contains(field), "{name}.{field} is required but not a property");
+        assert!(
+            props.contains(field),
+            "{name}.{field} is required but not a property"
+        );
     }
     props
 }
@@ -204,13 +221,19 @@ async fn entity_schemas_have_the_keys_the_api_answers_with() {
 
     let fetched = server.fetch(&format!("/api/users/{user}")).await;
     assert_eq!(properties(&doc, "User"), keys(&fetched));
-    assert_eq!(properties(&doc, "Preferences"), keys(&fetched["preferences"]));
+    assert_eq!(
+        properties(&doc, "Preferences"),
+        keys(&fetched["preferences"])
+    );
     let fetched = server.fetch(&format!("/api/posts/{post}")).await;
     assert_eq!(properties(&doc, "Post"), keys(&fetched));
     let stats = server.fetch("/api/users/stats").await;
     assert_eq!(properties(&doc, "UserStats"), keys(&stats));
     let missing = server.get(&format!("/api/users/{MISSING}")).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert_eq!(properties(&doc, "ErrorInfo"), keys(&missing.json()["error"]));
+    assert_eq!(
+        properties(&doc, "ErrorInfo"),
+        keys(&missing.json()["error"])
+    );
     server.stop().await;
 }

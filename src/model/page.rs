@@ -42,7 +42,7 @@ pub struct Page<T> {
     pub pagination: Pagination,
 }
 
-/// One keyset page: pass `next_cursor` back as `cursor` for the next.
+/// One keyset page: pass `nextCursor` back as `cursor` for the next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

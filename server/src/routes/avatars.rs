@@ -272,11 +272,7 @@ async fn upload(
     params(("name" = String, Path, description = "`<uuid>.<png|jpg|webp>`, as an `avatarUrl` names it")),
     responses(
         (status = 200, description = "The image, served with `X-Content-Type-Options: nosniff`",
-            content(
-                (Vec<u8> = "image/png"),
-                (Vec<u8> = "image/jpeg"),
-                (Vec<u8> = "image/webp"),
-            )),
+            content(("image/png"), ("image/jpeg"), ("image/webp"))),
         (status = 401, response = doc::Unauthorized),
         (status = 404, response = doc::NotFound),
     )

@@ -58,7 +58,9 @@ use crate::state::AppState;
         crate::ops::metrics::expose,
         document,
     ),
-    components(responses(
+    components(
+        schemas(tidings::ErrorBody, tidings::UserSort, tidings::SortOrder),
+        responses(
         parts::BadRequest,
         parts::Unauthorized,
         parts::Forbidden,
@@ -70,8 +72,9 @@ use crate::state::AppState;
         parts::Unprocessable,
         parts::PreconditionRequired,
         parts::TooManyRequests,
-        parts::UpgradeRequired,
-    )),
+            parts::UpgradeRequired,
+        )
+    ),
     modifiers(&SecuritySchemes),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
     tags(

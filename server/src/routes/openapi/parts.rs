@@ -23,8 +23,8 @@ pub struct IfMatch {
 pub struct IfMatchOptional {
     /// When sent, the write applies only to that version (412 otherwise);
     /// without it the write is unconditional.
-    #[param(rename = "If-Match")]
-    pub if_match: Option<String>,
+    #[param(rename = "If-Match", required = false)]
+    pub if_match: String,
 }
 
 /// `Idempotency-Key` of a write that is safe to retry.
@@ -35,8 +35,8 @@ pub struct IdempotencyKey {
     /// the same key and request replays the first answer (with
     /// `Idempotent-Replayed: true`) and changes nothing; the same key with a
     /// different request is 422 `idempotency_key_reused`.
-    #[param(rename = "Idempotency-Key")]
-    pub idempotency_key: Option<String>,
+    #[param(rename = "Idempotency-Key", required = false)]
+    pub idempotency_key: String,
 }
 
 /// The `multipart/form-data` body of an avatar upload.
