@@ -10,8 +10,7 @@
 pub mod auth_contract;
 pub mod parts;
 
-use std::sync::Arc;
-
+use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
@@ -127,10 +126,11 @@ impl Modify for SecuritySchemes {
 
 /// `GET /api/openapi.json`, rendered once when the router is built.
 pub fn router() -> Router<AppState> {
-    let json: Arc<str> = ApiDoc::openapi()
-        .to_json()
-        .expect("the OpenAPI document is plain data and always encodes")
-        .into();
+    let json = Bytes::from(
+        ApiDoc::openapi()
+            .to_json()
+            .expect("the OpenAPI document is plain data and always encodes"),
+    );
     Router::new().route("/openapi.json", get(move || document(json.clone())))
 }
 
@@ -142,10 +142,10 @@ pub fn router() -> Router<AppState> {
     security(()),
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
 )]
-async fn document(json: Arc<str>) -> Response {
+async fn document(json: Bytes) -> Response {
     (
         [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        json.to_string(),
+        json,
     )
         .into_response()
 }
