@@ -297,10 +297,9 @@ impl IntoResponse for ApiError {
         }
         match &self {
             ApiError::Unauthorized(_) => {
-                response.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer"),
-                );
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             ApiError::RateLimited { retry_after } => {
                 response

@@ -103,12 +103,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WithPassword<T> {
         {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(password)) => Some(password),
-            Some(_) => {
-                return Err(ApiError::field(
-                    PASSWORD_FIELD,
-                    "password must be a string",
-                ))
-            }
+            Some(_) => return Err(ApiError::field(PASSWORD_FIELD, "password must be a string")),
         };
         let canonical = canonical_json(&document);
         let value = deserialize(document)?;

@@ -60,10 +60,7 @@ pub fn build_router(state: AppState) -> Router {
 
     // Layers wrap each route, after routing (so they see the matched route
     // template); the last one added runs first.
-    let router = router.layer(from_fn_with_state(
-        state.auth.clone(),
-        auth::pages::guard,
-    ));
+    let router = router.layer(from_fn_with_state(state.auth.clone(), auth::pages::guard));
     let router = match state.config.request_timeout() {
         Some(limit) => router.layer(from_fn_with_state(
             RequestTimeout(limit),

@@ -9,8 +9,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use support::{
     assert_error, assert_invalid, assert_user_shape, client_with_token, mint_token_at, Reply,
-    TestServer,
-    DEMO_PASSWORD, TEST_JWT_SECRET,
+    TestServer, DEMO_PASSWORD, TEST_JWT_SECRET,
 };
 use tidings::Role;
 
@@ -114,7 +113,9 @@ async fn login_refresh_me_and_logout_follow_the_contract() {
         new_access
     );
     assert_eq!(
-        me_with(&server, &client_with_token(&new_access)).await.status,
+        me_with(&server, &client_with_token(&new_access))
+            .await
+            .status,
         StatusCode::OK
     );
 
@@ -142,10 +143,14 @@ async fn login_refresh_me_and_logout_follow_the_contract() {
 async fn wrong_credentials_are_one_answer_and_bad_input_names_the_field() {
     let server = TestServer::start().await;
     account(&server, "ada@example.com").await;
-    server.create_user("No Password", "nopass@example.com").await;
+    server
+        .create_user("No Password", "nopass@example.com")
+        .await;
     let anon = server.anonymous();
 
-    let wrong = server.login(&anon, "ada@example.com", "wrong password").await;
+    let wrong = server
+        .login(&anon, "ada@example.com", "wrong password")
+        .await;
     let unknown = server.login(&anon, "who@example.com", PASSWORD).await;
     let passwordless = server.login(&anon, "nopass@example.com", PASSWORD).await;
     for reply in [&wrong, &unknown, &passwordless] {
@@ -154,9 +159,7 @@ async fn wrong_credentials_are_one_answer_and_bad_input_names_the_field() {
     }
     assert_eq!(wrong.json(), unknown.json(), "nothing tells them apart");
 
-    let login = |body: Value| {
-        server.call(anon.post(server.url("/api/auth/login")).json(&body))
-    };
+    let login = |body: Value| server.call(anon.post(server.url("/api/auth/login")).json(&body));
     assert_invalid(&login(json!({})).await, &["email", "password"]);
     assert_invalid(
         &login(json!({ "email": "not an email", "password": "x" })).await,
@@ -236,7 +239,10 @@ async fn expired_forged_and_missing_tokens_are_401_with_a_bearer_challenge() {
             now,
             900,
         );
-    assert_ne!(TEST_JWT_SECRET.as_bytes(), b"another-secret-another-secret-00");
+    assert_ne!(
+        TEST_JWT_SECRET.as_bytes(),
+        b"another-secret-another-secret-00"
+    );
     for client in [
         client_with_token(&expired),
         client_with_token(&other_secret),
@@ -251,7 +257,12 @@ async fn expired_forged_and_missing_tokens_are_401_with_a_bearer_challenge() {
     let reply = server
         .call(client_with_token(&still).get(server.url("/api/users")))
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "valid for 900 s: {}", reply.text);
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "valid for 900 s: {}",
+        reply.text
+    );
     server.stop().await;
 }
 
@@ -355,7 +366,12 @@ async fn a_new_password_is_checked_and_never_shown() {
         .await;
     let mut seen = vec![ada.to_string(), login.text.clone()];
     seen.push(server.get("/api/users").await.text);
-    seen.push(server.get(&format!("/api/users/{}", ada["id"].as_str().unwrap())).await.text);
+    seen.push(
+        server
+            .get(&format!("/api/users/{}", ada["id"].as_str().unwrap()))
+            .await
+            .text,
+    );
     for event in server.db.all_events_after(0).await.unwrap() {
         seen.push(format!("{event:?}"));
     }

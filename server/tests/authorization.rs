@@ -129,7 +129,10 @@ async fn attempt(
         CreateUser => {
             let n = uuid::Uuid::new_v4().simple();
             let body = json!({ "name": "New One", "email": format!("new-{n}@example.com") });
-            (send(server, caller, Method::POST, "/api/users", Some(body)).await, None)
+            (
+                send(server, caller, Method::POST, "/api/users", Some(body)).await,
+                None,
+            )
         }
         PatchUserName => {
             let body = json!({ "name": "Renamed" });
@@ -149,14 +152,19 @@ async fn attempt(
             let body = json!({ "updates": [
                 { "id": user, "version": 1, "changes": { "name": "Batched" } }
             ]});
-            let reply = send(server, caller, Method::PATCH, "/api/users/batch", Some(body)).await;
+            let reply = send(
+                server,
+                caller,
+                Method::PATCH,
+                "/api/users/batch",
+                Some(body),
+            )
+            .await;
             (reply, Some(user_path))
         }
         UploadAvatar => {
-            let form = Form::new().part(
-                "avatar",
-                Part::bytes(TINY_PNG.to_vec()).file_name("me.png"),
-            );
+            let form =
+                Form::new().part("avatar", Part::bytes(TINY_PNG.to_vec()).file_name("me.png"));
             let request = caller
                 .client
                 .post(server.url(&format!("{user_path}/avatar")))
@@ -165,7 +173,10 @@ async fn attempt(
         }
         CreatePost => {
             let body = json!({ "title": "Hello", "content": "Text", "authorId": user });
-            (send(server, caller, Method::POST, "/api/posts", Some(body)).await, None)
+            (
+                send(server, caller, Method::POST, "/api/posts", Some(body)).await,
+                None,
+            )
         }
         PatchPost | DeletePost => {
             let post = id_of(&server.create_post(&user, "Theirs", "Text").await);
@@ -278,8 +289,14 @@ async fn nothing_is_read_or_written_without_signing_in() {
         let reply = server.call(request).await;
         assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
     }
-    assert_eq!(server.fetch(&format!("/api/users/{user}")).await["version"], 1);
-    assert_eq!(server.fetch(&format!("/api/posts/{post}")).await["version"], 1);
+    assert_eq!(
+        server.fetch(&format!("/api/users/{user}")).await["version"],
+        1
+    );
+    assert_eq!(
+        server.fetch(&format!("/api/posts/{post}")).await["version"],
+        1
+    );
     server.stop().await;
 }
 
@@ -303,7 +320,10 @@ async fn an_idempotency_key_belongs_to_the_caller() {
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
     let bobs = create(&bob).await;
     assert_eq!(bobs.status, StatusCode::CREATED, "{}", bobs.text);
-    assert!(bobs.header("idempotent-replayed").is_none(), "not Ann's answer");
+    assert!(
+        bobs.header("idempotent-replayed").is_none(),
+        "not Ann's answer"
+    );
     assert_eq!(bobs.json()["authorId"], bob.id);
     assert_ne!(id_of(&bobs.json()), id_of(&first.json()));
     let again = create(&ann).await;

@@ -433,16 +433,18 @@ async fn request_ids_are_echoed_or_made() {
     server.stop().await;
 }
 
-/// POSTs `body` as one chunk of a chunked request, over a raw connection
-/// (the HTTP client always declares a length); returns the status and
-/// the raw rest of the answer.
+/// POSTs `body` as one chunk of a chunked request, signed in as the
+/// admin, over a raw connection (the HTTP client always declares a
+/// length); returns the status and the raw rest of the answer.
 async fn post_chunked(server: &TestServer, path: &str, body: &[u8]) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let mut request = format!(
         "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Authorization: Bearer {}\r\n\
          Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n",
         server.addr,
+        server.admin_token,
         body.len()
     )
     .into_bytes();

@@ -440,10 +440,20 @@ async fn a_bad_frame_gets_an_error_and_the_socket_stays_usable() {
         client.next_frame().await,
         ServerFrame::Error { code, .. } if code == "too_many_topics"
     ));
-    // `auth` is accepted (and, for now, ignored).
+    // On a signed-in socket, a bad token is refused and changes nothing;
+    // a good one is accepted silently.
     client
         .send(&ClientFrame::Auth {
             token: "anything".into(),
+        })
+        .await;
+    assert!(matches!(
+        client.next_frame().await,
+        ServerFrame::Error { code, .. } if code == "unauthorized"
+    ));
+    client
+        .send(&ClientFrame::Auth {
+            token: server.admin_token.clone(),
         })
         .await;
     client.subscribe(&[Topic::Users], 0).await;

@@ -57,8 +57,14 @@ mod tests {
     #[test]
     fn reads_a_cookie_among_others() {
         let mut headers = HeaderMap::new();
-        headers.append(header::COOKIE, HeaderValue::from_static("a=1; tidings_access=tok"));
-        headers.append(header::COOKIE, HeaderValue::from_static("tidings_refresh=r"));
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; tidings_access=tok"),
+        );
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("tidings_refresh=r"),
+        );
         assert_eq!(read(&headers, ACCESS), Some("tok"));
         assert_eq!(read(&headers, REFRESH), Some("r"));
         assert_eq!(read(&headers, "b"), None);

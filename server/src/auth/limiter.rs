@@ -146,7 +146,11 @@ mod tests {
             assert_eq!(l.attempt(ip(1), &format!("a{i}"), t0), Ok(()));
         }
         assert_eq!(l.attempt(ip(1), "b", t0 + Duration::from_secs(20)), Err(40));
-        assert_eq!(l.attempt(ip(2), "b", t0), Ok(()), "other addresses are free");
+        assert_eq!(
+            l.attempt(ip(2), "b", t0),
+            Ok(()),
+            "other addresses are free"
+        );
         assert_eq!(
             l.attempt(ip(1), "b", t0 + Duration::from_secs(60)),
             Ok(()),
@@ -162,7 +166,10 @@ mod tests {
             assert_eq!(l.attempt(ip(last), "x", t0), Ok(()));
             l.failed("x", t0);
         }
-        assert_eq!(l.attempt(ip(3), "x", t0 + Duration::from_millis(1)), Err(900));
+        assert_eq!(
+            l.attempt(ip(3), "x", t0 + Duration::from_millis(1)),
+            Err(900)
+        );
         assert_eq!(l.attempt(ip(4), "y", t0), Ok(()), "other accounts are free");
         assert_eq!(l.attempt(ip(5), "x", t0 + Duration::from_secs(900)), Ok(()));
         l.failed("y", t0);

@@ -46,8 +46,8 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
     if !is_guarded_page(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
-    let reader: Option<Actor> = cookies::read(request.headers(), cookies::ACCESS)
-        .and_then(|token| auth.verify(token).ok());
+    let reader: Option<Actor> =
+        cookies::read(request.headers(), cookies::ACCESS).and_then(|token| auth.verify(token).ok());
     match reader {
         Some(actor) => {
             request.extensions_mut().insert(actor);
@@ -97,6 +97,9 @@ mod tests {
 
     #[test]
     fn the_login_link_keeps_path_and_query() {
-        assert_eq!(login_location("/posts?a=1&b=2"), "/login?next=%2Fposts%3Fa%3D1%26b%3D2");
+        assert_eq!(
+            login_location("/posts?a=1&b=2"),
+            "/login?next=%2Fposts%3Fa%3D1%26b%3D2"
+        );
     }
 }

@@ -102,7 +102,10 @@ mod tests {
     #[test]
     fn a_hash_verifies_its_password_only() {
         let stored = hash("correct horse").unwrap();
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
         assert!(verify("correct horse", &stored));
         assert!(!verify("correct horsf", &stored));
         assert!(!verify("correct horse", "not a hash"));

@@ -115,7 +115,10 @@ mod tests {
         let mine = user(1, Role::User);
         let other = user(2, Role::User);
         assert!(patch_user(&me, &mine, None).is_ok());
-        assert!(patch_user(&me, &mine, Some(Role::User)).is_ok(), "unchanged");
+        assert!(
+            patch_user(&me, &mine, Some(Role::User)).is_ok(),
+            "unchanged"
+        );
         assert!(patch_user(&me, &mine, Some(Role::Admin)).is_err());
         assert!(patch_user(&me, &other, None).is_err());
         let moderator = as_role(Role::Moderator, 3);

@@ -238,9 +238,18 @@ mod tests {
             Err(ApiError::Validation(f)) => f.0.keys().cloned().collect::<Vec<_>>(),
             other => panic!("expected 422, got {other:?}"),
         };
-        assert_eq!(fields(parse_login(&input(None, None))), ["email", "password"]);
-        assert_eq!(fields(parse_login(&input(Some("nope"), Some("x")))), ["email"]);
-        assert_eq!(fields(parse_login(&input(Some("a@b.co"), Some("")))), ["password"]);
+        assert_eq!(
+            fields(parse_login(&input(None, None))),
+            ["email", "password"]
+        );
+        assert_eq!(
+            fields(parse_login(&input(Some("nope"), Some("x")))),
+            ["email"]
+        );
+        assert_eq!(
+            fields(parse_login(&input(Some("a@b.co"), Some("")))),
+            ["password"]
+        );
         let (email, _) = parse_login(&input(Some(" A@B.co "), Some("x"))).unwrap();
         assert_eq!(email.as_str(), "a@b.co");
     }

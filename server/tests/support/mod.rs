@@ -24,11 +24,11 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
+use server::auth::token::TokenKeys;
+use server::auth::Actor;
 use server::config::Config;
 use server::AppState;
 use tempfile::TempDir;
-use server::auth::token::TokenKeys;
-use server::auth::Actor;
 use tidings::{Post, Role, User};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -48,7 +48,8 @@ pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 pub const DEMO_PASSWORD: &str = "tidings-demo";
 
 /// The operator admin of an empty store (not a row of `users`).
-pub const OPERATOR_ID: uuid::Uuid = uuid::Uuid::from_u128(0x0a0a_0000_0000_4000_8000_0000_0000_0001);
+pub const OPERATOR_ID: uuid::Uuid =
+    uuid::Uuid::from_u128(0x0a0a_0000_0000_4000_8000_0000_0000_0001);
 
 /// A signed-in user of a test: who, their token, and a client sending it.
 pub struct Caller {

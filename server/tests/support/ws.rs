@@ -52,13 +52,11 @@ impl WsClient {
                 format!("Bearer {token}").parse().expect("a header value"),
             );
         }
-        let (ws, _) = tokio::time::timeout(
-            FRAME_TIMEOUT,
-            tokio_tungstenite::connect_async(request),
-        )
-        .await
-        .expect("the socket connects in time")
-        .expect("the socket connects");
+        let (ws, _) =
+            tokio::time::timeout(FRAME_TIMEOUT, tokio_tungstenite::connect_async(request))
+                .await
+                .expect("the socket connects in time")
+                .expect("the socket connects");
         Self { ws }
     }
 
