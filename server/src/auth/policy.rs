@@ -91,7 +91,7 @@ mod tests {
         User {
             id: Uuid::from_u128(n),
             name: tidings::Name::parse("Some One").unwrap(),
-            email: tidings::Email::parse(&format!("u{n}@example.com")).unwrap(),
+            email: tidings::Email::parse(format!("u{n}@example.com")).unwrap(),
             role,
             avatar_url: None,
             last_active: at,
