@@ -9,6 +9,35 @@ use std::net::SocketAddr;
 use clap::Parser;
 use leptos::config::LeptosOptions;
 
+/// A secret from the command line or the environment; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<hidden>)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "server",
@@ -72,7 +101,7 @@ pub struct Config {
     /// instance serving one site must share it. Unset: a random secret is
     /// made at start (and logged as such); tokens then end with the process.
     #[arg(long, env = "TIDINGS_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
 
     /// Mark the auth cookies `Secure` (sent over HTTPS only).
     #[arg(long, env = "TIDINGS_SECURE_COOKIES")]
@@ -197,5 +226,20 @@ impl Config {
                 .map(|o| o.site_addr)
                 .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3000)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_jwt_secret_is_read_and_never_printed() {
+        let config = Config::try_parse_from(["server", "--jwt-secret", "s3cret-value"]).unwrap();
+        assert_eq!(
+            config.jwt_secret.as_ref().map(Secret::expose),
+            Some("s3cret-value")
+        );
+        assert!(!format!("{config:?}").contains("s3cret-value"));
     }
 }

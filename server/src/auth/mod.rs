@@ -73,7 +73,7 @@ impl Auth {
     /// From the configuration: the signing secret (or a random one, with
     /// a warning), token lifetimes, cookie flags and login limits.
     pub fn from_config(config: &Config) -> Result<Self, String> {
-        let keys = match config.jwt_secret.as_deref() {
+        let keys = match config.jwt_secret.as_ref().map(|s| s.expose()) {
             Some(secret) if secret.len() < MIN_SECRET_BYTES => {
                 return Err(format!(
                     "--jwt-secret must be at least {MIN_SECRET_BYTES} bytes long"
@@ -107,10 +107,6 @@ impl Auth {
             secure_cookies: config.secure_cookies,
             decoy: tokio::sync::OnceCell::new(),
         })))
-    }
-
-    pub fn keys(&self) -> &TokenKeys {
-        &self.0.keys
     }
 
     pub fn limiter(&self) -> &LoginLimiter {

@@ -97,16 +97,6 @@ impl Db {
         Ok(self.get_user(id).await?.map(|user| (user, hash)))
     }
 
-    /// Sets the password hash of user `id`; `false` when there is none.
-    pub async fn set_password_hash(&self, id: Uuid, password_hash: &str) -> Result<bool, ApiError> {
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(id.to_string())
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// Stores the first token of a new family for `user` (a sign-in).
     pub async fn start_refresh_family(
         &self,

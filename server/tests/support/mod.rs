@@ -92,7 +92,7 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let url = format!("sqlite://{}/t.db", dir.path().display());
         let mut config = Config::for_database(url);
-        config.jwt_secret = Some(TEST_JWT_SECRET.to_owned());
+        config.jwt_secret = Some(TEST_JWT_SECRET.into());
         // Tests sign in far more often than a person would.
         config.login_attempts_per_ip = 10_000;
         configure(&mut config);
