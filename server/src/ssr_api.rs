@@ -401,6 +401,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn writes_are_made_as_the_reader_under_the_role_rules() {
+        let (api, _dir) = api().await;
+        let status = |r: Result<User, UiError>| match r {
+            Err(UiError::Http { status, code, .. }) => (status, code),
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        let nobody = InProcessApi {
+            db: api.db.clone(),
+            reader: None,
+        };
+        assert_eq!(
+            status(nobody.create_user(ada(), None).await),
+            (401, "unauthorized".to_owned())
+        );
+        let member = InProcessApi {
+            db: api.db.clone(),
+            reader: Some(Actor {
+                id: Uuid::now_v7(),
+                role: tidings::Role::User,
+            }),
+        };
+        assert_eq!(
+            status(member.create_user(ada(), None).await),
+            (403, "forbidden".to_owned())
+        );
+        assert!(api
+            .db
+            .list_users(&Default::default())
+            .await
+            .unwrap()
+            .data
+            .is_empty());
+    }
+
+    #[tokio::test]
     async fn refusals_read_as_the_browser_reads_them() {
         let (api, _dir) = api().await;
         let bad_key = api
