@@ -1,37 +1,18 @@
 //! Sign-in, refresh, sign-out and `me` against a real server: the
 //! answers and cookies of the contract, refresh-token rotation with reuse
-//! detection, expired and forged tokens, login rate limits, the password
-//! field of `POST /api/users`, and the page guard.
+//! detection, expired and forged tokens, and the page guard.
 
 mod support;
 
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use support::{
-    assert_error, assert_invalid, assert_user_shape, client_with_token, mint_token_at, Reply,
-    TestServer, DEMO_PASSWORD, TEST_JWT_SECRET,
+    assert_error, assert_invalid, client_with_token, mint_token_at, Reply, TestServer,
+    TEST_JWT_SECRET,
 };
 use tidings::Role;
 
 const PASSWORD: &str = "correct horse battery";
-
-/// A user with `PASSWORD`, made by the admin; their JSON.
-async fn account(server: &TestServer, email: &str) -> Value {
-    server
-        .create_user_with(json!({ "name": "Ada Lovelace", "email": email, "password": PASSWORD }))
-        .await
-}
-
-/// The `Set-Cookie` line of `name` in `reply`.
-fn set_cookie<'a>(reply: &'a Reply, name: &str) -> &'a str {
-    reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", reply.headers))
-}
 
 /// The value a `Set-Cookie` line sets.
 fn cookie_value(line: &str) -> &str {
@@ -56,7 +37,7 @@ async fn me_with(server: &TestServer, client: &Client) -> Reply {
 #[tokio::test]
 async fn login_refresh_me_and_logout_follow_the_contract() {
     let server = TestServer::start().await;
-    let ada = account(&server, "ada@example.com").await;
+    let ada = server.create_account("ada@example.com", PASSWORD).await;
 
     let login = server
         .login(&server.anonymous(), "ADA@example.com", PASSWORD)
@@ -72,14 +53,14 @@ async fn login_refresh_me_and_logout_follow_the_contract() {
     let access = session["accessToken"].as_str().unwrap().to_owned();
     assert_eq!(access.split('.').count(), 3, "a JWT");
 
-    let access_cookie = set_cookie(&login, "tidings_access");
+    let access_cookie = login.set_cookie("tidings_access");
     assert_eq!(cookie_value(access_cookie), access);
     assert!(access_cookie.contains("HttpOnly"));
     assert!(access_cookie.contains("SameSite=Strict"));
     assert!(access_cookie.contains("Path=/;"));
     assert!(access_cookie.contains("Max-Age=900"));
     assert!(!access_cookie.contains("Secure"));
-    let refresh_cookie = set_cookie(&login, "tidings_refresh");
+    let refresh_cookie = login.set_cookie("tidings_refresh");
     assert!(refresh_cookie.contains("HttpOnly"));
     assert!(refresh_cookie.contains("SameSite=Strict"));
     assert!(refresh_cookie.contains("Path=/api/auth"));
@@ -105,11 +86,11 @@ async fn login_refresh_me_and_logout_follow_the_contract() {
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text);
     assert_eq!(refreshed.json()["user"], ada);
     assert_eq!(refreshed.json()["expiresIn"], 900);
-    let second_refresh = cookie_value(set_cookie(&refreshed, "tidings_refresh")).to_owned();
+    let second_refresh = cookie_value(refreshed.set_cookie("tidings_refresh")).to_owned();
     assert_ne!(second_refresh, first_refresh);
     let new_access = refreshed.json()["accessToken"].as_str().unwrap().to_owned();
     assert_eq!(
-        cookie_value(set_cookie(&refreshed, "tidings_access")),
+        cookie_value(refreshed.set_cookie("tidings_access")),
         new_access
     );
     assert_eq!(
@@ -129,8 +110,8 @@ async fn login_refresh_me_and_logout_follow_the_contract() {
         )
         .await;
     assert_eq!(logout.status, StatusCode::NO_CONTENT);
-    assert!(set_cookie(&logout, "tidings_access").contains("Max-Age=0"));
-    assert!(set_cookie(&logout, "tidings_refresh").contains("Max-Age=0"));
+    assert!(logout.set_cookie("tidings_access").contains("Max-Age=0"));
+    assert!(logout.set_cookie("tidings_refresh").contains("Max-Age=0"));
     assert_error(
         &refresh_with(&server, &second_refresh).await,
         StatusCode::UNAUTHORIZED,
@@ -142,7 +123,7 @@ async fn login_refresh_me_and_logout_follow_the_contract() {
 #[tokio::test]
 async fn wrong_credentials_are_one_answer_and_bad_input_names_the_field() {
     let server = TestServer::start().await;
-    account(&server, "ada@example.com").await;
+    server.create_account("ada@example.com", PASSWORD).await;
     server
         .create_user("No Password", "nopass@example.com")
         .await;
@@ -179,22 +160,22 @@ async fn wrong_credentials_are_one_answer_and_bad_input_names_the_field() {
 #[tokio::test]
 async fn a_reused_refresh_token_revokes_its_whole_family() {
     let server = TestServer::start().await;
-    account(&server, "ada@example.com").await;
+    server.create_account("ada@example.com", PASSWORD).await;
     let anon = server.anonymous();
     let login = server.login(&anon, "ada@example.com", PASSWORD).await;
-    let first = cookie_value(set_cookie(&login, "tidings_refresh")).to_owned();
+    let first = cookie_value(login.set_cookie("tidings_refresh")).to_owned();
     let other_login = server.login(&anon, "ada@example.com", PASSWORD).await;
-    let other = cookie_value(set_cookie(&other_login, "tidings_refresh")).to_owned();
+    let other = cookie_value(other_login.set_cookie("tidings_refresh")).to_owned();
 
     let rotated = refresh_with(&server, &first).await;
     assert_eq!(rotated.status, StatusCode::OK);
-    let second = cookie_value(set_cookie(&rotated, "tidings_refresh")).to_owned();
+    let second = cookie_value(rotated.set_cookie("tidings_refresh")).to_owned();
 
     // The rotated token comes back (as a thief would send it): refused,
     // and the newest token of its family stops working too.
     let reused = refresh_with(&server, &first).await;
     assert_error(&reused, StatusCode::UNAUTHORIZED, "invalid_refresh");
-    assert!(set_cookie(&reused, "tidings_refresh").contains("Max-Age=0"));
+    assert!(reused.set_cookie("tidings_refresh").contains("Max-Age=0"));
     assert_error(
         &refresh_with(&server, &second).await,
         StatusCode::UNAUTHORIZED,
@@ -265,124 +246,6 @@ async fn expired_forged_and_missing_tokens_are_401_with_a_bearer_challenge() {
     );
     server.stop().await;
 }
-
-#[tokio::test]
-async fn an_address_is_limited_and_told_when_to_come_back() {
-    let server = TestServer::start_with(|c| c.login_attempts_per_ip = 3).await;
-    account(&server, "ada@example.com").await;
-    let anon = server.anonymous();
-    for i in 0..3 {
-        let reply = server
-            .login(&anon, &format!("who{i}@example.com"), PASSWORD)
-            .await;
-        assert_error(&reply, StatusCode::UNAUTHORIZED, "invalid_credentials");
-    }
-    // Even the right password waits now.
-    let limited = server.login(&anon, "ada@example.com", PASSWORD).await;
-    assert_error(&limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=60).contains(&wait), "Retry-After {wait}");
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn an_account_is_limited_after_failures_and_others_are_not() {
-    let server = TestServer::start_with(|c| c.login_failures_per_account = 2).await;
-    account(&server, "ada@example.com").await;
-    account(&server, "bob@example.com").await;
-    let anon = server.anonymous();
-    for _ in 0..2 {
-        let reply = server.login(&anon, "ada@example.com", "guess guess").await;
-        assert_error(&reply, StatusCode::UNAUTHORIZED, "invalid_credentials");
-    }
-    let limited = server.login(&anon, "ada@example.com", PASSWORD).await;
-    assert_error(&limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=900).contains(&wait), "Retry-After {wait}");
-    let bob = server.login(&anon, "bob@example.com", PASSWORD).await;
-    assert_eq!(bob.status, StatusCode::OK, "{}", bob.text);
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn the_demo_accounts_sign_in_with_the_demo_password() {
-    let server = TestServer::start_seeded().await;
-    let anon = server.anonymous();
-    for (email, role) in [
-        ("admin@tidings.dev", "admin"),
-        ("moderator@tidings.dev", "moderator"),
-        ("user@tidings.dev", "user"),
-    ] {
-        let reply = server.login(&anon, email, DEMO_PASSWORD).await;
-        assert_eq!(reply.status, StatusCode::OK, "{email}: {}", reply.text);
-        assert_eq!(reply.json()["user"]["role"], role);
-        assert_eq!(reply.json()["user"]["email"], email);
-    }
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn secure_cookies_are_marked_secure() {
-    let server = TestServer::start_with(|c| c.secure_cookies = true).await;
-    account(&server, "ada@example.com").await;
-    let login = server
-        .login(&server.anonymous(), "ada@example.com", PASSWORD)
-        .await;
-    assert!(set_cookie(&login, "tidings_access").ends_with("; Secure"));
-    assert!(set_cookie(&login, "tidings_refresh").ends_with("; Secure"));
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn a_new_password_is_checked_and_never_shown() {
-    let server = TestServer::start().await;
-    let short = server
-        .post_json(
-            "/api/users",
-            &json!({ "name": "Ada", "email": "ada@example.com", "password": "short" }),
-        )
-        .await;
-    assert_invalid(&short, &["password"]);
-    let both = server
-        .post_json(
-            "/api/users",
-            &json!({ "name": "", "email": "ada@example.com", "password": "short" }),
-        )
-        .await;
-    assert_invalid(&both, &["name", "password"]);
-    let typed = server
-        .post_json(
-            "/api/users",
-            &json!({ "name": "Ada", "email": "ada@example.com", "password": 12345678 }),
-        )
-        .await;
-    assert_invalid(&typed, &["password"]);
-    assert!(server.all_users().await.is_empty(), "nothing was created");
-
-    let ada = account(&server, "ada@example.com").await;
-    assert_user_shape(&ada);
-    let login = server
-        .login(&server.anonymous(), "ada@example.com", PASSWORD)
-        .await;
-    let mut seen = vec![ada.to_string(), login.text.clone()];
-    seen.push(server.get("/api/users").await.text);
-    seen.push(
-        server
-            .get(&format!("/api/users/{}", ada["id"].as_str().unwrap()))
-            .await
-            .text,
-    );
-    for event in server.db.all_events_after(0).await.unwrap() {
-        seen.push(format!("{event:?}"));
-    }
-    for text in seen {
-        assert!(!text.contains("argon2"), "a hash leaked: {text}");
-        assert!(!text.to_lowercase().contains("password"), "{text}");
-        assert!(!text.contains(PASSWORD), "{text}");
-    }
-    server.stop().await;
-}
-
 #[tokio::test]
 async fn pages_send_strangers_to_the_login_page() {
     let server = TestServer::start().await;

@@ -173,6 +173,15 @@ impl TestServer {
         }
     }
 
+    /// A user named Ada Lovelace with `email` and `password`, created by
+    /// the admin; their JSON.
+    pub async fn create_account(&self, email: &str, password: &str) -> Value {
+        self.create_user_with(
+            json!({ "name": "Ada Lovelace", "email": email, "password": password }),
+        )
+        .await
+    }
+
     /// Signs in over HTTP; the whole answer (200 or not).
     pub async fn login(&self, client: &Client, email: &str, password: &str) -> Reply {
         self.call(
@@ -448,6 +457,16 @@ impl Reply {
     /// A header's value, if present and text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Set-Cookie` line that sets the cookie `name`.
+    pub fn set_cookie(&self, name: &str) -> &str {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} cookie in {:?}", self.headers))
     }
 
     pub fn content_type(&self) -> &str {
