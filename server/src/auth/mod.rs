@@ -206,3 +206,48 @@ impl<S: Send + Sync> FromRequestParts<S> for Actor {
             .ok_or_else(|| ApiError::Unauthorized("sign in first".into()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn config_with_secret(secret: &str) -> Config {
+        let mut config = Config::for_database("sqlite::memory:");
+        config.jwt_secret = Some(secret.into());
+        config
+    }
+
+    #[test]
+    fn the_bearer_header_goes_first_then_the_cookie() {
+        let auth = Auth::from_config(&config_with_secret(&"k".repeat(32))).unwrap();
+        let actor = Actor {
+            id: Uuid::from_u128(1),
+            role: Role::User,
+        };
+        let token = auth.issue(actor);
+        let mut headers = HeaderMap::new();
+        assert!(auth.authenticate(&headers).is_err());
+        let cookie = HeaderValue::from_str(&format!("tidings_access={token}")).unwrap();
+        headers.insert(header::COOKIE, cookie);
+        assert_eq!(auth.authenticate(&headers).unwrap(), actor);
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer nope"),
+        );
+        assert!(
+            auth.authenticate(&headers).is_err(),
+            "a bad Bearer token is not rescued by the cookie"
+        );
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert!(matches!(
+            auth.authenticate(&headers),
+            Err(ApiError::Unauthorized(_))
+        ));
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_at_start() {
+        assert!(Auth::from_config(&config_with_secret("short")).is_err());
+    }
+}
