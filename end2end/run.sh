@@ -4,7 +4,8 @@
 # Usage (from the repository root, after `cargo leptos build`):
 #   bash end2end/run.sh [playwright args...]
 #
-# The server gets its own temporary SQLite database and an ephemeral port.
+# The server gets its own temporary SQLite database and an ephemeral port;
+# every test signs in, so the per-address sign-in limit is raised.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,6 +56,7 @@ echo "run.sh: starting $SERVER_BIN (log: $LOG)"
 DATABASE_URL="sqlite://$TMP/e2e.db" \
 TIDINGS_ADDR="127.0.0.1:0" \
 TIDINGS_SEED="true" \
+TIDINGS_LOGIN_ATTEMPTS_PER_IP="1000" \
 RUST_LOG="info" \
   "$SERVER_BIN" >"$LOG" 2>&1 &
 SERVER_PID=$!

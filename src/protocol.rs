@@ -7,7 +7,7 @@
 //! client -> {"type":"unsubscribe","topics":["posts"]}
 //! client -> {"type":"HEARTBEAT"}
 //! server -> {"type":"hello","epoch":"<log id>","seq":1093}
-//! server -> {"type":"POST_CREATED","seq":1042,"ts":"...","actor":null,"data":{...post...}}
+//! server -> {"type":"POST_CREATED","seq":1042,"ts":"...","actor":"<user id>","data":{...post...}}
 //! server -> {"type":"HEARTBEAT","seq":1093}
 //! server -> {"type":"RESYNC","epoch":"<log id>","seq":1093}
 //! server -> {"type":"error","code":"bad_frame","message":"..."}
@@ -15,7 +15,11 @@
 //!
 //! The rules both ends follow:
 //!
-//! - On connect the server says `hello`: the log's `epoch` (an id made
+//! - A socket serves a signed-in user only: one whose upgrade request
+//!   carried a valid access token (Bearer header or access cookie) is
+//!   greeted at once; any other must send `auth` first, and anything else
+//!   first (or a bad token) gets `error` `unauthorized` and a close (1008).
+//! - Once signed in, the server says `hello`: the log's `epoch` (an id made
 //!   when the database was created; a new database is a new epoch) and
 //!   `seq`, the newest event in the log.
 //! - The first `subscribe` on a socket positions its stream: every event
@@ -60,7 +64,8 @@ pub mod error_code {
     pub const BAD_FRAME: &str = "bad_frame";
     /// The subscription would exceed [`MAX_TOPICS`](super::MAX_TOPICS).
     pub const TOO_MANY_TOPICS: &str = "too_many_topics";
-    /// The token was refused (reserved until authentication exists).
+    /// The socket is not signed in: its first frame was not `auth`, or the
+    /// token was missing, malformed, forged or expired.
     pub const UNAUTHORIZED: &str = "unauthorized";
     /// The server could not read its log; the socket closes after this
     /// and the client reconnects and resumes.

@@ -1,6 +1,11 @@
 import { expect, test } from "@playwright/test";
+import { login } from "./fixtures/auth";
 import { uniqueToken } from "./fixtures/app";
 import { PostsPage } from "./fixtures/posts-page";
+
+test.beforeEach(async ({ page }) => {
+  await login(page);
+});
 
 test.describe("creating a post", () => {
   test("a new post appears first in the feed and survives a reload", async ({ page }) => {

@@ -1,6 +1,11 @@
 import { expect, test } from "@playwright/test";
+import { login } from "./fixtures/auth";
 import { waitForHydration } from "./fixtures/app";
 import { PostsPage } from "./fixtures/posts-page";
+
+test.beforeEach(async ({ page }) => {
+  await login(page);
+});
 
 test("the feed shows 20 posts and loads 20 more without duplicates", async ({ page }) => {
   const posts = new PostsPage(page);

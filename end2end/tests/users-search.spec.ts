@@ -1,14 +1,18 @@
 import { expect, test } from "@playwright/test";
+import { login } from "./fixtures/auth";
 import { createUserViaApi, uniqueToken } from "./fixtures/app";
 import { UsersPage } from "./fixtures/users-page";
 
+test.beforeEach(async ({ page }) => {
+  await login(page);
+});
+
 test("search narrows the users table and reports when nothing matches", async ({
   page,
-  request,
 }) => {
   const unique = uniqueToken();
   const probeName = `Search Probe ${unique}`;
-  await createUserViaApi(request, {
+  await createUserViaApi(page.request, {
     name: probeName,
     email: `probe-${unique}@example.com`,
     role: "user",

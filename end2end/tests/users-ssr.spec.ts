@@ -1,5 +1,10 @@
 import { expect, test } from "@playwright/test";
+import { login } from "./fixtures/auth";
 import { UsersPage } from "./fixtures/users-page";
+
+test.beforeEach(async ({ page }) => {
+  await login(page);
+});
 
 // With JavaScript off nothing can fetch or hydrate: whatever rows are in the
 // page were rendered by the server.

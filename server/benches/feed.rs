@@ -180,6 +180,18 @@ async fn http_throughput(dir: &tempfile::TempDir, secs: u64) {
     let state = AppState::from_config(Config::for_database(url))
         .await
         .unwrap();
+    // The feed needs a signed-in reader: an admin made in the store, who
+    // signs in over HTTP like anyone else.
+    let admin: tidings::NewUserInput = serde_json::from_value(serde_json::json!({
+        "name": "Bench Admin", "email": "bench-admin@example.com", "role": "admin"
+    }))
+    .unwrap();
+    let hash = server::auth::password::hash("bench-password").unwrap();
+    state
+        .db
+        .create_account(&admin.validate().unwrap(), &hash)
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -187,11 +199,31 @@ async fn http_throughput(dir: &tempfile::TempDir, secs: u64) {
         let _ = stopped.await;
     }));
 
+    let session: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{addr}/api/auth/login"))
+        .json(&serde_json::json!({
+            "email": "bench-admin@example.com", "password": "bench-password"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {}", session["accessToken"].as_str().unwrap());
     let clients: Arc<Vec<reqwest::Client>> = Arc::new(
         (0..CONNECTIONS)
             .map(|_| {
+                let mut headers = reqwest::header::HeaderMap::new();
+                headers.insert(
+                    reqwest::header::AUTHORIZATION,
+                    bearer.parse().expect("a header value"),
+                );
                 reqwest::Client::builder()
                     .pool_max_idle_per_host(1)
+                    .default_headers(headers)
                     .build()
                     .unwrap()
             })

@@ -6,8 +6,11 @@
 //!    instant before each POST is sent to the instant each client receives
 //!    the matching `POST_CREATED` (p50/p99 over all deliveries), and
 //!    deliveries per second.
-//! 2. Memory: server RSS at idle and with 10,000 idle sockets that sent
-//!    `auth` and `subscribe`, and the bytes per socket.
+//! 2. Memory: server RSS at idle and with 10,000 idle sockets that signed
+//!    in with an `auth` frame and subscribed, and the bytes per socket.
+//!
+//! The bench signs in as an admin account it creates in the fresh store;
+//! every socket authenticates with that access token.
 //!
 //! The server runs in a child process (this executable again, told by
 //! `TIDINGS_BENCH_SERVE` to serve only), so its RSS is its own and the
@@ -27,6 +30,7 @@ use serde_json::{json, Value};
 use server::config::Config;
 use server::AppState;
 use tidings::protocol::{ClientFrame, ServerFrame, Topic};
+use tidings::NewUserInput;
 use tokio::net::TcpStream;
 use tokio::sync::{Barrier, Semaphore};
 use tokio_tungstenite::tungstenite::Message;
@@ -52,6 +56,29 @@ fn env_or(name: &str, default: usize) -> usize {
 
 /// Raises the soft open-files limit to the hard one; returns the new soft
 /// limit.
+/// The admin account the bench signs in as.
+const BENCH_EMAIL: &str = "bench-admin@example.com";
+const BENCH_PASSWORD: &str = "bench-password";
+
+/// Signs in as the bench admin; the access token.
+async fn sign_in(http: &reqwest::Client, server: &ServerProcess) -> String {
+    let session: Value = http
+        .post(server.url("/api/auth/login"))
+        .json(&json!({ "email": BENCH_EMAIL, "password": BENCH_PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["accessToken"]
+        .as_str()
+        .expect("a session has an access token")
+        .to_owned()
+}
+
 fn raise_nofile() -> u64 {
     rlimit::increase_nofile_limit(u64::MAX).expect("raise RLIMIT_NOFILE")
 }
@@ -66,6 +93,16 @@ fn serve(database_url: String) {
         .unwrap();
     runtime.block_on(async {
         let state = AppState::from_config(Config::for_database(database_url))
+            .await
+            .unwrap();
+        let admin: NewUserInput = serde_json::from_value(json!({
+            "name": "Bench Admin", "email": BENCH_EMAIL, "role": "admin"
+        }))
+        .unwrap();
+        let hash = server::auth::password::hash(BENCH_PASSWORD).unwrap();
+        state
+            .db
+            .create_account(&admin.validate().unwrap(), &hash)
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -165,22 +202,19 @@ async fn next_frame(ws: &mut Ws) -> (ServerFrame, Instant) {
     (frame, at)
 }
 
-/// Connects, reads `hello`, optionally sends `auth`, subscribes to `posts`
-/// from the head, and waits for the `HEARTBEAT` answer, after which the
-/// subscription is in force.
-async fn subscribed_socket(url: &str, auth: bool) -> Ws {
+/// Connects, signs in with `auth {token}`, reads `hello`, subscribes to
+/// `posts` from the head, and waits for the `HEARTBEAT` answer, after
+/// which the subscription is in force.
+async fn subscribed_socket(url: &str, token: String) -> Ws {
     let (mut ws, _) = tokio::time::timeout(TIMEOUT, tokio_tungstenite::connect_async(url))
         .await
         .expect("the socket connects in time")
         .expect("the socket connects");
+    send(&mut ws, &ClientFrame::Auth { token }).await;
     let since = match next_frame(&mut ws).await.0 {
         ServerFrame::Hello { seq, .. } => seq,
         other => panic!("expected hello, got {other:?}"),
     };
-    if auth {
-        let token = "bench-token".to_owned();
-        send(&mut ws, &ClientFrame::Auth { token }).await;
-    }
     let subscribe = ClientFrame::Subscribe {
         topics: vec![Topic::Posts],
         since,
@@ -215,8 +249,10 @@ async fn fan_out(dir: &tempfile::TempDir, clients: usize, writes: usize) {
         .timeout(TIMEOUT)
         .build()
         .unwrap();
+    let token = sign_in(&http, &server).await;
     let user: Value = http
         .post(server.url("/api/users"))
+        .bearer_auth(&token)
         .json(&json!({ "name": "Bench Author", "email": "author@example.com", "role": "user" }))
         .send()
         .await
@@ -235,9 +271,10 @@ async fn fan_out(dir: &tempfile::TempDir, clients: usize, writes: usize) {
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let (gate, ready, ws_url) = (gate.clone(), ready.clone(), ws_url.clone());
+            let token = token.clone();
             tokio::spawn(async move {
                 let permit = gate.acquire_owned().await.unwrap();
-                let mut ws = subscribed_socket(&ws_url, false).await;
+                let mut ws = subscribed_socket(&ws_url, token).await;
                 drop(permit);
                 ready.wait().await;
                 // (post id, instant received), in order received.
@@ -269,6 +306,7 @@ async fn fan_out(dir: &tempfile::TempDir, clients: usize, writes: usize) {
         let before = Instant::now();
         let post: Value = http
             .post(server.url("/api/posts"))
+            .bearer_auth(&token)
             .json(&body)
             .send()
             .await
@@ -322,7 +360,7 @@ async fn fan_out(dir: &tempfile::TempDir, clients: usize, writes: usize) {
 async fn memory(dir: &tempfile::TempDir, wanted: usize, fd_limit: u64) {
     let sockets = wanted.min(fd_limit.saturating_sub(SPARE_FDS) as usize);
     println!(
-        "Memory: {sockets} idle sockets, each sent auth (any token: authentication is not enforced yet) then subscribe posts"
+        "Memory: {sockets} idle sockets, each signed in (auth frame with an admin's access token) then subscribed to posts"
     );
     if sockets < wanted {
         println!("  RLIMIT_NOFILE is {fd_limit}: {sockets} sockets fit, not {wanted}");
@@ -330,6 +368,12 @@ async fn memory(dir: &tempfile::TempDir, wanted: usize, fd_limit: u64) {
         println!("  RLIMIT_NOFILE raised to {fd_limit} in both processes");
     }
     let server = ServerProcess::start(dir, "memory");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(TIMEOUT)
+        .build()
+        .unwrap();
+    let token = sign_in(&http, &server).await;
     // Let the server finish starting up before the baseline.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = server.rss();
@@ -339,10 +383,10 @@ async fn memory(dir: &tempfile::TempDir, wanted: usize, fd_limit: u64) {
     let gate = Arc::new(Semaphore::new(CONNECT_AT_ONCE));
     let tasks: Vec<_> = (0..sockets)
         .map(|_| {
-            let (gate, ws_url) = (gate.clone(), ws_url.clone());
+            let (gate, ws_url, token) = (gate.clone(), ws_url.clone(), token.clone());
             tokio::spawn(async move {
                 let _permit = gate.acquire_owned().await.unwrap();
-                subscribed_socket(&ws_url, true).await
+                subscribed_socket(&ws_url, token).await
             })
         })
         .collect();

@@ -9,6 +9,35 @@ use std::net::SocketAddr;
 use clap::Parser;
 use leptos::config::LeptosOptions;
 
+/// A secret from the command line or the environment; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<hidden>)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "server",
@@ -68,6 +97,40 @@ pub struct Config {
     #[arg(long, env = "TIDINGS_UPLOAD_DIR")]
     pub upload_dir: Option<std::path::PathBuf>,
 
+    /// Secret (at least 32 bytes) that signs the access tokens. Every
+    /// instance serving one site must share it. Unset: a random secret is
+    /// made at start (and logged as such); tokens then end with the process.
+    #[arg(long, env = "TIDINGS_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Mark the auth cookies `Secure` (sent over HTTPS only).
+    #[arg(long, env = "TIDINGS_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Seconds an access token is valid.
+    #[arg(long, env = "TIDINGS_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl_secs: u64,
+
+    /// Seconds a refresh token is valid (30 days).
+    #[arg(long, env = "TIDINGS_REFRESH_TOKEN_TTL", default_value_t = 2_592_000)]
+    pub refresh_token_ttl_secs: u64,
+
+    /// Sign-in attempts one client address may make per
+    /// `--login-ip-window-secs`.
+    #[arg(long, env = "TIDINGS_LOGIN_ATTEMPTS_PER_IP", default_value_t = 10)]
+    pub login_attempts_per_ip: u32,
+
+    #[arg(long, env = "TIDINGS_LOGIN_IP_WINDOW_SECS", default_value_t = 60)]
+    pub login_ip_window_secs: u64,
+
+    /// Failed sign-ins one account may have per
+    /// `--login-account-window-secs` before it must wait.
+    #[arg(long, env = "TIDINGS_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 5)]
+    pub login_failures_per_account: u32,
+
+    #[arg(long, env = "TIDINGS_LOGIN_ACCOUNT_WINDOW_SECS", default_value_t = 900)]
+    pub login_account_window_secs: u64,
+
     /// Site configuration used when the `LEPTOS_*` variables are not set.
     #[arg(long, env = "TIDINGS_LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: String,
@@ -91,6 +154,14 @@ impl Config {
             max_body_bytes: 8 * 1024 * 1024,
             cors_origins: Vec::new(),
             upload_dir: None,
+            jwt_secret: None,
+            secure_cookies: false,
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_secs: 2_592_000,
+            login_attempts_per_ip: 10,
+            login_ip_window_secs: 60,
+            login_failures_per_account: 5,
+            login_account_window_secs: 900,
             leptos_config: "Leptos.toml".into(),
             leptos: Some(LeptosOptions::builder().output_name("tidings").build()),
         }
@@ -155,5 +226,20 @@ impl Config {
                 .map(|o| o.site_addr)
                 .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3000)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_jwt_secret_is_read_and_never_printed() {
+        let config = Config::try_parse_from(["server", "--jwt-secret", "s3cret-value"]).unwrap();
+        assert_eq!(
+            config.jwt_secret.as_ref().map(Secret::expose),
+            Some("s3cret-value")
+        );
+        assert!(!format!("{config:?}").contains("s3cret-value"));
     }
 }

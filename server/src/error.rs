@@ -76,6 +76,23 @@ pub enum ApiError {
     /// 422: an `Idempotency-Key` came back with a different request.
     #[error("idempotency key reused")]
     IdempotencyKeyReused,
+    /// 401: no valid credentials (a missing, malformed or expired access
+    /// token); answered with `WWW-Authenticate: Bearer`.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// 401: a login named an unknown email or the wrong password (one
+    /// message for both).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// 401: the refresh cookie is missing, unknown, expired or revoked.
+    #[error("invalid refresh token: {0}")]
+    InvalidRefresh(String),
+    /// 403: the caller is signed in, but their role does not allow this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 429: too many attempts; `Retry-After` says when to try again.
+    #[error("rate limited for {retry_after} s")]
+    RateLimited { retry_after: u64 },
     /// 500: logged with its cause, answered generically.
     #[error("internal error: {0}")]
     Internal(String),
@@ -144,6 +161,11 @@ impl ApiError {
                 StatusCode::PRECONDITION_FAILED
             }
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_)
+            | ApiError::InvalidCredentials
+            | ApiError::InvalidRefresh(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -231,6 +253,19 @@ impl ApiError {
                     "Idempotency-Key": "already used with another method, path, If-Match or body"
                 }),
             ),
+            ApiError::Unauthorized(m) => ("unauthorized", m.clone(), serde_json::Value::Null),
+            ApiError::InvalidCredentials => (
+                "invalid_credentials",
+                "the email or the password is wrong".to_owned(),
+                serde_json::Value::Null,
+            ),
+            ApiError::InvalidRefresh(m) => ("invalid_refresh", m.clone(), serde_json::Value::Null),
+            ApiError::Forbidden(m) => ("forbidden", m.clone(), serde_json::Value::Null),
+            ApiError::RateLimited { retry_after } => (
+                "rate_limited",
+                format!("too many attempts; try again in {retry_after} s"),
+                serde_json::json!({ "retryAfter": retry_after }),
+            ),
             ApiError::Internal(_) => (
                 "internal",
                 "something went wrong on our side; it has been logged".to_owned(),
@@ -259,6 +294,19 @@ impl IntoResponse for ApiError {
         let mut response = (self.status(), Json(ErrorBody { error: self.info() })).into_response();
         if let Some(version) = self.etag_version() {
             response.headers_mut().insert(header::ETAG, etag(version));
+        }
+        match &self {
+            ApiError::Unauthorized(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::RateLimited { retry_after } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            _ => {}
         }
         response
     }

@@ -78,6 +78,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CanonicalJson<T> {
     }
 }
 
+/// A [`CanonicalJson`] body whose `password` field is taken out before
+/// the rest is read: the password is in neither the value nor the
+/// canonical text (which request fingerprints hash, so no fast hash of a
+/// password is ever stored). Present, it must be a string (422 naming
+/// `password` otherwise).
+pub struct WithPassword<T> {
+    pub body: CanonicalJson<T>,
+    pub password: Option<String>,
+}
+
+/// The field [`WithPassword`] takes out.
+pub const PASSWORD_FIELD: &str = "password";
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WithPassword<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = json_bytes(req, state).await?;
+        let mut document = parse_object(&bytes)?;
+        let password = match document
+            .as_object_mut()
+            .and_then(|fields| fields.remove(PASSWORD_FIELD))
+        {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(password)) => Some(password),
+            Some(_) => return Err(ApiError::field(PASSWORD_FIELD, "password must be a string")),
+        };
+        let canonical = canonical_json(&document);
+        let value = deserialize(document)?;
+        Ok(WithPassword {
+            body: CanonicalJson { value, canonical },
+            password,
+        })
+    }
+}
+
 /// Parses a JSON document, classifying failures as [`ApiJson`] does: a
 /// body must be one JSON object and nothing after it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {

@@ -6,6 +6,7 @@
 //! the configuration and calls these, so tests start real servers on
 //! `127.0.0.1:0` the same way.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -35,16 +36,16 @@ pub fn build_router(state: AppState) -> Router {
     let pages = generate_route_list(app::App);
     let db = state.db.clone();
     let router = Router::new()
-        .nest("/api", routes::api_router())
+        .nest("/api", routes::api_router(state.auth.clone()))
         .route("/api/", axum::routing::any(error::api_not_found))
         .merge(routes::health_router())
-        .merge(routes::uploads_router())
+        .merge(routes::uploads_router(state.auth.clone()))
         .merge(ops::metrics::router())
         .leptos_routes_with_context(
             &state,
             pages,
             move || {
-                InProcessApi::handle(db.clone()).provide();
+                InProcessApi::handle(db.clone(), auth::pages::reader()).provide();
                 ops::csp::provide_page_policy();
             },
             {
@@ -59,6 +60,7 @@ pub fn build_router(state: AppState) -> Router {
 
     // Layers wrap each route, after routing (so they see the matched route
     // template); the last one added runs first.
+    let router = router.layer(from_fn_with_state(state.auth.clone(), auth::pages::guard));
     let router = match state.config.request_timeout() {
         Some(limit) => router.layer(from_fn_with_state(
             RequestTimeout(limit),
@@ -116,7 +118,9 @@ pub async fn run(
             hub.shut_down();
         }
     };
-    let served = axum::serve(listener, build_router(state))
+    // The peer address is the client's address for login rate limiting.
+    let app = build_router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(signal)
         .await;
     // Upgraded sockets are not connections axum waits for: the hub told

@@ -6,7 +6,9 @@
 //! an idempotency key is recorded exactly as a keyed HTTP request would
 //! record it (same fingerprint: method, path, condition, canonical body),
 //! so a mutation started here and repeated over HTTP is still applied
-//! once. Errors are the ones a browser would have decoded.
+//! once. Errors are the ones a browser would have decoded. Writes are made
+//! as the page's reader (the access cookie's user), under the same role
+//! rules as over HTTP; without a reader they are refused with 401.
 
 use app::api::{Api, ApiError as UiError, ApiFuture, ApiHandle, IdempotencyKey as UiKey};
 use serde::de::DeserializeOwned;
@@ -17,6 +19,7 @@ use tidings::{
 };
 use uuid::Uuid;
 
+use crate::auth::{policy, Actor};
 use crate::db::idempotency::{IdempotencyKey, IdempotentRequest, Written};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -26,11 +29,20 @@ use crate::extract::{canonical_json, IfMatch, IDEMPOTENCY_KEY};
 #[derive(Clone)]
 pub struct InProcessApi {
     db: Db,
+    /// Who the page is rendered for.
+    reader: Option<Actor>,
 }
 
 impl InProcessApi {
-    pub fn handle(db: Db) -> ApiHandle {
-        ApiHandle::new(Self { db })
+    /// The API as `reader` sees it (`None`: nobody is signed in).
+    pub fn handle(db: Db, reader: Option<Actor>) -> ApiHandle {
+        ApiHandle::new(Self { db, reader })
+    }
+
+    /// The reader, who any write is made as; 401 without one.
+    fn writer(&self) -> Result<Actor, UiError> {
+        self.reader
+            .ok_or_else(|| to_ui(ApiError::Unauthorized("sign in first".into())))
     }
 }
 
@@ -129,12 +141,15 @@ impl Api for InProcessApi {
 
     fn create_user(&self, input: NewUserInput, key: Option<UiKey>) -> ApiFuture<User> {
         let db = self.db.clone();
+        let writer = self.writer();
         Box::pin(async move {
+            let by = writer?;
+            policy::manage_users(&by).map_err(to_ui)?;
             let body = canonical(&input)?;
             let once = keyed(key, "POST", "/api/users", None, &body)?;
             let new = input.validate().map_err(|f| to_ui(f.into()))?;
             answered(
-                db.create_user_once(&new, once.as_ref())
+                db.create_user_once(&new, None, &by, once.as_ref())
                     .await
                     .map_err(to_ui)?,
             )
@@ -149,14 +164,16 @@ impl Api for InProcessApi {
         key: Option<UiKey>,
     ) -> ApiFuture<User> {
         let db = self.db.clone();
+        let writer = self.writer();
         Box::pin(async move {
+            let by = writer?;
             let condition = at_version(version);
             let body = canonical(&patch)?;
             let path = format!("/api/users/{id}");
             let once = keyed(key, "PATCH", &path, Some(&condition), &body)?;
             let patch = patch.validate().map_err(|f| to_ui(f.into()))?;
             answered(
-                db.patch_user_once(id, &patch, &condition, once.as_ref())
+                db.patch_user_once(id, &patch, &condition, &by, once.as_ref())
                     .await
                     .map_err(to_ui)?,
             )
@@ -165,12 +182,15 @@ impl Api for InProcessApi {
 
     fn delete_user(&self, id: Uuid, version: i64, key: Option<UiKey>) -> ApiFuture<()> {
         let db = self.db.clone();
+        let writer = self.writer();
         Box::pin(async move {
+            let by = writer?;
+            policy::manage_users(&by).map_err(to_ui)?;
             let condition = at_version(version);
             let path = format!("/api/users/{id}");
             let once = keyed(key, "DELETE", &path, Some(&condition), "")?;
             answered_empty(
-                db.delete_user_once(id, &condition, once.as_ref())
+                db.delete_user_once(id, &condition, &by, once.as_ref())
                     .await
                     .map_err(to_ui)?,
             )
@@ -194,12 +214,19 @@ impl Api for InProcessApi {
 
     fn create_post(&self, input: NewPostInput, key: Option<UiKey>) -> ApiFuture<Post> {
         let db = self.db.clone();
+        let writer = self.writer();
         Box::pin(async move {
+            let by = writer?;
             let body = canonical(&input)?;
             let once = keyed(key, "POST", "/api/posts", None, &body)?;
+            let mut input = input;
+            if input.author_id.is_none() {
+                input.author_id = Some(by.id.to_string());
+            }
             let new = input.validate().map_err(|f| to_ui(f.into()))?;
+            policy::create_post(&by, new.author_id).map_err(to_ui)?;
             answered(
-                db.create_post_once(&new, once.as_ref())
+                db.create_post_once(&new, &by, once.as_ref())
                     .await
                     .map_err(to_ui)?,
             )
@@ -214,14 +241,16 @@ impl Api for InProcessApi {
         key: Option<UiKey>,
     ) -> ApiFuture<Post> {
         let db = self.db.clone();
+        let writer = self.writer();
         Box::pin(async move {
+            let by = writer?;
             let condition = at_version(version);
             let body = canonical(&patch)?;
             let path = format!("/api/posts/{id}");
             let once = keyed(key, "PATCH", &path, Some(&condition), &body)?;
             let patch = patch.validate().map_err(|f| to_ui(f.into()))?;
             answered(
-                db.patch_post_once(id, &patch, &condition, once.as_ref())
+                db.patch_post_once(id, &patch, &condition, &by, once.as_ref())
                     .await
                     .map_err(to_ui)?,
             )
@@ -230,12 +259,14 @@ impl Api for InProcessApi {
 
     fn delete_post(&self, id: Uuid, version: i64, key: Option<UiKey>) -> ApiFuture<()> {
         let db = self.db.clone();
+        let writer = self.writer();
         Box::pin(async move {
+            let by = writer?;
             let condition = at_version(version);
             let path = format!("/api/posts/{id}");
             let once = keyed(key, "DELETE", &path, Some(&condition), "")?;
             answered_empty(
-                db.delete_post_once(id, &condition, once.as_ref())
+                db.delete_post_once(id, &condition, &by, once.as_ref())
                     .await
                     .map_err(to_ui)?,
             )
@@ -267,7 +298,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("ssr.db").display());
         let db = Db::connect(&url).await.unwrap();
-        (InProcessApi { db }, dir)
+        let admin = Actor {
+            id: Uuid::now_v7(),
+            role: tidings::Role::Admin,
+        };
+        (
+            InProcessApi {
+                db,
+                reader: Some(admin),
+            },
+            dir,
+        )
     }
 
     fn ada() -> NewUserInput {
@@ -357,6 +398,41 @@ mod tests {
             .unwrap();
         let gone = api.delete_post(post.id, updated.version, None).await;
         assert_eq!(gone.unwrap_err().status(), Some(404));
+    }
+
+    #[tokio::test]
+    async fn writes_are_made_as_the_reader_under_the_role_rules() {
+        let (api, _dir) = api().await;
+        let status = |r: Result<User, UiError>| match r {
+            Err(UiError::Http { status, code, .. }) => (status, code),
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        let nobody = InProcessApi {
+            db: api.db.clone(),
+            reader: None,
+        };
+        assert_eq!(
+            status(nobody.create_user(ada(), None).await),
+            (401, "unauthorized".to_owned())
+        );
+        let member = InProcessApi {
+            db: api.db.clone(),
+            reader: Some(Actor {
+                id: Uuid::now_v7(),
+                role: tidings::Role::User,
+            }),
+        };
+        assert_eq!(
+            status(member.create_user(ada(), None).await),
+            (403, "forbidden".to_owned())
+        );
+        assert!(api
+            .db
+            .list_users(&Default::default())
+            .await
+            .unwrap()
+            .data
+            .is_empty());
     }
 
     #[tokio::test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use crate::auth::Auth;
 use crate::config::Config;
 use crate::db::{seed::SeedPlan, Db};
 use crate::ops::cors::CorsPolicy;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The origins allowed to call across origins (none by default).
     pub cors: CorsPolicy,
+    /// Token keys, lifetimes, cookie flags and the login limiter.
+    pub auth: Auth,
 }
 
 /// Why the server could not start.
@@ -40,6 +43,7 @@ impl AppState {
     pub async fn from_config(mut config: Config) -> Result<Self, StartError> {
         let leptos_options = config.leptos_options().map_err(StartError::Site)?;
         let cors = CorsPolicy::parse(&config.cors_origins).map_err(StartError::Config)?;
+        let auth = Auth::from_config(&config).map_err(StartError::Config)?;
         config.leptos = Some(leptos_options.clone());
         let db_error = |source| StartError::Database {
             url: config.database_url.clone(),
@@ -66,6 +70,7 @@ impl AppState {
             leptos_options,
             metrics: Metrics::default(),
             cors,
+            auth,
         })
     }
 }

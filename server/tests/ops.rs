@@ -158,9 +158,9 @@ async fn socket_gauge_rises_and_falls_and_delivered_events_count() {
     );
 
     // The hello is sent after the socket is counted.
-    let (mut first, _) = WsClient::connect(&server.ws_url(EVENTS)).await;
+    let (mut first, _) = WsClient::connect(&server.ws_url(EVENTS), &server.admin_token).await;
     eventually(&server, "tidings_realtime_sockets_open", 1.0).await;
-    let (second, _) = WsClient::connect(&server.ws_url(EVENTS)).await;
+    let (second, _) = WsClient::connect(&server.ws_url(EVENTS), &server.admin_token).await;
     eventually(&server, "tidings_realtime_sockets_open", 2.0).await;
 
     first.subscribe(&[Topic::Users], 0).await;
@@ -192,11 +192,11 @@ async fn a_reader_more_than_a_batch_behind_counts_as_lagged() {
     assert_eq!(metric(&metrics_text(&server).await, behind), Some(0.0));
 
     // Caught up one event at a time: never a batch behind.
-    let (mut near, _) = WsClient::connect(&server.ws_url(EVENTS)).await;
+    let (mut near, _) = WsClient::connect(&server.ws_url(EVENTS), &server.admin_token).await;
     near.subscribe(&[Topic::Users], 4).await;
     assert_eq!(near.events_through(5).await.len(), 1);
     // Five events behind with batches of two: lagging, counted once.
-    let (mut far, _) = WsClient::connect(&server.ws_url(EVENTS)).await;
+    let (mut far, _) = WsClient::connect(&server.ws_url(EVENTS), &server.admin_token).await;
     far.subscribe(&[Topic::Users], 0).await;
     assert_eq!(far.events_through(5).await.len(), 5);
     eventually(&server, behind, 1.0).await;
@@ -433,16 +433,18 @@ async fn request_ids_are_echoed_or_made() {
     server.stop().await;
 }
 
-/// POSTs `body` as one chunk of a chunked request, over a raw connection
-/// (the HTTP client always declares a length); returns the status and
-/// the raw rest of the answer.
+/// POSTs `body` as one chunk of a chunked request, signed in as the
+/// admin, over a raw connection (the HTTP client always declares a
+/// length); returns the status and the raw rest of the answer.
 async fn post_chunked(server: &TestServer, path: &str, body: &[u8]) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let mut request = format!(
         "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Authorization: Bearer {}\r\n\
          Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n",
         server.addr,
+        server.admin_token,
         body.len()
     )
     .into_bytes();
@@ -513,7 +515,7 @@ async fn the_realtime_socket_outlives_the_request_timeout() {
     // work under a short deadline. The exemption itself and the 503 are
     // unit-tested in `server::ops::timeout`.
     let server = TestServer::start_with(|config| config.request_timeout_ms = 200).await;
-    let (mut socket, _) = WsClient::connect(&server.ws_url(EVENTS)).await;
+    let (mut socket, _) = WsClient::connect(&server.ws_url(EVENTS), &server.admin_token).await;
     socket.subscribe(&[Topic::Users], 0).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     server.create_user("Ada", "ada@example.com").await;

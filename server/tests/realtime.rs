@@ -26,7 +26,7 @@ use uuid::Uuid;
 const EVENTS: &str = "/api/events";
 
 async fn connect(server: &TestServer) -> (WsClient, support::ws::Hello) {
-    WsClient::connect(&server.ws_url(EVENTS)).await
+    WsClient::connect(&server.ws_url(EVENTS), &server.admin_token).await
 }
 
 /// The newest seq in the server's log.
@@ -136,7 +136,8 @@ async fn subscribe_since_zero_replays_every_event_in_order() {
         json!({"id": id_of(&post), "authorId": id_of(&user)})
     );
     assert_eq!(events[5].data, json!({"id": id_of(&user)}));
-    assert!(events.iter().all(|e| e.actor.is_none()));
+    // Each names who made the change: the admin the client signs in as.
+    assert!(events.iter().all(|e| e.actor == Some(server.admin_id)));
     assert!(events.windows(2).all(|w| w[0].ts <= w[1].ts));
     // What the socket sent is the log.
     assert_eq!(events, server.db.all_events_after(0).await.unwrap());
@@ -439,10 +440,20 @@ async fn a_bad_frame_gets_an_error_and_the_socket_stays_usable() {
         client.next_frame().await,
         ServerFrame::Error { code, .. } if code == "too_many_topics"
     ));
-    // `auth` is accepted (and, for now, ignored).
+    // On a signed-in socket, a bad token is refused and changes nothing;
+    // a good one is accepted silently.
     client
         .send(&ClientFrame::Auth {
             token: "anything".into(),
+        })
+        .await;
+    assert!(matches!(
+        client.next_frame().await,
+        ServerFrame::Error { code, .. } if code == "unauthorized"
+    ));
+    client
+        .send(&ClientFrame::Auth {
+            token: server.admin_token.clone(),
         })
         .await;
     client.subscribe(&[Topic::Users], 0).await;
@@ -617,7 +628,7 @@ async fn a_client_disconnected_at_random_gets_every_event_once_in_order() {
     let mut connections = 0;
     let last = |received: &Vec<Event>| received.last().map_or(0, |e| e.seq);
     while final_head.is_none_or(|h| last(&received) < h) {
-        let (mut client, hello) = WsClient::connect(&url).await;
+        let (mut client, hello) = WsClient::connect(&url, &server.admin_token).await;
         connections += 1;
         assert!(
             epoch.get_or_insert_with(|| hello.epoch.clone()) == &hello.epoch,

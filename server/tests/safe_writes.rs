@@ -899,14 +899,14 @@ async fn a_key_is_remembered_for_24_hours_then_is_new() {
 
     let first = server
         .db
-        .create_user_once(&ada, Some(&at(TimeDelta::zero())))
+        .create_user_once(&ada, None, &server.admin(), Some(&at(TimeDelta::zero())))
         .await
         .unwrap();
     assert!(!first.is_replay());
     let just_before = TimeDelta::hours(24) - TimeDelta::seconds(1);
     let replay = server
         .db
-        .create_user_once(&ada, Some(&at(just_before)))
+        .create_user_once(&ada, None, &server.admin(), Some(&at(just_before)))
         .await
         .unwrap();
     assert_eq!(replay, Written::Replayed(first.answer().clone()));
@@ -917,7 +917,7 @@ async fn a_key_is_remembered_for_24_hours_then_is_new() {
     let just_after = TimeDelta::hours(24) + TimeDelta::seconds(1);
     let again = server
         .db
-        .create_user_once(&ada, Some(&at(just_after)))
+        .create_user_once(&ada, None, &server.admin(), Some(&at(just_after)))
         .await;
     assert!(
         matches!(&again, Err(server::error::ApiError::Conflict { .. })),
@@ -943,6 +943,8 @@ async fn an_expired_key_is_treated_as_new_over_http() {
         .db
         .create_user_once(
             &ada,
+            None,
+            &server.admin(),
             Some(&create_request(
                 "recent",
                 &canonical,
@@ -974,6 +976,8 @@ async fn an_expired_key_is_treated_as_new_over_http() {
         .db
         .create_user_once(
             &ada,
+            None,
+            &server.admin(),
             Some(&create_request(
                 "old",
                 &canonical,

@@ -535,7 +535,8 @@ async fn batch_changes_all_bumps_versions_and_appends_one_event_each() {
 async fn batch_is_seen_on_the_realtime_socket() {
     let server = TestServer::start().await;
     let users = three_users(&server).await;
-    let (mut ws, hello) = support::ws::WsClient::connect(&server.ws_url("/api/events")).await;
+    let (mut ws, hello) =
+        support::ws::WsClient::connect(&server.ws_url("/api/events"), &server.admin_token).await;
     ws.subscribe(&[tidings::protocol::Topic::Users], hello.seq)
         .await;
     ws.sync().await;

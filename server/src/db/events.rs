@@ -61,6 +61,8 @@ pub(crate) struct WriteTx {
     tx: Transaction<'static, Sqlite>,
     hub: Hub,
     last_seq: Option<u64>,
+    /// The user making the change, named in every event appended.
+    actor: Option<Uuid>,
     // Released after the transaction ends (fields drop in order).
     _lock: OwnedMutexGuard<()>,
 }
@@ -71,7 +73,12 @@ impl WriteTx {
         &mut self.tx
     }
 
-    /// Appends one change event; its seq.
+    /// The user making the change, if known.
+    pub(crate) fn actor(&self) -> Option<Uuid> {
+        self.actor
+    }
+
+    /// Appends one change event, naming the transaction's actor; its seq.
     pub(crate) async fn append(
         &mut self,
         kind: EventKind,
@@ -86,11 +93,12 @@ impl WriteTx {
         };
         let seq: i64 = sqlx::query_scalar(
             "INSERT INTO events (type, topic, entity_id, actor, data, ts) \
-             VALUES (?, ?, ?, NULL, ?, ?) RETURNING seq",
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
         )
         .bind(kind.as_str())
         .bind(topic)
         .bind(entity_id.to_string())
+        .bind(self.actor.map(|a| a.to_string()))
         .bind(data)
         .bind(now_text())
         .fetch_one(&mut *self.tx)
@@ -166,12 +174,18 @@ fn push_topic_filter(q: &mut QueryBuilder<'_, Sqlite>, topics: &TopicSet) {
 impl Db {
     /// Starts a write transaction, holding the write lock from the start.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx, ApiError> {
+        self.begin_write_by(None).await
+    }
+
+    /// Starts a write transaction whose events name `actor`.
+    pub(crate) async fn begin_write_by(&self, actor: Option<Uuid>) -> Result<WriteTx, ApiError> {
         let lock = self.write_lock.clone().lock_owned().await;
         let tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx {
             tx,
             hub: self.hub.clone(),
             last_seq: None,
+            actor,
             _lock: lock,
         })
     }

@@ -1,6 +1,9 @@
 //! Idempotent writes: a write sent with an `Idempotency-Key` happens at
 //! most once, and every retry of it gets the first answer.
 //!
+//! Keys belong to the user who sent them: two users sending the same key
+//! are two requests, and neither ever sees the other's answer.
+//!
 //! A key names one request: its method, path, `If-Match` condition and
 //! body (canonical JSON), hashed into a fingerprint. The answer is recorded
 //! in the write's own transaction, beside the write and its change events,
@@ -30,6 +33,7 @@ use tidings::{format_timestamp, ErrorBody};
 
 use super::events::WriteTx;
 use super::Db;
+use crate::auth::Actor;
 use crate::error::{etag, ApiError};
 use crate::extract::IfMatch;
 
@@ -248,27 +252,30 @@ struct Recorded {
 }
 
 impl Db {
-    /// Starts the write transaction of a request, keyed or not. A keyed
-    /// request purges the expired keys, then looks its own up: found with
-    /// the same fingerprint, the recorded answer is the whole answer; found
-    /// with another, it is a 422.
+    /// Starts the write transaction of a request by `by`, keyed or not
+    /// (its events name `by`). A keyed request purges the expired keys,
+    /// then looks its own up among `by`'s: found with the same
+    /// fingerprint, the recorded answer is the whole answer; found with
+    /// another, it is a 422.
     pub(crate) async fn begin_keyed(
         &self,
+        by: &Actor,
         once: Option<&IdempotentRequest>,
     ) -> Result<Begun, ApiError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write_by(Some(by.id)).await?;
         let Some(request) = once else {
             return Ok(Begun::Write(tx));
         };
         let cutoff = format_timestamp(&(request.now - KEY_TTL));
-        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
             .bind(&cutoff)
             .execute(tx.conn())
             .await?;
         let recorded: Option<Recorded> = sqlx::query_as(
             "SELECT fingerprint, status, body, version FROM idempotency_keys \
-             WHERE key = ? AND created_at >= ?",
+             WHERE owner = $1 AND key = $2 AND created_at >= $3",
         )
+        .bind(by.id.to_string())
         .bind(request.key.as_str())
         .bind(&cutoff)
         .fetch_optional(tx.conn())
@@ -336,11 +343,13 @@ async fn record(
     request: &IdempotentRequest,
     answer: &Answer,
 ) -> Result<(), ApiError> {
+    let owner = tx.actor().map(|a| a.to_string()).unwrap_or_default();
     sqlx::query(
         "INSERT INTO idempotency_keys \
-         (key, method, path, fingerprint, status, body, version, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         (owner, key, method, path, fingerprint, status, body, version, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
+    .bind(owner)
     .bind(request.key.as_str())
     .bind(&request.method)
     .bind(&request.path)

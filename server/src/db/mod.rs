@@ -3,6 +3,7 @@
 //! appends its change events to the log in its own transaction (see
 //! [`events`]).
 
+pub mod auth;
 mod cursor;
 pub mod events;
 pub mod idempotency;

@@ -15,6 +15,7 @@ use super::events::WriteTx;
 use super::idempotency::{settle, Answer, Begun, IdempotentRequest, Written};
 use super::rows::{PostRow, POST_COLUMNS};
 use super::{now_text, Db, PostCursor};
+use crate::auth::{policy, Actor};
 use crate::error::ApiError;
 use crate::extract::IfMatch;
 
@@ -110,9 +111,10 @@ impl Db {
     pub async fn create_post_once(
         &self,
         new: &NewPost,
+        by: &Actor,
         once: Option<&IdempotentRequest>,
     ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(once).await? {
+        let mut tx = match self.begin_keyed(by, once).await? {
             Begun::Write(tx) => tx,
             Begun::Replay(answer) => return Ok(answer),
         };
@@ -128,7 +130,7 @@ impl Db {
     /// when there is no such post.
     pub async fn update_post(&self, id: Uuid, patch: &PostPatch) -> Result<Option<Post>, ApiError> {
         let mut tx = self.begin_write().await?;
-        let post = patch_post(&mut tx, id, patch, &IfMatch::Any).await?;
+        let post = patch_post(&mut tx, id, patch, &IfMatch::Any, None).await?;
         tx.commit().await?;
         Ok(post)
     }
@@ -142,13 +144,14 @@ impl Db {
         id: Uuid,
         patch: &PostPatch,
         condition: &IfMatch,
+        by: &Actor,
         once: Option<&IdempotentRequest>,
     ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(once).await? {
+        let mut tx = match self.begin_keyed(by, once).await? {
             Begun::Write(tx) => tx,
             Begun::Replay(answer) => return Ok(answer),
         };
-        let result = match patch_post(&mut tx, id, patch, condition).await {
+        let result = match patch_post(&mut tx, id, patch, condition, Some(by)).await {
             Ok(Some(post)) => Answer::entity(StatusCode::OK, &post, post.version),
             Ok(None) => Err(ApiError::not_found("post", &id.to_string())),
             Err(e) => Err(e),
@@ -160,7 +163,7 @@ impl Db {
     /// one transaction. `false` if absent.
     pub async fn delete_post(&self, id: Uuid) -> Result<bool, ApiError> {
         let mut tx = self.begin_write().await?;
-        let done = remove_post(&mut tx, id, &IfMatch::Any).await?;
+        let done = remove_post(&mut tx, id, &IfMatch::Any, None).await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -172,13 +175,14 @@ impl Db {
         &self,
         id: Uuid,
         condition: &IfMatch,
+        by: &Actor,
         once: Option<&IdempotentRequest>,
     ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(once).await? {
+        let mut tx = match self.begin_keyed(by, once).await? {
             Begun::Write(tx) => tx,
             Begun::Replay(answer) => return Ok(answer),
         };
-        let result = match remove_post(&mut tx, id, condition).await {
+        let result = match remove_post(&mut tx, id, condition, Some(by)).await {
             Ok(true) => Ok(Answer::no_content()),
             Ok(false) => Err(ApiError::not_found("post", &id.to_string())),
             Err(e) => Err(e),
@@ -221,19 +225,39 @@ async fn insert_post(tx: &mut WriteTx, new: &NewPost) -> Result<Post, ApiError> 
     Ok(post)
 }
 
-/// Applies `patch` to the post if its current version satisfies
-/// `condition` (else 412 with the current post), bumping the version, and
-/// appends `POST_UPDATED`, in `tx`. `None` when there is no such post.
-/// Under the write lock, the version checked is the version changed.
+/// Refuses (403) unless `by` may change `post` (`None` is the server
+/// itself): the rule depends on the role of the post's author.
+async fn check_edit(tx: &mut WriteTx, post: &Post, by: Option<&Actor>) -> Result<(), ApiError> {
+    let Some(by) = by else {
+        return Ok(());
+    };
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+        .bind(post.author_id.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    let role = role
+        .map(|r| r.parse())
+        .transpose()
+        .map_err(|e: String| ApiError::internal("corrupt user role in store", e))?;
+    policy::edit_post(by, post.author_id, role)
+}
+
+/// Applies `patch` to the post if `by` may (else 403) and its current
+/// version satisfies `condition` (else 412 with the current post),
+/// bumping the version, and appends `POST_UPDATED`, in `tx`. `None` when
+/// there is no such post. Under the write lock, the version checked is
+/// the version changed.
 async fn patch_post(
     tx: &mut WriteTx,
     id: Uuid,
     patch: &PostPatch,
     condition: &IfMatch,
+    by: Option<&Actor>,
 ) -> Result<Option<Post>, ApiError> {
     let Some(current) = fetch_post(tx.conn(), id).await? else {
         return Ok(None);
     };
+    check_edit(tx, &current, by).await?;
     condition.check("post", &current, current.version)?;
     let next = patch.apply(&current);
     let updated: Option<PostRow> = sqlx::query_as(&format!(
@@ -255,13 +279,19 @@ async fn patch_post(
     Ok(Some(post))
 }
 
-/// Deletes the post if its current version satisfies `condition` (else
-/// 412 with the current post) and appends `POST_DELETED` (`{id,
-/// authorId}`), in `tx`. `false` if absent.
-async fn remove_post(tx: &mut WriteTx, id: Uuid, condition: &IfMatch) -> Result<bool, ApiError> {
+/// Deletes the post if `by` may (else 403) and its current version
+/// satisfies `condition` (else 412 with the current post) and appends
+/// `POST_DELETED` (`{id, authorId}`), in `tx`. `false` if absent.
+async fn remove_post(
+    tx: &mut WriteTx,
+    id: Uuid,
+    condition: &IfMatch,
+    by: Option<&Actor>,
+) -> Result<bool, ApiError> {
     let Some(current) = fetch_post(tx.conn(), id).await? else {
         return Ok(false);
     };
+    check_edit(tx, &current, by).await?;
     condition.check("post", &current, current.version)?;
     let done = sqlx::query("DELETE FROM posts WHERE id = ? AND version = ?")
         .bind(id.to_string())

@@ -1,4 +1,5 @@
-//! Demo data for an empty database: the three demo accounts, enough users
+//! Demo data for an empty database: the three demo accounts (who sign in
+//! with the password `tidings-demo`, see [`DEMO_PASSWORD`]), enough users
 //! across the roles to fill several pages, and a feed of posts with
 //! readable text. Deterministic (a fixed-seed generator), so every fresh
 //! start shows the same workspace. Seeding starts a new epoch of the event
@@ -9,6 +10,7 @@ use tidings::{format_timestamp, Role};
 use uuid::Uuid;
 
 use super::Db;
+pub use crate::auth::password::DEMO_PASSWORD;
 
 /// Sizes of the generated workspace.
 #[derive(Debug, Clone, Copy)]
@@ -215,6 +217,15 @@ impl Db {
         if existing > 0 {
             return Ok(SeedReport { users: 0, posts: 0 });
         }
+        let hashes = tokio::task::spawn_blocking(|| {
+            DEMO_ACCOUNTS
+                .iter()
+                .map(|_| crate::auth::password::hash(DEMO_PASSWORD))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("hashing the demo password: {e}")))?
+        .map_err(|e| sqlx::Error::Protocol(format!("hashing the demo password: {e}")))?;
         let mut rng = Rng(0x7469_6469_6e67_7321);
         let mut users = Vec::with_capacity(plan.users);
         for i in 0..plan.users.max(DEMO_ACCOUNTS.len()) {
@@ -262,6 +273,13 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             users.push(SeedUser { id, created_at });
+        }
+        for ((_, email, _), hash) in DEMO_ACCOUNTS.iter().zip(&hashes) {
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
+                .bind(hash)
+                .bind(email)
+                .execute(&mut *tx)
+                .await?;
         }
         for _ in 0..plan.posts {
             let author = &users[rng.below(users.len())];

@@ -19,6 +19,7 @@ use super::events::WriteTx;
 use super::idempotency::{settle, Answer, Begun, IdempotentRequest, Written};
 use super::rows::{id as row_id, UserRow, USER_COLUMNS};
 use super::{is_unique_violation, now_text, Db};
+use crate::auth::{policy, Actor};
 use crate::error::ApiError;
 use crate::extract::IfMatch;
 
@@ -102,7 +103,7 @@ fn email_taken() -> ApiError {
 }
 
 /// Inserts the user and appends `USER_CREATED`, in `tx`.
-async fn insert_user(tx: &mut WriteTx, new: &NewUser) -> Result<User, ApiError> {
+pub(super) async fn insert_user(tx: &mut WriteTx, new: &NewUser) -> Result<User, ApiError> {
     let id = Uuid::now_v7();
     let now = now_text();
     let result: Result<UserRow, _> = sqlx::query_as(&format!(
@@ -131,9 +132,10 @@ async fn insert_user(tx: &mut WriteTx, new: &NewUser) -> Result<User, ApiError> 
     Ok(user)
 }
 
-/// Applies `patch` to the user if its current version satisfies
-/// `condition` (else 412 with the current user), bumping the version, and
-/// appends `USER_UPDATED`, in `tx`. `None` when there is no such user.
+/// Applies `patch` to the user if `by` may (else 403; `None` is the
+/// server itself) and its current version satisfies `condition` (else 412
+/// with the current user), bumping the version, and appends
+/// `USER_UPDATED`, in `tx`. `None` when there is no such user.
 ///
 /// `tx` holds the write lock from its start (`BEGIN IMMEDIATE`), so the
 /// version checked is the version changed: no other write can come between
@@ -143,10 +145,14 @@ async fn patch_user(
     id: Uuid,
     patch: &UserPatch,
     condition: &IfMatch,
+    by: Option<&Actor>,
 ) -> Result<Option<User>, ApiError> {
     let Some(current) = fetch_user(tx.conn(), id).await? else {
         return Ok(None);
     };
+    if let Some(by) = by {
+        policy::patch_user(by, &current, patch.role)?;
+    }
     condition.check("user", &current, current.version)?;
     let next = patch.apply(&current);
     let result = write_user(tx.conn(), &next, current.version).await;
@@ -394,19 +400,27 @@ impl Db {
         Ok(user)
     }
 
-    /// `POST /api/users`: creates the user, answering 201 with it (409 for
-    /// a taken email), at most once per idempotency key.
+    /// `POST /api/users` by `by`: creates the user, with the password
+    /// hashed `password_hash` if given, answering 201 with it (409 for a
+    /// taken email), at most once per idempotency key of `by`.
     pub async fn create_user_once(
         &self,
         new: &NewUser,
+        password_hash: Option<&str>,
+        by: &Actor,
         once: Option<&IdempotentRequest>,
     ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(once).await? {
+        let mut tx = match self.begin_keyed(by, once).await? {
             Begun::Write(tx) => tx,
             Begun::Replay(answer) => return Ok(answer),
         };
         let result = match insert_user(&mut tx, new).await {
-            Ok(user) => Answer::entity(StatusCode::CREATED, &user, user.version),
+            Ok(user) => match password_hash {
+                Some(hash) => super::auth::set_password_in(&mut tx, user.id, hash)
+                    .await
+                    .and_then(|()| Answer::entity(StatusCode::CREATED, &user, user.version)),
+                None => Answer::entity(StatusCode::CREATED, &user, user.version),
+            },
             Err(e) => Err(e),
         };
         settle(tx, once, result).await
@@ -417,27 +431,30 @@ impl Db {
     /// when there is no such user.
     pub async fn update_user(&self, id: Uuid, patch: &UserPatch) -> Result<Option<User>, ApiError> {
         let mut tx = self.begin_write().await?;
-        let user = patch_user(&mut tx, id, patch, &IfMatch::Any).await?;
+        let user = patch_user(&mut tx, id, patch, &IfMatch::Any, None).await?;
         tx.commit().await?;
         Ok(user)
     }
 
-    /// `PATCH /api/users/{id}`: applies `patch` if the user's current
-    /// version satisfies `condition`, answering 200 with the user (404,
-    /// 409 for a taken email, 412 with the current user), at most once per
-    /// idempotency key. The check and the write are one transaction.
+    /// `PATCH /api/users/{id}` by `by`: applies `patch` if `by` may
+    /// (`crate::auth::policy::patch_user`) and the user's current version
+    /// satisfies `condition`, answering 200 with the user (403, 404, 409
+    /// for a taken email, 412 with the current user), at most once per
+    /// idempotency key of `by`. The checks and the write are one
+    /// transaction.
     pub async fn patch_user_once(
         &self,
         id: Uuid,
         patch: &UserPatch,
         condition: &IfMatch,
+        by: &Actor,
         once: Option<&IdempotentRequest>,
     ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(once).await? {
+        let mut tx = match self.begin_keyed(by, once).await? {
             Begun::Write(tx) => tx,
             Begun::Replay(answer) => return Ok(answer),
         };
-        let result = match patch_user(&mut tx, id, patch, condition).await {
+        let result = match patch_user(&mut tx, id, patch, condition, Some(by)).await {
             Ok(Some(user)) => Answer::entity(StatusCode::OK, &user, user.version),
             Ok(None) => Err(ApiError::not_found("user", &id.to_string())),
             Err(e) => Err(e),
@@ -455,8 +472,9 @@ impl Db {
         id: Uuid,
         url: &str,
         condition: &IfMatch,
+        by: &Actor,
     ) -> Result<Option<(User, Option<String>)>, ApiError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write_by(Some(by.id)).await?;
         let Some(current) = fetch_user(tx.conn(), id).await? else {
             return Ok(None);
         };
@@ -484,9 +502,10 @@ impl Db {
         &self,
         id: Uuid,
         condition: &IfMatch,
+        by: &Actor,
         once: Option<&IdempotentRequest>,
     ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(once).await? {
+        let mut tx = match self.begin_keyed(by, once).await? {
             Begun::Write(tx) => tx,
             Begun::Replay(answer) => return Ok(answer),
         };
@@ -505,9 +524,10 @@ impl Db {
     pub async fn patch_users_once(
         &self,
         updates: &[UserBatchUpdate],
+        by: &Actor,
         once: Option<&IdempotentRequest>,
     ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(once).await? {
+        let mut tx = match self.begin_keyed(by, once).await? {
             Begun::Write(tx) => tx,
             Begun::Replay(answer) => return Ok(answer),
         };

@@ -12,8 +12,13 @@
 //! reports a read that came back full short of the head (more than one
 //! batch behind) and a `RESYNC` sent mid-stream as lagging.
 //!
-//! `auth` frames are accepted and their token ignored: authentication does
-//! not exist yet, and every socket may read every topic.
+//! A socket serves a signed-in user only: one authenticated at the
+//! upgrade (Bearer or access cookie) is greeted at once; any other must
+//! send `{"type":"auth","token":...}` first, within [`AUTH_DEADLINE`].
+//! Anything else first (a bad token included) is answered with an `error`
+//! frame (`unauthorized`) and a close with 1008 (policy violation). A
+//! later `auth` frame with a bad token is answered `unauthorized` and
+//! changes nothing. A signed-in socket may read every topic.
 //!
 //! On shutdown every socket gets a close frame with code 1001 (going
 //! away). A socket whose log read fails gets an `error` frame
@@ -32,11 +37,16 @@ use super::counters::SocketOpen;
 use super::hub::Shutdown;
 use super::protocol::{decode, encode, error_code, ClientFrame, Incoming, ServerFrame};
 use super::subscription::Subscription;
+use crate::auth::Auth;
 use crate::db::Db;
 use crate::error::ApiError;
 
 /// How long a closing socket waits for the client's close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// How long a socket not authenticated at the upgrade waits for its
+/// `auth` frame.
+pub const AUTH_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Tuning of the socket tasks.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +76,8 @@ enum End {
     Shutdown,
     /// The log could not be read.
     Unavailable(ApiError),
+    /// The client did not authenticate; says why.
+    Unauthorized(String),
 }
 
 type Sink = SplitSink<WebSocket, Message>;
@@ -75,6 +87,7 @@ type Stream = SplitStream<WebSocket>;
 struct Connection {
     sink: Sink,
     db: Db,
+    auth: Auth,
     settings: SocketSettings,
     epoch: String,
     sub: Subscription,
@@ -92,8 +105,15 @@ enum Step {
 }
 
 /// Serves one upgraded socket until the client leaves or the server shuts
-/// down.
-pub async fn serve(socket: WebSocket, db: Db, settings: SocketSettings) {
+/// down. `signed_in`: the upgrade request was authenticated; otherwise
+/// the first frame must be `auth`.
+pub async fn serve(
+    socket: WebSocket,
+    db: Db,
+    settings: SocketSettings,
+    auth: Auth,
+    signed_in: bool,
+) {
     let hub = db.hub().clone();
     // Held until this task ends: shutdown waits for it.
     let mut shutdown = hub.shutdown_ticket();
@@ -102,15 +122,26 @@ pub async fn serve(socket: WebSocket, db: Db, settings: SocketSettings) {
     let mut conn = Connection {
         sink,
         db,
+        auth,
         settings,
         epoch: String::new(),
         sub: Subscription::default(),
         counters: hub.counters().socket_opened(),
     };
-    let now = *head.borrow_and_update();
-    let end = match conn.hello(now).await {
+    let admitted = if signed_in {
+        Ok(())
+    } else {
+        await_token(&conn.auth, &mut stream, &mut shutdown).await
+    };
+    let end = match admitted {
         Err(end) => end,
-        Ok(()) => serve_frames(&mut conn, &mut stream, &mut shutdown, &mut head).await,
+        Ok(()) => {
+            let now = *head.borrow_and_update();
+            match conn.hello(now).await {
+                Err(end) => end,
+                Ok(()) => serve_frames(&mut conn, &mut stream, &mut shutdown, &mut head).await,
+            }
+        }
     };
     match end {
         End::Gone => {}
@@ -123,6 +154,47 @@ pub async fn serve(socket: WebSocket, db: Db, settings: SocketSettings) {
                 .await;
         }
         End::Unavailable(error) => conn.fail(error, &mut stream).await,
+        End::Unauthorized(message) => {
+            let _ = conn
+                .send(&ServerFrame::error(error_code::UNAUTHORIZED, message))
+                .await;
+            conn.close(close_code::POLICY, "unauthorized", &mut stream)
+                .await;
+        }
+    }
+}
+
+/// Waits for the first frame of a socket not authenticated at the
+/// upgrade: `Ok` for an `auth` frame with a valid token.
+async fn await_token(auth: &Auth, stream: &mut Stream, shutdown: &mut Shutdown) -> Result<(), End> {
+    let deadline = Instant::now() + AUTH_DEADLINE;
+    loop {
+        let next = tokio::select! {
+            biased;
+            () = shutdown.requested() => return Err(End::Shutdown),
+            next = tokio::time::timeout_at(deadline, stream.next()) => next,
+        };
+        let message = match next {
+            Err(_) => {
+                return Err(End::Unauthorized(
+                    "no auth frame came in time; send {\"type\":\"auth\",\"token\":...} first"
+                        .into(),
+                ))
+            }
+            Ok(None | Some(Err(_))) => return Err(End::Gone),
+            Ok(Some(Ok(message))) => message,
+        };
+        return match decode(message) {
+            Incoming::Ignored => continue,
+            Incoming::Closed => Err(End::ClosedByClient),
+            Incoming::Frame(ClientFrame::Auth { token }) => auth
+                .verify(&token)
+                .map(|_| ())
+                .map_err(|e| End::Unauthorized(e.info().message)),
+            Incoming::Frame(_) | Incoming::Refused(_) => Err(End::Unauthorized(
+                "sign in first: send {\"type\":\"auth\",\"token\":\"<access token>\"}".into(),
+            )),
+        };
     }
 }
 
@@ -201,9 +273,18 @@ impl Connection {
     /// Acts on one client frame. `head` is the newest committed seq.
     async fn handle(&mut self, frame: ClientFrame, head: u64) -> Result<(), End> {
         match frame {
-            // Authentication does not exist yet: the token is accepted
-            // and ignored.
-            ClientFrame::Auth { token: _ } => Ok(()),
+            // Already signed in: a valid token changes nothing, a bad one
+            // is refused and the socket stays as it was.
+            ClientFrame::Auth { token } => match self.auth.verify(&token) {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    self.send(&ServerFrame::error(
+                        error_code::UNAUTHORIZED,
+                        e.info().message,
+                    ))
+                    .await
+                }
+            },
             ClientFrame::Subscribe {
                 topics,
                 since,

@@ -14,7 +14,9 @@
 //! `avatar` field, 415 for a file that is not one of the images), then
 //! the user (404) and the version (412).
 //!
-//! `GET /uploads/{name}` serves a stored file with its image type and
+//! Only an admin or the user themself may upload (403 otherwise, checked
+//! right after the path's id). `GET /uploads/{name}` needs a signed-in
+//! caller, as the API does, and serves a stored file with its image type and
 //! `X-Content-Type-Options: nosniff`; any name the server could not have
 //! made is 404, so no path leaves the upload directory.
 
@@ -33,6 +35,7 @@ use uuid::Uuid;
 
 use super::openapi::parts as doc;
 use super::parse_id;
+use crate::auth::{policy, Actor};
 use crate::config::Config;
 use crate::db::idempotency::Answer;
 use crate::db::Db;
@@ -214,11 +217,13 @@ async fn store(dir: &FsPath, name: &str, bytes: Vec<u8>) -> Result<PathBuf, ApiE
 async fn upload(
     State(db): State<Db>,
     State(config): State<Arc<Config>>,
+    actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Answer, ApiError> {
     let id = parse_id("user", &id)?;
+    policy::upload_avatar(&actor, id)?;
     let condition = if headers.contains_key(axum::http::header::IF_MATCH) {
         IfMatch::required(&headers)?
     } else {
@@ -236,7 +241,7 @@ async fn upload(
     let dir = config.uploads_dir();
     let path = store(&dir, &name, bytes).await?;
     let user = match db
-        .set_user_avatar(id, &format!("/uploads/{name}"), &condition)
+        .set_user_avatar(id, &format!("/uploads/{name}"), &condition, &actor)
         .await
     {
         Ok(Some((user, previous))) => {

@@ -1,9 +1,13 @@
 //! `GET /api/events`: the realtime socket (see `crate::realtime`). A
-//! request that is not a WebSocket upgrade gets a JSON 426.
+//! request that is not a WebSocket upgrade gets a JSON 426. An upgrade
+//! with a valid Bearer token or access cookie is signed in at once; one
+//! with an invalid Bearer token is 401; any other must authenticate by
+//! its first frame (see `crate::realtime::socket`).
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -41,8 +45,14 @@ pub fn router() -> Router<AppState> {
 )]
 async fn events(
     State(state): State<AppState>,
+    headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    let signed_in = match state.auth.authenticate(&headers) {
+        Ok(_) => true,
+        Err(e) if headers.contains_key(header::AUTHORIZATION) => return e.into_response(),
+        Err(_) => false,
+    };
     match upgrade {
         Err(rejection) => ApiError::UpgradeRequired(format!(
             "this endpoint speaks WebSocket: {}",
@@ -51,6 +61,7 @@ async fn events(
         .into_response(),
         Ok(upgrade) => {
             let db = state.db.clone();
+            let auth = state.auth.clone();
             let settings = state.config.socket_settings();
             upgrade
                 // Client frames are small; tungstenite's 128 KiB default
@@ -58,7 +69,7 @@ async fn events(
                 .read_buffer_size(SOCKET_READ_BUFFER)
                 .max_message_size(MAX_CLIENT_MESSAGE)
                 .max_frame_size(MAX_CLIENT_MESSAGE)
-                .on_upgrade(move |ws| socket::serve(ws, db, settings))
+                .on_upgrade(move |ws| socket::serve(ws, db, settings, auth, signed_in))
         }
     }
 }

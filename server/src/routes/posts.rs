@@ -1,5 +1,10 @@
 //! `/api/posts`: keyset-paged feed, get, create, patch, delete.
 //!
+//! Every route needs a signed-in caller. A new post's author is the
+//! caller: `authorId` may be left out, and only an admin may name someone
+//! else. Who may patch or delete a post is `crate::auth::policy`'s, checked
+//! inside the write's transaction (it depends on the author's role).
+//!
 //! A single post is answered with its `ETag` (`"<version>"`). PATCH and
 //! DELETE must send it back in `If-Match` (428 without, 412 with the
 //! current post when it is stale); POST, PATCH and DELETE honour
@@ -16,6 +21,7 @@ use tidings::{CursorPage, NewPostInput, Post, PostListQuery, PostPatchInput};
 
 use super::openapi::parts as doc;
 use super::parse_id;
+use crate::auth::{policy, Actor};
 use crate::db::idempotency::{Answer, IdempotentRequest, Written};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -100,12 +106,20 @@ async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Answer, Ap
 )]
 async fn create(
     State(db): State<Db>,
+    actor: Actor,
     headers: HeaderMap,
     body: Result<CanonicalJson<NewPostInput>, ApiError>,
 ) -> Result<Written, ApiError> {
     let key = idempotency_key(&headers)?;
-    let CanonicalJson { value, canonical } = body?;
+    let CanonicalJson {
+        mut value,
+        canonical,
+    } = body?;
+    if value.author_id.is_none() {
+        value.author_id = Some(actor.id.to_string());
+    }
     let new = value.validate()?;
+    policy::create_post(&actor, new.author_id)?;
     let once = key.map(|key| {
         IdempotentRequest::new(
             key,
@@ -116,7 +130,7 @@ async fn create(
             chrono::Utc::now(),
         )
     });
-    db.create_post_once(&new, once.as_ref()).await
+    db.create_post_once(&new, &actor, once.as_ref()).await
 }
 
 #[utoipa::path(
@@ -149,6 +163,7 @@ async fn create(
 )]
 async fn update(
     State(db): State<Db>,
+    actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<CanonicalJson<PostPatchInput>, ApiError>,
@@ -168,7 +183,7 @@ async fn update(
             chrono::Utc::now(),
         )
     });
-    db.patch_post_once(id, &patch, &condition, once.as_ref())
+    db.patch_post_once(id, &patch, &condition, &actor, once.as_ref())
         .await
 }
 
@@ -196,6 +211,7 @@ async fn update(
 )]
 async fn remove(
     State(db): State<Db>,
+    actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Written, ApiError> {
@@ -211,5 +227,6 @@ async fn remove(
             chrono::Utc::now(),
         )
     });
-    db.delete_post_once(id, &condition, once.as_ref()).await
+    db.delete_post_once(id, &condition, &actor, once.as_ref())
+        .await
 }

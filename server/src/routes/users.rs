@@ -1,6 +1,12 @@
 //! `/api/users`: paged list, stats, search, get, create, patch, delete,
 //! batch patch, and a user's posts.
 //!
+//! Every route needs a signed-in caller; who may write what is
+//! `crate::auth::policy`'s (create, delete and batch: admins; patch: an
+//! admin, or the user themself without changing their role). `POST` takes
+//! an optional `password` (at least 8 characters), stored as an argon2id
+//! hash; it is not part of the idempotency fingerprint.
+//!
 //! A single user is answered with its `ETag` (`"<version>"`). PATCH and
 //! DELETE must send it back in `If-Match` (428 without, 412 with the
 //! current user when it is stale); POST, PATCH and DELETE honour
@@ -27,10 +33,14 @@ use tidings::{
 
 use super::openapi::parts as doc;
 use super::parse_id;
+use crate::auth::password::{self, Password};
+use crate::auth::{policy, Actor};
 use crate::db::idempotency::{Answer, IdempotentRequest, Written};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::extract::{idempotency_key, CanonicalJson, IfMatch, QueryPairs};
+use crate::extract::{
+    idempotency_key, CanonicalJson, IfMatch, QueryPairs, WithPassword, PASSWORD_FIELD,
+};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -166,9 +176,11 @@ fn batch_field(field: &str) -> String {
 )]
 async fn update_batch(
     State(db): State<Db>,
+    actor: Actor,
     headers: HeaderMap,
     body: Result<CanonicalJson<UserBatchInput>, ApiError>,
 ) -> Result<Written, ApiError> {
+    policy::manage_users(&actor)?;
     let key = idempotency_key(&headers)?;
     let CanonicalJson { value, canonical } = body.map_err(|e| match e {
         ApiError::Validation(fields) => {
@@ -191,7 +203,7 @@ async fn update_batch(
             chrono::Utc::now(),
         )
     });
-    db.patch_users_once(&updates, once.as_ref()).await
+    db.patch_users_once(&updates, &actor, once.as_ref()).await
 }
 
 #[utoipa::path(
@@ -271,12 +283,31 @@ async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Answer, Ap
 )]
 async fn create(
     State(db): State<Db>,
+    actor: Actor,
     headers: HeaderMap,
-    body: Result<CanonicalJson<NewUserInput>, ApiError>,
+    body: Result<WithPassword<NewUserInput>, ApiError>,
 ) -> Result<Written, ApiError> {
+    policy::manage_users(&actor)?;
     let key = idempotency_key(&headers)?;
-    let CanonicalJson { value, canonical } = body?;
-    let new = value.validate()?;
+    let WithPassword {
+        body: CanonicalJson { value, canonical },
+        password,
+    } = body?;
+    let password = password.as_deref().map(Password::parse_new).transpose();
+    let (new, password) = match (value.validate(), password) {
+        (Ok(new), Ok(password)) => (new, password),
+        (new, password) => {
+            let mut errors = new.err().unwrap_or_default();
+            if let Err(message) = password {
+                errors.add(PASSWORD_FIELD, message);
+            }
+            return Err(errors.into());
+        }
+    };
+    let password_hash = match password {
+        Some(password) => Some(password::hash_blocking(password).await?),
+        None => None,
+    };
     let once = key.map(|key| {
         IdempotentRequest::new(
             key,
@@ -287,7 +318,8 @@ async fn create(
             chrono::Utc::now(),
         )
     });
-    db.create_user_once(&new, once.as_ref()).await
+    db.create_user_once(&new, password_hash.as_deref(), &actor, once.as_ref())
+        .await
 }
 
 #[utoipa::path(
@@ -321,6 +353,7 @@ async fn create(
 )]
 async fn update(
     State(db): State<Db>,
+    actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<CanonicalJson<UserPatchInput>, ApiError>,
@@ -340,7 +373,7 @@ async fn update(
             chrono::Utc::now(),
         )
     });
-    db.patch_user_once(id, &patch, &condition, once.as_ref())
+    db.patch_user_once(id, &patch, &condition, &actor, once.as_ref())
         .await
 }
 
@@ -368,9 +401,11 @@ async fn update(
 )]
 async fn remove(
     State(db): State<Db>,
+    actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Written, ApiError> {
+    policy::manage_users(&actor)?;
     let id = parse_id("user", &id)?;
     let condition = IfMatch::required(&headers)?;
     let once = idempotency_key(&headers)?.map(|key| {
@@ -383,7 +418,8 @@ async fn remove(
             chrono::Utc::now(),
         )
     });
-    db.delete_user_once(id, &condition, once.as_ref()).await
+    db.delete_user_once(id, &condition, &actor, once.as_ref())
+        .await
 }
 
 #[cfg(test)]

@@ -2,6 +2,15 @@
 //! (`server::run` on `127.0.0.1:0`) over a fresh SQLite file in a temporary
 //! directory, talks to it over HTTP with `reqwest`, and shuts it down
 //! through a oneshot channel.
+//!
+//! Every API route needs a signed-in caller. `TestServer::client` is
+//! signed in as an admin (a Bearer header, and the access cookie for
+//! pages): over the seeded workspace that is `admin@tidings.dev`; over an
+//! empty store, which has no accounts, it is an operator admin whose
+//! token the harness signs with the server's secret (tokens are trusted
+//! until they expire), so tests that count users count only their own.
+//! [`TestServer::anonymous`] is signed in as nobody, and
+//! [`TestServer::client_as`] makes a real user of a role and signs as them.
 
 // Each test binary uses a different part of the harness.
 #![allow(dead_code)]
@@ -12,13 +21,15 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
+use server::auth::token::TokenKeys;
+use server::auth::Actor;
 use server::config::Config;
 use server::AppState;
 use tempfile::TempDir;
-use tidings::{Post, User};
+use tidings::{Post, Role, User};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -30,9 +41,32 @@ pub const SEEDED_POSTS: usize = 2_000;
 /// Longest any single request may take before the test fails.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The secret test servers sign access tokens with.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// The password of the seeded demo accounts.
+pub const DEMO_PASSWORD: &str = "tidings-demo";
+
+/// The operator admin of an empty store (not a row of `users`).
+pub const OPERATOR_ID: uuid::Uuid =
+    uuid::Uuid::from_u128(0x0a0a_0000_0000_4000_8000_0000_0000_0001);
+
+/// A signed-in user of a test: who, their token, and a client sending it.
+pub struct Caller {
+    pub id: String,
+    pub role: Role,
+    pub token: String,
+    pub client: Client,
+}
+
 /// A running server with its own database.
 pub struct TestServer {
+    /// Signed in as the admin (see the module's documentation).
     pub client: Client,
+    /// The admin `client` signs in as.
+    pub admin_id: uuid::Uuid,
+    /// The access token `client` sends.
+    pub admin_token: String,
     pub addr: SocketAddr,
     /// The server's store, for tests that look at the event log itself.
     pub db: server::db::Db,
@@ -58,6 +92,9 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let url = format!("sqlite://{}/t.db", dir.path().display());
         let mut config = Config::for_database(url);
+        config.jwt_secret = Some(TEST_JWT_SECRET.into());
+        // Tests sign in far more often than a person would.
+        config.login_attempts_per_ip = 10_000;
         configure(&mut config);
         let state = AppState::from_config(config)
             .await
@@ -72,13 +109,19 @@ impl TestServer {
         let task = tokio::spawn(server::run(listener, state, async move {
             let _ = rx.await;
         }));
-        let client = Client::builder()
-            .no_proxy()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .expect("build the HTTP client");
+        let admin_id = match db
+            .account_by_email(&tidings::Email::parse("admin@tidings.dev").expect("an email"))
+            .await
+            .expect("look up the demo admin")
+        {
+            Some((admin, _)) => admin.id,
+            None => OPERATOR_ID,
+        };
+        let admin_token = mint_token(admin_id, Role::Admin);
         Self {
-            client,
+            client: client_with_token(&admin_token),
+            admin_id,
+            admin_token,
             addr,
             db,
             shutdown: Some(tx),
@@ -95,6 +138,58 @@ impl TestServer {
     /// `ws://` URL of `path` on this server.
     pub fn ws_url(&self, path: &str) -> String {
         format!("ws://{}{}", self.addr, path)
+    }
+
+    /// The admin `client` signs in as, as the server sees them.
+    pub fn admin(&self) -> Actor {
+        Actor {
+            id: self.admin_id,
+            role: Role::Admin,
+        }
+    }
+
+    /// A client signed in as nobody.
+    pub fn anonymous(&self) -> Client {
+        client_with_token_opt(None)
+    }
+
+    /// A new user of `role` (created by the admin), signed in.
+    pub async fn client_as(&self, role: Role) -> Caller {
+        let n = uuid::Uuid::new_v4().simple().to_string();
+        let user = self
+            .create_user_with(json!({
+                "name": format!("{role} {}", &n[..8]),
+                "email": format!("{role}-{n}@example.com"),
+                "role": role.as_str(),
+            }))
+            .await;
+        let id = id_of(&user);
+        let token = mint_token(id.parse().expect("a user id"), role);
+        Caller {
+            id,
+            role,
+            client: client_with_token(&token),
+            token,
+        }
+    }
+
+    /// A user named Ada Lovelace with `email` and `password`, created by
+    /// the admin; their JSON.
+    pub async fn create_account(&self, email: &str, password: &str) -> Value {
+        self.create_user_with(
+            json!({ "name": "Ada Lovelace", "email": email, "password": password }),
+        )
+        .await
+    }
+
+    /// Signs in over HTTP; the whole answer (200 or not).
+    pub async fn login(&self, client: &Client, email: &str, password: &str) -> Reply {
+        self.call(
+            client
+                .post(self.url("/api/auth/login"))
+                .json(&json!({ "email": email, "password": password })),
+        )
+        .await
     }
 
     /// Signals shutdown and waits for the server to finish cleanly.
@@ -294,6 +389,38 @@ impl TestServer {
     }
 }
 
+/// An access token for `id` as `role`, signed as the test server signs
+/// (issued now, valid 15 minutes).
+pub fn mint_token(id: uuid::Uuid, role: Role) -> String {
+    mint_token_at(id, role, chrono::Utc::now().timestamp(), 900)
+}
+
+/// An access token issued at `issued_at` (Unix seconds), valid `ttl` s.
+pub fn mint_token_at(id: uuid::Uuid, role: Role, issued_at: i64, ttl: i64) -> String {
+    TokenKeys::new(TEST_JWT_SECRET.as_bytes()).issue(Actor { id, role }, issued_at, ttl)
+}
+
+/// A client sending `token` as a Bearer header and as the access cookie.
+pub fn client_with_token(token: &str) -> Client {
+    client_with_token_opt(Some(token))
+}
+
+fn client_with_token_opt(token: Option<&str>) -> Client {
+    let mut headers = HeaderMap::new();
+    if let Some(token) = token {
+        let value = |v: String| HeaderValue::from_str(&v).expect("a header value");
+        headers.insert(AUTHORIZATION, value(format!("Bearer {token}")));
+        headers.insert(COOKIE, value(format!("tidings_access={token}")));
+    }
+    Client::builder()
+        .no_proxy()
+        .timeout(REQUEST_TIMEOUT)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("build the HTTP client")
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -330,6 +457,16 @@ impl Reply {
     /// A header's value, if present and text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Set-Cookie` line that sets the cookie `name`.
+    pub fn set_cookie(&self, name: &str) -> &str {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} cookie in {:?}", self.headers))
     }
 
     pub fn content_type(&self) -> &str {

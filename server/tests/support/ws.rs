@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use tidings::protocol::{ClientFrame, Event, ServerFrame, Topic};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -34,15 +35,35 @@ pub enum NotAFrame {
 }
 
 impl WsClient {
-    /// Connects to `url` and reads the `hello`.
-    pub async fn connect(url: &str) -> (Self, Hello) {
-        let (ws, _) = tokio::time::timeout(FRAME_TIMEOUT, tokio_tungstenite::connect_async(url))
-            .await
-            .expect("the socket connects in time")
-            .expect("the socket connects");
-        let mut client = Self { ws };
-        match client.next_frame().await {
-            ServerFrame::Hello { epoch, seq } => (client, Hello { epoch, seq }),
+    /// Connects to `url` signed in with the access token `token` (as a
+    /// Bearer header on the upgrade) and reads the `hello`.
+    pub async fn connect(url: &str, token: &str) -> (Self, Hello) {
+        let client = Self::open(url, Some(token)).await;
+        client.hello().await
+    }
+
+    /// Connects to `url`, with `token` as a Bearer header on the upgrade
+    /// if given, and reads nothing.
+    pub async fn open(url: &str, token: Option<&str>) -> Self {
+        let mut request = url.into_client_request().expect("a WebSocket URL");
+        if let Some(token) = token {
+            request.headers_mut().insert(
+                "authorization",
+                format!("Bearer {token}").parse().expect("a header value"),
+            );
+        }
+        let (ws, _) =
+            tokio::time::timeout(FRAME_TIMEOUT, tokio_tungstenite::connect_async(request))
+                .await
+                .expect("the socket connects in time")
+                .expect("the socket connects");
+        Self { ws }
+    }
+
+    /// Reads the `hello` the server greets a signed-in socket with.
+    pub async fn hello(mut self) -> (Self, Hello) {
+        match self.next_frame().await {
+            ServerFrame::Hello { epoch, seq } => (self, Hello { epoch, seq }),
             other => panic!("the first frame is hello, got {other:?}"),
         }
     }

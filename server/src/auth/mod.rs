@@ -1,0 +1,253 @@
+//! Authentication and authorization.
+//!
+//! A caller proves who they are with a short-lived access token (an HS256
+//! JWT, see [`token`]) sent as `Authorization: Bearer <token>` or in the
+//! `tidings_access` cookie (see [`cookies`]); the token names the user and
+//! their role, and [`require`] turns it into the request's [`Actor`], or
+//! answers 401. What an actor may do is decided in one place, [`policy`].
+//! Passwords are argon2id hashes ([`password`]); sign-in is rate-limited
+//! ([`limiter`]); refresh tokens are opaque, stored hashed and rotated
+//! (`crate::db::auth`, `crate::routes::auth`); pages without a signed-in
+//! reader are sent to `/login` ([`pages`]).
+//!
+//! Access tokens are not checked against the store: a user deleted or
+//! demoted keeps what their token says until it expires (15 minutes by
+//! default); refresh re-reads the user.
+
+pub mod cookies;
+pub mod limiter;
+pub mod pages;
+pub mod password;
+pub mod policy;
+pub mod refresh;
+pub mod token;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tidings::Role;
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use limiter::{Limit, LoginLimiter};
+use token::TokenKeys;
+
+/// The signed-in caller of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Uuid,
+    pub role: Role,
+}
+
+/// Everything auth needs at run time; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Auth(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    keys: TokenKeys,
+    limiter: LoginLimiter,
+    access_ttl: i64,
+    refresh_ttl: i64,
+    secure_cookies: bool,
+    /// A hash to verify against when an email is unknown, so that answer
+    /// takes as long as a wrong password.
+    decoy: tokio::sync::OnceCell<String>,
+}
+
+/// Shortest `--jwt-secret` accepted.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Now, in Unix seconds: the clock tokens are issued and checked by.
+pub fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl Auth {
+    /// From the configuration: the signing secret (or a random one, with
+    /// a warning), token lifetimes, cookie flags and login limits.
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let keys = match config.jwt_secret.as_ref().map(|s| s.expose()) {
+            Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+                return Err(format!(
+                    "--jwt-secret must be at least {MIN_SECRET_BYTES} bytes long"
+                ))
+            }
+            Some(secret) => TokenKeys::new(secret.as_bytes()),
+            None => {
+                tracing::warn!(
+                    "no --jwt-secret (TIDINGS_JWT_SECRET) set: access tokens are signed with a \
+                     random per-process secret; they end with this process and other instances \
+                     refuse them"
+                );
+                TokenKeys::random()
+            }
+        };
+        let secs = |n: u64| Duration::from_secs(n.max(1));
+        Ok(Self(Arc::new(Inner {
+            keys,
+            limiter: LoginLimiter::new(
+                Limit {
+                    max: config.login_attempts_per_ip.max(1),
+                    window: secs(config.login_ip_window_secs),
+                },
+                Limit {
+                    max: config.login_failures_per_account.max(1),
+                    window: secs(config.login_account_window_secs),
+                },
+            ),
+            access_ttl: config.access_token_ttl_secs.max(1) as i64,
+            refresh_ttl: config.refresh_token_ttl_secs.max(1) as i64,
+            secure_cookies: config.secure_cookies,
+            decoy: tokio::sync::OnceCell::new(),
+        })))
+    }
+
+    pub fn limiter(&self) -> &LoginLimiter {
+        &self.0.limiter
+    }
+
+    /// Seconds an access token lives (`expiresIn`).
+    pub fn access_ttl(&self) -> i64 {
+        self.0.access_ttl
+    }
+
+    /// Seconds a refresh token lives.
+    pub fn refresh_ttl(&self) -> i64 {
+        self.0.refresh_ttl
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.0.secure_cookies
+    }
+
+    /// A fresh access token for `actor`.
+    pub fn issue(&self, actor: Actor) -> String {
+        self.0.keys.issue(actor, now_secs(), self.0.access_ttl)
+    }
+
+    /// The hash unknown emails are checked against.
+    pub async fn decoy_hash(&self) -> Result<String, ApiError> {
+        self.0
+            .decoy
+            .get_or_try_init(|| async {
+                let decoy = password::Password::parse_given("decoy password")
+                    .map_err(|e| ApiError::internal("making the decoy hash", e))?;
+                password::hash_blocking(decoy).await
+            })
+            .await
+            .cloned()
+    }
+
+    /// The actor an access token names, or 401.
+    pub fn verify(&self, token: &str) -> Result<Actor, ApiError> {
+        self.0
+            .keys
+            .verify(token, now_secs())
+            .map_err(|e| ApiError::Unauthorized(e.to_string()))
+    }
+
+    /// The caller of a request: `Authorization: Bearer`, else the
+    /// `tidings_access` cookie; 401 without either, or when the one sent
+    /// is not valid.
+    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Actor, ApiError> {
+        if let Some(value) = headers.get(header::AUTHORIZATION) {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+                .map(str::trim)
+                .ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "the Authorization header must be `Bearer <access token>`".into(),
+                    )
+                })?;
+            return self.verify(token);
+        }
+        match cookies::read(headers, cookies::ACCESS) {
+            Some(token) => self.verify(token),
+            None => Err(ApiError::Unauthorized(
+                "sign in first: send `Authorization: Bearer <access token>`".into(),
+            )),
+        }
+    }
+}
+
+/// Middleware for the routes that need a signed-in caller: puts the
+/// [`Actor`] in the request's extensions, or answers 401.
+pub async fn require(State(auth): State<Auth>, mut request: Request, next: Next) -> Response {
+    match auth.authenticate(request.headers()) {
+        Ok(actor) => {
+            request.extensions_mut().insert(actor);
+            next.run(request).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The caller, as [`require`] found them; 401 on a route without it.
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Actor>()
+            .copied()
+            .ok_or_else(|| ApiError::Unauthorized("sign in first".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn config_with_secret(secret: &str) -> Config {
+        let mut config = Config::for_database("sqlite::memory:");
+        config.jwt_secret = Some(secret.into());
+        config
+    }
+
+    #[test]
+    fn the_bearer_header_goes_first_then_the_cookie() {
+        let auth = Auth::from_config(&config_with_secret(&"k".repeat(32))).unwrap();
+        let actor = Actor {
+            id: Uuid::from_u128(1),
+            role: Role::User,
+        };
+        let token = auth.issue(actor);
+        let mut headers = HeaderMap::new();
+        assert!(auth.authenticate(&headers).is_err());
+        let cookie = HeaderValue::from_str(&format!("tidings_access={token}")).unwrap();
+        headers.insert(header::COOKIE, cookie);
+        assert_eq!(auth.authenticate(&headers).unwrap(), actor);
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer nope"),
+        );
+        assert!(
+            auth.authenticate(&headers).is_err(),
+            "a bad Bearer token is not rescued by the cookie"
+        );
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert!(matches!(
+            auth.authenticate(&headers),
+            Err(ApiError::Unauthorized(_))
+        ));
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_at_start() {
+        assert!(Auth::from_config(&config_with_secret("short")).is_err());
+    }
+}

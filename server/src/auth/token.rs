@@ -1,0 +1,199 @@
+//! Access tokens: HS256 JSON Web Tokens with the claims `sub` (the user's
+//! id), `role`, `iat` and `exp` (Unix seconds). Only HS256 is accepted,
+//! whatever a token's header claims. The key is the server's secret
+//! (`--jwt-secret`), which every instance behind one site must share.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand_core::{OsRng, RngCore};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use tidings::Role;
+use uuid::Uuid;
+
+use super::Actor;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The header of every token this server signs.
+const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    role: Role,
+    iat: i64,
+    exp: i64,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+}
+
+/// Why a token was refused (all of them are a 401 to the client).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the access token is malformed")]
+    Malformed,
+    #[error("the access token's signature is not valid")]
+    BadSignature,
+    #[error("the access token has expired")]
+    Expired,
+}
+
+/// The signing key.
+#[derive(Clone)]
+pub struct TokenKeys {
+    key: Vec<u8>,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKeys(<hidden>)")
+    }
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8]) -> Self {
+        Self {
+            key: secret.to_vec(),
+        }
+    }
+
+    /// A random 256-bit key: tokens it signs are valid in this process only.
+    pub fn random() -> Self {
+        let mut key = vec![0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        Self { key }
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length")
+    }
+
+    /// A token for `actor`, issued at `now` (Unix seconds), valid for
+    /// `ttl_secs`.
+    pub fn issue(&self, actor: Actor, now: i64, ttl_secs: i64) -> String {
+        let claims = Claims {
+            sub: actor.id.to_string(),
+            role: actor.role,
+            iat: now,
+            exp: now + ttl_secs,
+        };
+        let claims = serde_json::to_vec(&claims).expect("claims serialize");
+        let mut token = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(HEADER),
+            URL_SAFE_NO_PAD.encode(claims)
+        );
+        let mut mac = self.mac();
+        mac.update(token.as_bytes());
+        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        token.push('.');
+        token.push_str(&signature);
+        token
+    }
+
+    /// The actor a token names, if it is signed with this key, is HS256
+    /// and has not expired at `now` (Unix seconds).
+    pub fn verify(&self, token: &str, now: i64) -> Result<Actor, TokenError> {
+        let mut parts = token.split('.');
+        let (Some(header), Some(claims), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Malformed);
+        };
+        let decode = |part: &str| {
+            URL_SAFE_NO_PAD
+                .decode(part)
+                .map_err(|_| TokenError::Malformed)
+        };
+        let parsed: Header =
+            serde_json::from_slice(&decode(header)?).map_err(|_| TokenError::Malformed)?;
+        if parsed.alg != "HS256" {
+            return Err(TokenError::Malformed);
+        }
+        let mut mac = self.mac();
+        mac.update(header.as_bytes());
+        mac.update(b".");
+        mac.update(claims.as_bytes());
+        mac.verify_slice(&decode(signature)?)
+            .map_err(|_| TokenError::BadSignature)?;
+        let claims: Claims =
+            serde_json::from_slice(&decode(claims)?).map_err(|_| TokenError::Malformed)?;
+        if claims.exp <= now {
+            return Err(TokenError::Expired);
+        }
+        let id = Uuid::parse_str(&claims.sub).map_err(|_| TokenError::Malformed)?;
+        Ok(Actor {
+            id,
+            role: claims.role,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor() -> Actor {
+        Actor {
+            id: Uuid::from_u128(7),
+            role: Role::Moderator,
+        }
+    }
+
+    #[test]
+    fn a_token_verifies_until_it_expires() {
+        let keys = TokenKeys::new(b"secret");
+        let token = keys.issue(actor(), 1_000, 900);
+        assert_eq!(keys.verify(&token, 1_000), Ok(actor()));
+        assert_eq!(keys.verify(&token, 1_899), Ok(actor()));
+        assert_eq!(keys.verify(&token, 1_900), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn other_keys_tampering_and_other_algorithms_are_refused() {
+        let keys = TokenKeys::new(b"secret");
+        let token = keys.issue(actor(), 1_000, 900);
+        assert_eq!(
+            TokenKeys::new(b"other").verify(&token, 1_000),
+            Err(TokenError::BadSignature)
+        );
+        let (head, rest) = token.split_once('.').unwrap();
+        let (_, signature) = rest.split_once('.').unwrap();
+        let forged_claims = URL_SAFE_NO_PAD.encode(
+            r#"{"sub":"00000000-0000-0000-0000-000000000007","role":"admin","iat":1000,"exp":9999}"#,
+        );
+        let forged = format!("{head}.{forged_claims}.{signature}");
+        assert_eq!(keys.verify(&forged, 1_000), Err(TokenError::BadSignature));
+        let none = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
+            forged_claims
+        );
+        assert_eq!(keys.verify(&none, 1_000), Err(TokenError::Malformed));
+        for bad in ["", "a.b", "a.b.c.d", "!!.??.**"] {
+            assert_eq!(keys.verify(bad, 1_000), Err(TokenError::Malformed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_claims_are_the_contracts() {
+        let token = TokenKeys::new(b"k").issue(actor(), 5, 10);
+        let claims = token.split('.').nth(1).unwrap();
+        let claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+        assert_eq!(
+            claims,
+            serde_json::json!({
+                "sub": "00000000-0000-0000-0000-000000000007",
+                "role": "moderator",
+                "iat": 5,
+                "exp": 15
+            })
+        );
+    }
+}

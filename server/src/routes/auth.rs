@@ -1,0 +1,256 @@
+//! `/api/auth`: sign in, refresh, sign out, and who am I.
+//!
+//! - `POST /api/auth/login {email, password}`: 200 `{accessToken,
+//!   expiresIn, user}` with the access and refresh cookies set; 401
+//!   `invalid_credentials` (one answer for an unknown email and a wrong
+//!   password, after the same work); 422 naming `email` / `password`; 429
+//!   `rate_limited` with `Retry-After` (see `crate::auth::limiter`).
+//! - `POST /api/auth/refresh` (refresh cookie): the same answer, with the
+//!   refresh token rotated; 401 `invalid_refresh` otherwise, and a
+//!   rotated token presented again revokes its whole family.
+//! - `POST /api/auth/logout`: 204, revokes the presented token's family
+//!   and clears both cookies.
+//! - `GET /api/auth/me`: the signed-in user (behind `crate::auth::require`).
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use tidings::{Email, FieldErrors, User};
+
+use crate::auth::password::{self, Password};
+use crate::auth::{cookies, refresh, Actor, Auth};
+use crate::db::auth::Rotation;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// The routes anyone may call.
+pub fn public_router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh_session))
+        .route("/auth/logout", post(logout))
+}
+
+/// The routes that need a signed-in caller.
+pub fn signed_in_router() -> Router<AppState> {
+    Router::new().route("/auth/me", get(me))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginInput {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Session {
+    access_token: String,
+    expires_in: i64,
+    user: User,
+}
+
+/// The client's address, from the connection (none when served without
+/// connection info).
+struct ClientIp(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
+}
+
+fn parse_login(input: &LoginInput) -> Result<(Email, Password), ApiError> {
+    let mut errors = FieldErrors::new();
+    let email = match input.email.as_deref() {
+        Some(raw) => errors.check("email", Email::parse(raw)),
+        None => {
+            errors.add("email", "email is required");
+            None
+        }
+    };
+    let password = errors.check(
+        "password",
+        Password::parse_given(input.password.as_deref().unwrap_or_default()),
+    );
+    match (email, password) {
+        (Some(email), Some(password)) if errors.is_empty() => Ok((email, password)),
+        _ => Err(errors.into()),
+    }
+}
+
+/// A session's answer: the access token, the user, and both cookies.
+fn start_session(auth: &Auth, user: User, refresh_token: &str) -> Response {
+    let access = auth.issue(Actor {
+        id: user.id,
+        role: user.role,
+    });
+    let secure = auth.secure_cookies();
+    let mut response = Json(Session {
+        access_token: access.clone(),
+        expires_in: auth.access_ttl(),
+        user,
+    })
+    .into_response();
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        cookies::access(&access, auth.access_ttl(), secure),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        cookies::refresh(refresh_token, auth.refresh_ttl(), secure),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn login(
+    State(db): State<Db>,
+    State(auth): State<Auth>,
+    ClientIp(ip): ClientIp,
+    body: Result<ApiJson<LoginInput>, ApiError>,
+) -> Result<Response, ApiError> {
+    let ApiJson(input) = body?;
+    let (email, password) = parse_login(&input)?;
+    let limiter = auth.limiter();
+    limiter
+        .attempt(ip, email.as_str(), Instant::now())
+        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    let account = db.account_by_email(&email).await?;
+    let (user, stored) = match account {
+        Some((user, Some(hash))) => (Some(user), hash),
+        _ => (None, auth.decoy_hash().await?),
+    };
+    let matches = password::verify_blocking(password, stored).await?;
+    let Some(user) = user.filter(|_| matches) else {
+        limiter.failed(email.as_str(), Instant::now());
+        return Err(ApiError::InvalidCredentials);
+    };
+    limiter.succeeded(email.as_str());
+    let token = refresh::new_token();
+    db.start_refresh_family(
+        user.id,
+        &refresh::digest(&token),
+        Utc::now(),
+        TimeDelta::seconds(auth.refresh_ttl()),
+    )
+    .await?;
+    Ok(start_session(&auth, user, &token))
+}
+
+/// 401 `invalid_refresh`, clearing both cookies.
+fn refused(auth: &Auth, message: &str) -> Response {
+    let mut response = ApiError::InvalidRefresh(message.to_owned()).into_response();
+    for cookie in cookies::cleared(auth.secure_cookies()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+async fn refresh_session(
+    State(db): State<Db>,
+    State(auth): State<Auth>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(presented) = cookies::read(&headers, cookies::REFRESH) else {
+        return Ok(refused(&auth, "no refresh cookie: sign in again"));
+    };
+    let next = refresh::new_token();
+    let rotation = db
+        .rotate_refresh(
+            &refresh::digest(presented),
+            &refresh::digest(&next),
+            Utc::now(),
+            TimeDelta::seconds(auth.refresh_ttl()),
+        )
+        .await?;
+    Ok(match rotation {
+        Rotation::Rotated(user) => start_session(&auth, user, &next),
+        Rotation::Reused => {
+            tracing::warn!("a rotated refresh token was presented again; its family is revoked");
+            refused(
+                &auth,
+                "this refresh token was already used; every session it belonged to is \
+                 signed out",
+            )
+        }
+        Rotation::Invalid => refused(
+            &auth,
+            "the refresh token is unknown, expired or revoked: sign in again",
+        ),
+    })
+}
+
+async fn logout(
+    State(db): State<Db>,
+    State(auth): State<Auth>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(presented) = cookies::read(&headers, cookies::REFRESH) {
+        db.revoke_refresh_family(&refresh::digest(presented), Utc::now())
+            .await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    for cookie in cookies::cleared(auth.secure_cookies()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+async fn me(State(db): State<Db>, actor: Actor) -> Result<Json<User>, ApiError> {
+    db.get_user(actor.id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_input_names_each_bad_field() {
+        let input = |email: Option<&str>, password: Option<&str>| LoginInput {
+            email: email.map(str::to_owned),
+            password: password.map(str::to_owned),
+        };
+        let fields = |r: Result<(Email, Password), ApiError>| match r {
+            Err(ApiError::Validation(f)) => f.0.keys().cloned().collect::<Vec<_>>(),
+            other => panic!("expected 422, got {other:?}"),
+        };
+        assert_eq!(
+            fields(parse_login(&input(None, None))),
+            ["email", "password"]
+        );
+        assert_eq!(
+            fields(parse_login(&input(Some("nope"), Some("x")))),
+            ["email"]
+        );
+        assert_eq!(
+            fields(parse_login(&input(Some("a@b.co"), Some("")))),
+            ["password"]
+        );
+        let (email, _) = parse_login(&input(Some(" A@B.co "), Some("x"))).unwrap();
+        assert_eq!(email.as_str(), "a@b.co");
+    }
+}
