@@ -31,6 +31,10 @@ const ROUTES: &[&str] = &[
     "PATCH /api/posts/{id}",
     "DELETE /api/posts/{id}",
     "GET /api/events",
+    "POST /api/auth/login",
+    "POST /api/auth/refresh",
+    "POST /api/auth/logout",
+    "GET /api/auth/me",
     "GET /api/openapi.json",
     "GET /healthz",
     "GET /metrics",
@@ -107,7 +111,9 @@ fn probe(route: &str, user: &str, post: &str) -> Probe {
     let method: Method = method.parse().expect("an HTTP method");
     let (id, headers, body) = match route {
         // Writes that reach their handler and stop at its first check.
-        "POST /api/users" | "POST /api/posts" => (None, vec![], Some(json!({}))),
+        "POST /api/users" | "POST /api/posts" | "POST /api/auth/login" => {
+            (None, vec![], Some(json!({})))
+        }
         "PATCH /api/users/batch" => (None, vec![], Some(json!({ "updates": [] }))),
         "PATCH /api/users/{id}" => (Some(user), vec![], Some(json!({ "name": "Ada" }))),
         "DELETE /api/users/{id}" => (Some(MISSING), vec![("If-Match", "*")], None),

@@ -24,7 +24,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-use tidings::{Email, FieldErrors, User};
+use tidings::{Email, ErrorBody, FieldErrors, User};
 
 use crate::auth::password::{self, Password};
 use crate::auth::{cookies, refresh, Actor, Auth};
@@ -47,24 +47,29 @@ pub fn signed_in_router() -> Router<AppState> {
     Router::new().route("/auth/me", get(me))
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /api/auth/login`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginInput {
+pub(super) struct LoginInput {
     email: Option<String>,
     password: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A signed-in session: a short-lived access token and who it is for.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Session {
+pub(super) struct Session {
+    /// An HS256 JWT (claims `sub`, `role`, `exp`, `iat`), sent back as
+    /// `Authorization: Bearer <accessToken>`.
     access_token: String,
+    /// Seconds until the access token expires (900 by default).
     expires_in: i64,
     user: User,
 }
 
 /// The client's address, from the connection (none when served without
 /// connection info).
-struct ClientIp(Option<IpAddr>);
+pub(super) struct ClientIp(Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = Infallible;
@@ -124,7 +129,23 @@ fn start_session(auth: &Auth, user: User, refresh_token: &str) -> Response {
     response
 }
 
-async fn login(
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    security(()),
+    request_body = LoginInput,
+    responses(
+        (status = 200, description = "Signed in; sets the `tidings_refresh` (HttpOnly, Path=/api/auth, 30 days) and `tidings_access` (HttpOnly, Path=/, 15 minutes) cookies", body = Session,
+            headers(("Set-Cookie" = String, description = "`tidings_refresh` and `tidings_access`"))),
+        (status = 400, response = super::openapi::parts::BadRequest),
+        (status = 401, description = "Unknown email or wrong password, with one message for both (`invalid_credentials`)", body = ErrorBody),
+        (status = 415, response = super::openapi::parts::UnsupportedMediaType),
+        (status = 422, response = super::openapi::parts::Unprocessable),
+        (status = 429, response = super::openapi::parts::TooManyRequests),
+    )
+)]
+pub(super) async fn login(
     State(db): State<Db>,
     State(auth): State<Auth>,
     ClientIp(ip): ClientIp,
@@ -167,7 +188,18 @@ fn refused(auth: &Auth, message: &str) -> Response {
     response
 }
 
-async fn refresh_session(
+#[utoipa::path(
+    post,
+    path = "/api/auth/refresh",
+    tag = "auth",
+    security(("refreshCookie" = [])),
+    responses(
+        (status = 200, description = "A new access token; the refresh cookie is rotated and the access cookie set again", body = Session,
+            headers(("Set-Cookie" = String, description = "`tidings_refresh` and `tidings_access`"))),
+        (status = 401, description = "The refresh cookie is missing, unknown, expired or revoked (`invalid_refresh`); presenting one that was already rotated revokes every token of its login", body = ErrorBody),
+    )
+)]
+pub(super) async fn refresh_session(
     State(db): State<Db>,
     State(auth): State<Auth>,
     headers: HeaderMap,
@@ -201,7 +233,17 @@ async fn refresh_session(
     })
 }
 
-async fn logout(
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    security(("refreshCookie" = []), ()),
+    responses(
+        (status = 204, description = "Signed out: the refresh cookie's login is revoked and both cookies are cleared",
+            headers(("Set-Cookie" = String, description = "Clears `tidings_refresh` and `tidings_access`"))),
+    )
+)]
+pub(super) async fn logout(
     State(db): State<Db>,
     State(auth): State<Auth>,
     headers: HeaderMap,
@@ -217,7 +259,16 @@ async fn logout(
     Ok(response)
 }
 
-async fn me(State(db): State<Db>, actor: Actor) -> Result<Json<User>, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/auth/me",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The signed-in user", body = User),
+        (status = 401, response = super::openapi::parts::Unauthorized),
+    )
+)]
+pub(super) async fn me(State(db): State<Db>, actor: Actor) -> Result<Json<User>, ApiError> {
     db.get_user(actor.id)
         .await?
         .map(Json)
