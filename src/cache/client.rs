@@ -90,7 +90,9 @@ struct ObserverRec {
 pub struct QueryClient {
     clock: Arc<dyn Clock>,
     defaults: QueryOptions,
-    pub(super) entries: BTreeMap<KeyHash, Entry>,
+    /// Boxed: an entry is large, and a node of the tree moves its values
+    /// around on every insert.
+    pub(super) entries: BTreeMap<KeyHash, Box<Entry>>,
     observers: HashMap<ObserverId, ObserverRec>,
     next_observer: u64,
     pub(super) next_fetch: u64,
@@ -344,16 +346,15 @@ impl QueryClient {
             poll_at: None,
             pages: None,
         };
-        self.entries.insert(hash.clone(), entry);
+        self.entries.insert(hash.clone(), Box::new(entry));
         self.notifier.changed(&hash, key);
         hash
     }
 
     /// Runs the reducer on one query and notes the key if anything changed.
-    pub(super) fn dispatch(&mut self, hash: &KeyHash, action: QueryAction) {
-        let Some(e) = self.entries.get_mut(hash) else {
-            return;
-        };
+    /// Returns the query, if it exists.
+    pub(super) fn dispatch(&mut self, hash: &KeyHash, action: QueryAction) -> Option<&Entry> {
+        let e = self.entries.get_mut(hash)?;
         let mut old = std::mem::take(&mut e.state);
         let old_data = old.data.take();
         let before = old.clone();
@@ -366,6 +367,7 @@ impl QueryClient {
         if changed {
             self.notifier.changed(hash, &e.key);
         }
+        Some(e)
     }
 
     pub(super) fn remove_hash(&mut self, hash: &KeyHash) -> bool {

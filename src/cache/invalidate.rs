@@ -76,8 +76,9 @@ impl QueryClient {
         self.batch(|c| {
             let mut starts = Vec::new();
             for hash in hashes {
-                c.dispatch(&hash, QueryAction::Invalidate);
-                let e = &c.entries[&hash];
+                let Some(e) = c.dispatch(&hash, QueryAction::Invalidate) else {
+                    continue;
+                };
                 if e.observers > 0 && e.options.enabled {
                     if let FetchDecision::Start(start) =
                         c.start_fetch(&hash, PageDirection::Refetch)

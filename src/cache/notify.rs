@@ -87,7 +87,8 @@ impl Notifier {
         if self.gone.remove(hash) {
             self.pending.removed.retain(|k| k != key);
         }
-        if self.seen.insert(hash.clone()) {
+        if !self.seen.contains(hash) {
+            self.seen.insert(hash.clone());
             self.pending.changed.push(key.clone());
         }
     }
@@ -96,7 +97,8 @@ impl Notifier {
         if self.seen.remove(hash) {
             self.pending.changed.retain(|k| k != key);
         }
-        if self.gone.insert(hash.clone()) {
+        if !self.gone.contains(hash) {
+            self.gone.insert(hash.clone());
             self.pending.removed.push(key.clone());
         }
     }
