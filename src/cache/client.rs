@@ -78,6 +78,8 @@ pub(super) struct Entry {
     pub(super) poll_at: Option<Millis>,
     /// Set while an infinite query's fetch is under way.
     pub(super) pages: Option<PageFetch>,
+    /// The batch that last reported this query changed (see `notify.rs`).
+    noted: u64,
 }
 
 #[derive(Debug)]
@@ -336,7 +338,7 @@ impl QueryClient {
             return hash;
         }
         let options = options.unwrap_or_else(|| self.defaults.clone());
-        let entry = Entry {
+        let mut entry = Entry {
             key: key.clone(),
             state: QueryState::default(),
             gc_at: Some(after(self.now(), options.gc_time)),
@@ -345,9 +347,10 @@ impl QueryClient {
             retry_at: None,
             poll_at: None,
             pages: None,
+            noted: 0,
         };
+        self.notifier.changed(&hash, &entry.key, &mut entry.noted);
         self.entries.insert(hash.clone(), Box::new(entry));
-        self.notifier.changed(&hash, key);
         hash
     }
 
@@ -365,7 +368,7 @@ impl QueryClient {
         next.data = data;
         e.state = next;
         if changed {
-            self.notifier.changed(hash, &e.key);
+            self.notifier.changed(hash, &e.key, &mut e.noted);
         }
         Some(e)
     }
@@ -376,7 +379,7 @@ impl QueryClient {
                 if e.observers > 0 {
                     self.observers.retain(|_, r| r.hash != *hash);
                 }
-                self.notifier.removed(hash, &e.key);
+                self.notifier.removed(hash, &e.key, e.noted);
                 true
             }
             None => false,
