@@ -1,6 +1,7 @@
 // Reads the JSON lines of the three sides (native, wasm, tanstack) and
 // prints one table: median and min per case and side, and the ratios of our
-// medians to TanStack's (below 1: ours is faster).
+// times to TanStack's, of the medians and of the minimums (below 1: ours is
+// faster; on a busy machine the minimums are the steadier of the two).
 //
 // Run: node report.mjs <file.jsonl>...
 
@@ -11,8 +12,8 @@ const CASES = [
   ["invalidate", "(b) invalidate prefix, 5,000 of 10,000 stale", "invalidate"],
   ["subscribe", "(c) subscribe 1,000 observers to one query", "subscribe"],
   ["notify", "(c) one update notifies 1,000 observers", "notify"],
-  ["upsert", "(d) upsert 10,000 users: EntityAdapter | RTK adapter", "upsert"],
-  ["upsert_store", "(d) same via EntityStore::confirm | RTK adapter", "upsert"],
+  ["upsert", "(d) upsert 10,000 users: EntityAdapter vs RTK adapter", "upsert"],
+  ["upsert_store", "(d) same via EntityStore::confirm vs RTK adapter", "upsert"],
 ];
 
 const figures = new Map();
@@ -27,7 +28,10 @@ for (const file of process.argv.slice(2)) {
 }
 
 const ms = (f) => (f ? `${f.median_ms.toFixed(3)} (${f.min_ms.toFixed(3)})` : "-");
-const ratio = (a, b) => (a && b ? `${(a.median_ms / b.median_ms).toFixed(2)}x` : "-");
+const ratio = (a, b) =>
+  a && b
+    ? `${(a.median_ms / b.median_ms).toFixed(2)} (${(a.min_ms / b.min_ms).toFixed(2)})`
+    : "-";
 
 const header = ["case", "ours native", "ours wasm", "TanStack / RTK", "native/TS", "wasm/TS"];
 const rows = CASES.map(([id, label, theirs]) => {
@@ -39,7 +43,9 @@ const rows = CASES.map(([id, label, theirs]) => {
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const fmt = (r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
 
-console.log(`Times in ms: median (min) of ${[...runs].join("/")} runs after warm-up; ratio = our median / theirs.`);
+console.log(
+  `Times in ms: median (min) of ${[...runs].join("/")} runs after warm-up; ratios ours / theirs: of medians (of mins).`,
+);
 console.log(fmt(header));
 console.log(`|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`);
 rows.forEach((r) => console.log(fmt(r)));

@@ -82,6 +82,25 @@ pub(super) struct Entry {
     noted: u64,
 }
 
+impl Entry {
+    /// Runs the reducer on this query (whose key hashes to `hash`) and
+    /// tells `notifier` if anything changed.
+    pub(super) fn reduce(&mut self, hash: &KeyHash, action: QueryAction, notifier: &mut Notifier) {
+        let mut old = std::mem::take(&mut self.state);
+        let old_data = old.data.take();
+        let before = old.clone();
+        old.data = old_data;
+        let mut next = reduce(old, action);
+        let data = next.data.take();
+        let changed = next != before;
+        next.data = data;
+        self.state = next;
+        if changed {
+            notifier.changed(hash, &self.key, &mut self.noted);
+        }
+    }
+}
+
 #[derive(Debug)]
 struct ObserverRec {
     hash: KeyHash,
@@ -99,7 +118,7 @@ pub struct QueryClient {
     next_observer: u64,
     pub(super) next_fetch: u64,
     pub(super) online: bool,
-    notifier: Notifier,
+    pub(super) notifier: Notifier,
 }
 
 impl fmt::Debug for QueryClient {
@@ -355,22 +374,10 @@ impl QueryClient {
     }
 
     /// Runs the reducer on one query and notes the key if anything changed.
-    /// Returns the query, if it exists.
-    pub(super) fn dispatch(&mut self, hash: &KeyHash, action: QueryAction) -> Option<&Entry> {
-        let e = self.entries.get_mut(hash)?;
-        let mut old = std::mem::take(&mut e.state);
-        let old_data = old.data.take();
-        let before = old.clone();
-        old.data = old_data;
-        let mut next = reduce(old, action);
-        let data = next.data.take();
-        let changed = next != before;
-        next.data = data;
-        e.state = next;
-        if changed {
-            self.notifier.changed(hash, &e.key, &mut e.noted);
+    pub(super) fn dispatch(&mut self, hash: &KeyHash, action: QueryAction) {
+        if let Some(e) = self.entries.get_mut(hash) {
+            e.reduce(hash, action, &mut self.notifier);
         }
-        Some(e)
     }
 
     pub(super) fn remove_hash(&mut self, hash: &KeyHash) -> bool {
