@@ -3,7 +3,8 @@
 # is missing or at the wrong version. Everything comes from the package
 # registries (crates.io, npm, Debian); nothing is downloaded from elsewhere.
 #
-#   scripts/tools.sh build    wasm32 target, cargo-leptos, wasm-bindgen-cli
+#   scripts/tools.sh wasm     wasm32 target, wasm-bindgen-cli
+#   scripts/tools.sh build    + cargo-leptos
 #   scripts/tools.sh release  + wasm-opt (binaryen from npm) under .tools/
 #   scripts/tools.sh test     + Chromium, ChromeDriver, Playwright (npm)
 set -euo pipefail
@@ -19,14 +20,10 @@ wasm_bindgen_version() {
     awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
 }
 
-build_tools() {
+wasm_tools() {
     if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
         say "adding the wasm32-unknown-unknown target"
         rustup target add wasm32-unknown-unknown
-    fi
-    if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-        say "installing cargo-leptos $CARGO_LEPTOS_VERSION (compiles from source, about 25 minutes on 2 cores)"
-        cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
     fi
     local want
     want="$(wasm_bindgen_version)"
@@ -35,6 +32,14 @@ build_tools() {
         # Not --locked: the CLI's own lockfile names a crate version the
         # registry no longer serves.
         cargo install wasm-bindgen-cli --version "$want" --force
+    fi
+}
+
+build_tools() {
+    wasm_tools
+    if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+        say "installing cargo-leptos $CARGO_LEPTOS_VERSION (compiles from source, about 25 minutes on 2 cores)"
+        cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
     fi
 }
 
@@ -66,8 +71,9 @@ test_tools() {
 }
 
 case "${1:-build}" in
+    wasm) wasm_tools ;;
     build) build_tools ;;
     release) build_tools; release_tools ;;
     test) build_tools; test_tools ;;
-    *) echo "usage: $0 build|release|test" >&2; exit 2 ;;
+    *) echo "usage: $0 wasm|build|release|test" >&2; exit 2 ;;
 esac

@@ -3,6 +3,8 @@
 //! differ only in spacing or field order have the same canonical text,
 //! which is what a cache key's hash and an idempotency fingerprint need.
 
+use std::fmt::Write;
+
 use serde_json::Value;
 
 /// The canonical text of `value`.
@@ -12,18 +14,28 @@ pub fn canonical_json(value: &Value) -> String {
     out
 }
 
+/// The canonical text of the array of `items`, without building that
+/// array first.
+pub fn canonical_json_array(items: &[Value]) -> String {
+    let mut out = String::with_capacity(16 * items.len() + 2);
+    write_array(items, &mut out);
+    out
+}
+
+fn write_array(items: &[Value], out: &mut String) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write(item, out);
+    }
+    out.push(']');
+}
+
 fn write(value: &Value, out: &mut String) {
     match value {
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write(item, out);
-            }
-            out.push(']');
-        }
+        Value::Array(items) => write_array(items, out),
         Value::Object(map) => {
             let mut fields: Vec<_> = map.iter().collect();
             fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -38,7 +50,10 @@ fn write(value: &Value, out: &mut String) {
             }
             out.push('}');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        // Writing to a `String` cannot fail.
+        scalar => {
+            let _ = write!(out, "{scalar}");
+        }
     }
 }
 
@@ -60,6 +75,15 @@ mod tests {
             canonical_json(&reordered),
             "array order matters"
         );
+        let items = [
+            serde_json::json!("users"),
+            serde_json::json!({"b": 1, "a": [2.5, null]}),
+        ];
+        assert_eq!(
+            canonical_json_array(&items),
+            canonical_json(&Value::Array(items.to_vec()))
+        );
+        assert_eq!(canonical_json_array(&[]), "[]");
         let quoted = serde_json::json!({ "k\"": "v\n" });
         assert_eq!(canonical_json(&quoted), r#"{"k\"":"v\n"}"#);
     }

@@ -78,6 +78,27 @@ pub(super) struct Entry {
     pub(super) poll_at: Option<Millis>,
     /// Set while an infinite query's fetch is under way.
     pub(super) pages: Option<PageFetch>,
+    /// The batch that last reported this query changed (see `notify.rs`).
+    noted: u64,
+}
+
+impl Entry {
+    /// Runs the reducer on this query (whose key hashes to `hash`) and
+    /// tells `notifier` if anything changed.
+    pub(super) fn reduce(&mut self, hash: &KeyHash, action: QueryAction, notifier: &mut Notifier) {
+        let mut old = std::mem::take(&mut self.state);
+        let old_data = old.data.take();
+        let before = old.clone();
+        old.data = old_data;
+        let mut next = reduce(old, action);
+        let data = next.data.take();
+        let changed = next != before;
+        next.data = data;
+        self.state = next;
+        if changed {
+            notifier.changed(hash, &self.key, &mut self.noted);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -90,12 +111,14 @@ struct ObserverRec {
 pub struct QueryClient {
     clock: Arc<dyn Clock>,
     defaults: QueryOptions,
-    pub(super) entries: BTreeMap<KeyHash, Entry>,
+    /// Boxed: an entry is large, and a node of the tree moves its values
+    /// around on every insert.
+    pub(super) entries: BTreeMap<KeyHash, Box<Entry>>,
     observers: HashMap<ObserverId, ObserverRec>,
     next_observer: u64,
     pub(super) next_fetch: u64,
     pub(super) online: bool,
-    notifier: Notifier,
+    pub(super) notifier: Notifier,
 }
 
 impl fmt::Debug for QueryClient {
@@ -334,7 +357,7 @@ impl QueryClient {
             return hash;
         }
         let options = options.unwrap_or_else(|| self.defaults.clone());
-        let entry = Entry {
+        let mut entry = Entry {
             key: key.clone(),
             state: QueryState::default(),
             gc_at: Some(after(self.now(), options.gc_time)),
@@ -343,28 +366,17 @@ impl QueryClient {
             retry_at: None,
             poll_at: None,
             pages: None,
+            noted: 0,
         };
-        self.entries.insert(hash.clone(), entry);
-        self.notifier.changed(&hash, key);
+        self.notifier.changed(&hash, &entry.key, &mut entry.noted);
+        self.entries.insert(hash.clone(), Box::new(entry));
         hash
     }
 
     /// Runs the reducer on one query and notes the key if anything changed.
     pub(super) fn dispatch(&mut self, hash: &KeyHash, action: QueryAction) {
-        let Some(e) = self.entries.get_mut(hash) else {
-            return;
-        };
-        let mut old = std::mem::take(&mut e.state);
-        let old_data = old.data.take();
-        let before = old.clone();
-        old.data = old_data;
-        let mut next = reduce(old, action);
-        let data = next.data.take();
-        let changed = next != before;
-        next.data = data;
-        e.state = next;
-        if changed {
-            self.notifier.changed(hash, &e.key);
+        if let Some(e) = self.entries.get_mut(hash) {
+            e.reduce(hash, action, &mut self.notifier);
         }
     }
 
@@ -374,7 +386,7 @@ impl QueryClient {
                 if e.observers > 0 {
                     self.observers.retain(|_, r| r.hash != *hash);
                 }
-                self.notifier.removed(hash, &e.key);
+                self.notifier.removed(hash, &e.key, e.noted);
                 true
             }
             None => false,

@@ -166,6 +166,8 @@ impl<T: Entity> EntityAdapter<T> {
 
     /// [`EntityAdapter::add_one`] for each.
     pub fn add_many(&mut self, entities: impl IntoIterator<Item = T>) {
+        let entities = entities.into_iter();
+        self.reserve(entities.size_hint().0);
         for e in entities {
             self.add_one(e);
         }
@@ -186,6 +188,8 @@ impl<T: Entity> EntityAdapter<T> {
 
     /// [`EntityAdapter::upsert_one`] for each.
     pub fn upsert_many(&mut self, entities: impl IntoIterator<Item = T>) {
+        let entities = entities.into_iter();
+        self.reserve(entities.size_hint().0);
         for e in entities {
             self.upsert_one(e);
         }
@@ -250,6 +254,13 @@ impl<T: Entity> EntityAdapter<T> {
             }
             EntityOp::SetAll(all) => self.set_all(all.iter().cloned()),
         }
+    }
+
+    /// Room for `more` entities without growing the map one doubling at a
+    /// time.
+    fn reserve(&mut self, more: usize) {
+        self.entities.reserve(more);
+        self.ids.reserve(more);
     }
 
     /// Stores `entity` and puts its id in place.

@@ -21,15 +21,13 @@ impl QueryClient {
     /// Invalidates every query whose key starts with `prefix` (the root key
     /// invalidates all). Returns the fetches to start now.
     pub fn invalidate_prefix(&mut self, prefix: &QueryKey) -> Vec<FetchStart> {
-        let hashes = self.hashes_where(|e| e.key.starts_with(prefix));
-        self.invalidate_hashes(hashes)
+        self.invalidate_where(|e| e.key.starts_with(prefix))
     }
 
     /// Invalidates every query providing any of `tags`. Returns the fetches
     /// to start now.
     pub fn invalidate_tags(&mut self, tags: &[Tag]) -> Vec<FetchStart> {
-        let hashes = self.hashes_where(|e| e.options.provides_any(tags));
-        self.invalidate_hashes(hashes)
+        self.invalidate_where(|e| e.options.provides_any(tags))
     }
 
     /// Invalidates what a server change event makes stale
@@ -72,11 +70,19 @@ impl QueryClient {
             .collect()
     }
 
-    fn invalidate_hashes(&mut self, hashes: Vec<KeyHash>) -> Vec<FetchStart> {
+    /// Marks the matching queries in place, in one pass over the cache;
+    /// only those with a fetch to start or stop are looked up again.
+    fn invalidate_where(&mut self, pred: impl Fn(&Entry) -> bool) -> Vec<FetchStart> {
         self.batch(|c| {
+            let mut follow_up = Vec::new();
+            for (hash, e) in c.entries.iter_mut().filter(|(_, e)| pred(e)) {
+                e.reduce(hash, QueryAction::Invalidate, &mut c.notifier);
+                if (e.observers > 0 && e.options.enabled) || e.state.is_fetching() {
+                    follow_up.push(hash.clone());
+                }
+            }
             let mut starts = Vec::new();
-            for hash in hashes {
-                c.dispatch(&hash, QueryAction::Invalidate);
+            for hash in follow_up {
                 let e = &c.entries[&hash];
                 if e.observers > 0 && e.options.enabled {
                     if let FetchDecision::Start(start) =
@@ -84,7 +90,7 @@ impl QueryClient {
                     {
                         starts.push(start);
                     }
-                } else if e.state.is_fetching() {
+                } else {
                     c.stop_fetch(&hash);
                     let now = c.now();
                     c.after_settle(&hash, now);

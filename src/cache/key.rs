@@ -87,9 +87,7 @@ impl QueryKey {
 
     /// The stable hash (see the module docs).
     pub fn hash(&self) -> KeyHash {
-        KeyHash(crate::canonical::canonical_json(&Value::Array(
-            self.0.clone(),
-        )))
+        KeyHash(crate::canonical::canonical_json_array(&self.0))
     }
 }
 

@@ -6,6 +6,11 @@
 //! in [`QueryClient::batch`](super::QueryClient::batch) thus re-renders
 //! once, not ten times. Each public method of the client is a batch of its
 //! own, so a lone call notifies once too.
+//!
+//! Batches are numbered, and each query remembers the number of the batch
+//! that last reported it changed, so a query changed twice is reported once
+//! without a set of the keys seen (a burst of thousands of changes then
+//! costs no hashing).
 
 use std::collections::HashSet;
 use std::fmt;
@@ -28,14 +33,28 @@ pub struct ListenerId(u64);
 type Listener = Box<dyn FnMut(&Notification) + Send>;
 
 /// Listeners plus the batch being collected.
-#[derive(Default)]
 pub(crate) struct Notifier {
     listeners: Vec<(ListenerId, Listener)>,
     next_id: u64,
     depth: u32,
-    seen: HashSet<KeyHash>,
+    /// The number of the batch being collected; never 0, the mark of a
+    /// query never reported.
+    batch: u64,
     pending: Notification,
     gone: HashSet<KeyHash>,
+}
+
+impl Default for Notifier {
+    fn default() -> Self {
+        Self {
+            listeners: Vec::new(),
+            next_id: 0,
+            depth: 0,
+            batch: 1,
+            pending: Notification::default(),
+            gone: HashSet::new(),
+        }
+    }
 }
 
 impl fmt::Debug for Notifier {
@@ -72,7 +91,7 @@ impl Notifier {
         if self.depth > 0 {
             return;
         }
-        self.seen.clear();
+        self.batch += 1;
         self.gone.clear();
         let note = std::mem::take(&mut self.pending);
         if note.changed.is_empty() && note.removed.is_empty() {
@@ -83,21 +102,73 @@ impl Notifier {
         }
     }
 
-    pub(crate) fn changed(&mut self, hash: &KeyHash, key: &QueryKey) {
-        if self.gone.remove(hash) {
+    /// Reports the query `hash` changed; `mark` is the query's own record
+    /// of the batch that last reported it.
+    pub(crate) fn changed(&mut self, hash: &KeyHash, key: &QueryKey, mark: &mut u64) {
+        if !self.gone.is_empty() && self.gone.remove(hash) {
             self.pending.removed.retain(|k| k != key);
         }
-        if self.seen.insert(hash.clone()) {
+        if *mark != self.batch {
+            *mark = self.batch;
             self.pending.changed.push(key.clone());
         }
     }
 
-    pub(crate) fn removed(&mut self, hash: &KeyHash, key: &QueryKey) {
-        if self.seen.remove(hash) {
+    /// Reports the query `hash` removed; `mark` as in [`Notifier::changed`].
+    pub(crate) fn removed(&mut self, hash: &KeyHash, key: &QueryKey, mark: u64) {
+        if mark == self.batch {
             self.pending.changed.retain(|k| k != key);
         }
-        if self.gone.insert(hash.clone()) {
+        if !self.gone.contains(hash) {
+            self.gone.insert(hash.clone());
             self.pending.removed.push(key.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::json;
+
+    use crate::cache::{FakeClock, Notification, QueryClient, QueryKey};
+
+    fn note(changed: &[&QueryKey], removed: &[&QueryKey]) -> Notification {
+        Notification {
+            changed: changed.iter().map(|k| (*k).clone()).collect(),
+            removed: removed.iter().map(|k| (*k).clone()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_batch_reports_each_key_once_with_its_final_fate() {
+        let mut c = QueryClient::new(FakeClock::new(0));
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&heard);
+        c.subscribe(move |n| sink.lock().unwrap().push(n.clone()));
+        let (a, b) = (QueryKey::new("a"), QueryKey::new("b"));
+        c.batch(|c| {
+            c.set_query_data(&a, json!(1));
+            c.set_query_data(&b, json!(1));
+            c.set_query_data(&a, json!(2));
+            c.remove(&b);
+        });
+        c.set_query_data(&a, json!(3));
+        c.set_query_data(&a, json!(3));
+        c.batch(|c| {
+            c.remove(&a);
+            c.set_query_data(&a, json!(4));
+        });
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [
+                note(&[&a], &[&b]),
+                note(&[&a], &[]),
+                note(&[&a], &[]),
+                note(&[&a], &[])
+            ],
+            "a write of equal data still counts as an update"
+        );
     }
 }
