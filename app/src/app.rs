@@ -6,7 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::layout::{Header, NotFound};
-use crate::pages::{posts::PostsPage, users::UsersPage};
+use crate::pages::{login::LoginPage, posts::PostsPage, users::UsersPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -45,6 +45,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -9,16 +9,18 @@ pub mod offline;
 pub mod pages;
 pub mod query;
 pub mod realtime;
+pub mod session;
 
 pub use app::{shell, App};
 
-/// Browser entry point: provides the HTTP API and hydrates the page.
+/// Browser entry point: provides the HTTP API (with the session) and
+/// hydrates the page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(|| {
-        api::ApiHandle::new(api::http::HttpApi::default()).provide();
+        session::provide_api();
         leptos::view! { <App/> }
     });
 }

@@ -273,6 +273,19 @@ impl Api for InProcessApi {
         })
     }
 
+    fn me(&self) -> ApiFuture<User> {
+        let db = self.db.clone();
+        let reader = self.writer();
+        Box::pin(async move {
+            let reader = reader?;
+            db.get_user(reader.id).await.map_err(to_ui)?.ok_or_else(|| {
+                to_ui(ApiError::Unauthorized(
+                    "this account no longer exists".into(),
+                ))
+            })
+        })
+    }
+
     fn health(&self) -> ApiFuture<()> {
         let db = self.db.clone();
         Box::pin(async move {

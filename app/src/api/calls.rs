@@ -7,6 +7,7 @@ use tidings::{
 };
 use uuid::Uuid;
 
+use super::account::Credentials;
 use super::endpoint;
 use super::error::ApiError;
 use super::idempotency::IdempotencyKey;
@@ -90,6 +91,22 @@ pub fn delete_post(id: Uuid, version: i64, key: Option<&IdempotencyKey>) -> ApiR
 
 pub fn health() -> ApiRequest {
     endpoint::HEALTH.request()
+}
+
+pub fn me() -> ApiRequest {
+    endpoint::ME.request()
+}
+
+pub fn login(credentials: &Credentials) -> Result<ApiRequest, ApiError> {
+    endpoint::LOGIN.request().with_json(credentials)
+}
+
+pub fn refresh() -> ApiRequest {
+    endpoint::REFRESH.request()
+}
+
+pub fn logout() -> ApiRequest {
+    endpoint::LOGOUT.request()
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use tidings::{
 };
 use uuid::Uuid;
 
+use super::account::{Credentials, SignedIn};
 use super::auth::{AuthMiddleware, Session};
 use super::calls;
 use super::error::ApiError;
@@ -272,5 +273,27 @@ impl ApiClient {
 
     pub fn health(&self) -> LocalApiFuture<()> {
         self.empty(calls::health())
+    }
+
+    pub fn me(&self) -> LocalApiFuture<User> {
+        self.json(Ok(calls::me()))
+    }
+
+    /// Signs in; the server also sets the session cookies. Call it on a
+    /// client without a session (a 401 here is an answer, not an expired
+    /// token).
+    pub fn login(&self, credentials: Credentials) -> LocalApiFuture<SignedIn> {
+        self.json(calls::login(&credentials))
+    }
+
+    /// A new access token from the refresh cookie (which rotates). Call it
+    /// on a client without a session.
+    pub fn refresh(&self) -> LocalApiFuture<SignedIn> {
+        self.json(Ok(calls::refresh()))
+    }
+
+    /// Ends the session of the refresh cookie and clears both cookies.
+    pub fn logout(&self) -> LocalApiFuture<()> {
+        self.empty(calls::logout())
     }
 }

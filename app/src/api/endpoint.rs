@@ -89,9 +89,16 @@ pub const CREATE_POST: Endpoint = Endpoint::new(Method::Post, "/api/posts");
 pub const UPDATE_POST: Endpoint = Endpoint::new(Method::Patch, "/api/posts/{id}");
 pub const DELETE_POST: Endpoint = Endpoint::new(Method::Delete, "/api/posts/{id}");
 pub const HEALTH: Endpoint = Endpoint::new(Method::Get, "/healthz");
+pub const ME: Endpoint = Endpoint::new(Method::Get, "/api/auth/me");
+
+/// The session's own endpoints: called by the sign-in page and the
+/// session, never through a client that refreshes on 401.
+pub const LOGIN: Endpoint = Endpoint::new(Method::Post, "/api/auth/login");
+pub const REFRESH: Endpoint = Endpoint::new(Method::Post, "/api/auth/refresh");
+pub const LOGOUT: Endpoint = Endpoint::new(Method::Post, "/api/auth/logout");
 
 /// Every endpoint of the [`Api`](super::Api) trait.
-pub const ALL: [Endpoint; 11] = [
+pub const ALL: [Endpoint; 12] = [
     LIST_USERS,
     GET_USER,
     CREATE_USER,
@@ -103,6 +110,7 @@ pub const ALL: [Endpoint; 11] = [
     UPDATE_POST,
     DELETE_POST,
     HEALTH,
+    ME,
 ];
 
 #[cfg(test)]

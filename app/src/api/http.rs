@@ -130,6 +130,10 @@ impl Api for HttpApi {
         send(self.client.delete_post(id, version, key))
     }
 
+    fn me(&self) -> ApiFuture<User> {
+        send(self.client.me())
+    }
+
     fn health(&self) -> ApiFuture<()> {
         send(self.client.health())
     }

@@ -12,7 +12,7 @@
 //! - `error.rs`: [`ApiError`], the one typed error, and what is retryable;
 //! - `endpoint.rs`, `request.rs`, `response.rs`, `calls.rs`: endpoints by
 //!   template, requests and answers as data, each call as a request;
-//!   `idempotency.rs`: [`IdempotencyKey`];
+//!   `idempotency.rs`: [`IdempotencyKey`]; `account.rs`: sign-in bodies;
 //! - `middleware.rs`: the [`Middleware`] hooks and their [`Chain`];
 //!   `pipeline.rs`: attempts, timeouts, cancellation, dedupe;
 //!   `client.rs`: the typed [`ApiClient`] and its builder;
@@ -23,6 +23,7 @@
 //!   (gloo-net with an `AbortController`), `browser.rs` (timers, console);
 //!   `platform.rs`: randomness and the clock on either side.
 
+pub mod account;
 pub mod auth;
 pub mod backoff;
 pub mod calls;
@@ -64,6 +65,7 @@ use tidings::{
 };
 use uuid::Uuid;
 
+pub use account::{Credentials, SignedIn};
 pub use auth::{Session, TokenSession};
 pub use backoff::Backoff;
 pub use cancel::{cancellable, CancelToken};
@@ -116,6 +118,9 @@ pub trait Api: Send + Sync + 'static {
         key: Option<IdempotencyKey>,
     ) -> ApiFuture<Post>;
     fn delete_post(&self, id: Uuid, version: i64, key: Option<IdempotencyKey>) -> ApiFuture<()>;
+
+    /// The signed-in user (`GET /api/auth/me`); 401 when nobody is.
+    fn me(&self) -> ApiFuture<User>;
 
     /// `Ok` when the server and its store answer (`GET /healthz`).
     fn health(&self) -> ApiFuture<()>;

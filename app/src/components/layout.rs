@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
+use super::account_menu::AccountMenu;
+
 #[component]
 pub fn Header() -> impl IntoView {
     let location = use_location();
@@ -26,6 +28,7 @@ pub fn Header() -> impl IntoView {
                 <a href="/users" data-testid="nav-users" aria-current=move || current("/users")>"Users"</a>
                 <a href="/posts" data-testid="nav-posts" aria-current=move || current("/posts")>"Posts"</a>
             </nav>
+            <AccountMenu/>
         </header>
     }
 }

@@ -1,4 +1,5 @@
 //! Pieces shared by several pages.
 
+pub mod account_menu;
 pub mod error_box;
 pub mod layout;

@@ -1,0 +1,48 @@
+//! Who is signed in, in the header, and the way out. Read through the
+//! page's API (`me`), so the server renders it and hydration reuses it;
+//! nothing shows when nobody is signed in (the sign-in page).
+
+use leptos::prelude::*;
+
+use crate::api::use_api;
+
+#[component]
+pub fn AccountMenu() -> impl IntoView {
+    let api = use_api();
+    let me = Resource::new(|| (), move |_| api.me());
+    let signing_out = RwSignal::new(false);
+    let sign_out = move |_| {
+        signing_out.set(true);
+        #[cfg(feature = "hydrate")]
+        {
+            let call = crate::session::plain_api().client().logout();
+            leptos::task::spawn_local(async move {
+                // Signed out or not, the sign-in page is where to go: the
+                // cookies are cleared by the answer when it arrives.
+                let _ = call.await;
+                crate::session::go_to("/login");
+            });
+        }
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                me.await.ok().map(|user| view! {
+                    <div class="account" data-testid="account">
+                        <span class="account-name" data-testid="account-name">{user.name.to_string()}</span>
+                        <span class="role-badge" data-testid="account-role">{user.role.to_string()}</span>
+                        <button
+                            type="button"
+                            class="link"
+                            data-testid="sign-out"
+                            on:click=sign_out
+                            disabled=move || signing_out.get()
+                        >
+                            "Sign out"
+                        </button>
+                    </div>
+                })
+            })}
+        </Transition>
+    }
+}

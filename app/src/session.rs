@@ -1,0 +1,117 @@
+//! The browser's session: the API client every page uses carries a
+//! [`TokenSession`] whose refresh is `POST /api/auth/refresh` (made on a
+//! client without a session, so it never waits for itself), and a failed
+//! refresh sends the reader to the sign-in page, which brings them back.
+//!
+//! Until the first refresh the session holds no token: requests travel
+//! with the `tidings_access` cookie the server set at sign-in, and the
+//! first 401 after it expires trades the refresh cookie for a Bearer
+//! token.
+
+/// Where to go after signing in: `next` when it is a path on this site
+/// (not another origin, not the sign-in page itself), else the home page.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.starts_with("/login") =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// The sign-in page's address, coming back to `path` afterwards.
+pub fn sign_in_path(path: &str) -> String {
+    let mut next = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            next.push(char::from(byte));
+        } else {
+            next.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("/login?next={next}")
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::rc::Rc;
+
+    use futures::FutureExt;
+
+    use crate::api::http::HttpApi;
+    use crate::api::{ApiHandle, TokenSession};
+
+    /// A client without a session, for the session's own calls.
+    pub fn plain_api() -> HttpApi {
+        HttpApi::default()
+    }
+
+    /// Loads `path` as a new page (the server renders it for the new
+    /// session).
+    pub fn go_to(path: &str) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign(path);
+        }
+    }
+
+    /// The current path and query, to come back to.
+    pub fn here() -> String {
+        web_sys::window()
+            .and_then(|w| {
+                let l = w.location();
+                Some(format!("{}{}", l.pathname().ok()?, l.search().ok()?))
+            })
+            .unwrap_or_else(|| "/".to_owned())
+    }
+
+    /// Provides the pages' API: the standard client with the session.
+    pub fn provide_api() {
+        let refresher = plain_api();
+        let session = TokenSession::new(
+            move || {
+                let call = refresher.client().refresh();
+                async move { call.await.map(|s| s.access_token) }.boxed_local()
+            },
+            |_| go_to(&super::sign_in_path(&here())),
+        );
+        let builder = HttpApi::default_builder().session(Rc::new(session));
+        ApiHandle::new(HttpApi::with_builder("", builder)).provide();
+    }
+}
+
+#[cfg(feature = "hydrate")]
+pub use browser::{go_to, here, plain_api, provide_api};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/posts?x=1")), "/posts?x=1");
+        for bad in [
+            None,
+            Some(""),
+            Some("https://evil.example/"),
+            Some("//evil.example/"),
+            Some("/\\evil.example"),
+            Some("/login?next=/posts"),
+            Some("posts"),
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_way_back_is_encoded() {
+        assert_eq!(
+            sign_in_path("/posts?a=1&b=2"),
+            "/login?next=/posts%3Fa%3D1%26b%3D2"
+        );
+    }
+}
