@@ -42,7 +42,7 @@ impl AppState {
         let cors = CorsPolicy::parse(&config.cors_origins).map_err(StartError::Config)?;
         config.leptos = Some(leptos_options.clone());
         let db_error = |source| StartError::Database {
-            url: config.database_url.clone(),
+            url: crate::db::engine::redact_password(&config.database_url),
             source,
         };
         let db = Db::connect(&config.database_url).await.map_err(db_error)?;

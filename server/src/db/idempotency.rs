@@ -7,7 +7,9 @@
 //! so a crash keeps all of them or none. The key is looked up inside that
 //! transaction too, after the write lock is taken: two copies of a request
 //! racing each other queue on the lock, and the second finds the first's
-//! answer instead of writing again.
+//! answer instead of writing again. On PostgreSQL, where instances write
+//! at once, the key itself is locked too (an advisory lock on its hash,
+//! held until commit).
 //!
 //! What is recorded: every answer decided inside the transaction, that is
 //! the success and the refusals that depend on the stored data (404, 409,
@@ -28,6 +30,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tidings::{format_timestamp, ErrorBody};
 
+use super::engine::{dispatch, Engine};
 use super::events::WriteTx;
 use super::Db;
 use crate::error::{etag, ApiError};
@@ -260,19 +263,24 @@ impl Db {
         let Some(request) = once else {
             return Ok(Begun::Write(tx));
         };
+        if let Engine::Postgres(c) = tx.conn() {
+            super::engine::lock_key(c, request.key.as_str()).await?;
+        }
         let cutoff = format_timestamp(&(request.now - KEY_TTL));
-        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+        let recorded: Option<Recorded> = dispatch!(tx.conn(), c => {
+            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                .bind(&cutoff)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query_as(
+                "SELECT fingerprint, status, body, version FROM idempotency_keys \
+                 WHERE key = $1 AND created_at >= $2",
+            )
+            .bind(request.key.as_str())
             .bind(&cutoff)
-            .execute(tx.conn())
-            .await?;
-        let recorded: Option<Recorded> = sqlx::query_as(
-            "SELECT fingerprint, status, body, version FROM idempotency_keys \
-             WHERE key = ? AND created_at >= ?",
-        )
-        .bind(request.key.as_str())
-        .bind(&cutoff)
-        .fetch_optional(tx.conn())
-        .await?;
+            .fetch_optional(&mut *c)
+            .await?
+        });
         let Some(recorded) = recorded else {
             return Ok(Begun::Write(tx));
         };
@@ -295,9 +303,11 @@ impl Db {
     /// How many keys are remembered (expired ones not yet purged
     /// included).
     pub async fn idempotency_keys_held(&self) -> Result<u64, ApiError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM idempotency_keys")
-            .fetch_one(self.pool())
-            .await?;
+        let n: i64 = dispatch!(self.pool(), pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM idempotency_keys")
+                .fetch_one(pool)
+                .await?
+        });
         Ok(n as u64)
     }
 }
@@ -336,10 +346,11 @@ async fn record(
     request: &IdempotentRequest,
     answer: &Answer,
 ) -> Result<(), ApiError> {
-    sqlx::query(
+    let created_at = format_timestamp(&request.now);
+    dispatch!(tx.conn(), c => sqlx::query(
         "INSERT INTO idempotency_keys \
          (key, method, path, fingerprint, status, body, version, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(request.key.as_str())
     .bind(&request.method)
@@ -348,9 +359,10 @@ async fn record(
     .bind(i64::from(answer.status.as_u16()))
     .bind(answer.body.as_deref())
     .bind(answer.etag)
-    .bind(format_timestamp(&request.now))
-    .execute(tx.conn())
-    .await?;
+    .bind(&created_at)
+    .execute(c)
+    .await
+    .map(|_| ())?);
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use tidings::{format_timestamp, Role};
 use uuid::Uuid;
 
+use super::engine::{dispatch, Engine};
 use super::Db;
 
 /// Sizes of the generated workspace.
@@ -208,10 +209,15 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<SeedReport, sqlx::Error> {
         let _lock = self.write_lock.clone().lock_owned().await;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&mut *tx)
-            .await?;
+        let mut tx = self.pool().begin_write().await?;
+        // Instances starting together on PostgreSQL seed once: the second
+        // counts after the first has committed.
+        if let Engine::Postgres(c) = tx.conn() {
+            super::engine::lock_log(c).await?;
+        }
+        let existing: i64 = dispatch!(tx.conn(), c => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(c).await?
+        });
         if existing > 0 {
             return Ok(SeedReport { users: 0, posts: 0 });
         }
@@ -245,9 +251,10 @@ impl Db {
             let theme = ["light", "dark", "system"][rng.below(3)];
             let language = ["en", "en", "en", "fr", "de", "pt-BR", "ja"][rng.below(7)];
             let id = rng.uuid();
-            sqlx::query(
+            let notifications = rng.below(4) != 0;
+            dispatch!(tx.conn(), c => sqlx::query(
                 "INSERT INTO users (id, name, email, role, avatar_url, last_active, theme, notifications, \
-                 language, created_at, updated_at, version) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 1)",
+                 language, created_at, updated_at, version) VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $9, 1)",
             )
             .bind(id.to_string())
             .bind(&name)
@@ -255,12 +262,12 @@ impl Db {
             .bind(role.as_str())
             .bind(format_timestamp(&last_active))
             .bind(theme)
-            .bind(rng.below(4) != 0)
+            .bind(notifications)
             .bind(language)
             .bind(format_timestamp(&created_at))
-            .bind(format_timestamp(&created_at))
-            .execute(&mut *tx)
-            .await?;
+            .execute(c)
+            .await
+            .map(|_| ())?);
             users.push(SeedUser { id, created_at });
         }
         for _ in 0..plan.posts {
@@ -274,23 +281,24 @@ impl Db {
                 .map(|_| paragraph(&mut rng))
                 .collect::<Vec<_>>()
                 .join("\n\n");
-            sqlx::query(
+            let id = rng.uuid();
+            dispatch!(tx.conn(), c => sqlx::query(
                 "INSERT INTO posts (id, title, content, author_id, created_at, updated_at, version) \
-                 VALUES (?, ?, ?, ?, ?, ?, 1)",
+                 VALUES ($1, $2, $3, $4, $5, $5, 1)",
             )
-            .bind(rng.uuid().to_string())
+            .bind(id.to_string())
             .bind(&title)
             .bind(&content)
             .bind(author.id.to_string())
             .bind(format_timestamp(&created_at))
-            .bind(format_timestamp(&created_at))
-            .execute(&mut *tx)
-            .await?;
+            .execute(c)
+            .await
+            .map(|_| ())?);
         }
         // The seed writes no events: it replaces the data wholesale, so it
         // starts a new epoch instead, and any client holding a seq of the
         // old data refetches.
-        super::events::new_epoch(&mut tx).await?;
+        super::events::new_epoch(tx.conn()).await?;
         tx.commit().await?;
         Ok(SeedReport {
             users: users.len(),

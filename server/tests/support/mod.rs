@@ -1,15 +1,18 @@
 //! Harness for the integration tests: every test starts its own real server
 //! (`server::run` on `127.0.0.1:0`) over a fresh SQLite file in a temporary
-//! directory, talks to it over HTTP with `reqwest`, and shuts it down
-//! through a oneshot channel.
+//! directory, or over a fresh PostgreSQL schema ([`postgres`]), talks to it
+//! over HTTP with `reqwest`, and shuts it down through a oneshot channel.
 
 // Each test binary uses a different part of the harness.
 #![allow(dead_code)]
 
+pub mod postgres;
+pub mod writers;
 pub mod ws;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
@@ -21,6 +24,8 @@ use tempfile::TempDir;
 use tidings::{Post, User};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use postgres::PgSchema;
 
 /// Users in the seeded demo workspace.
 pub const SEEDED_USERS: usize = 60;
@@ -38,8 +43,10 @@ pub struct TestServer {
     pub db: server::db::Db,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
-    // Dropped last: the database lives here.
+    // Dropped last: the database (or the uploads) lives here.
     _dir: TempDir,
+    /// The PostgreSQL schema, shared by the servers started on it.
+    schema: Option<Arc<PgSchema>>,
 }
 
 impl TestServer {
@@ -57,7 +64,54 @@ impl TestServer {
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let url = format!("sqlite://{}/t.db", dir.path().display());
+        Self::start_on(url, dir, None, configure).await
+    }
+
+    /// A server over a fresh PostgreSQL schema of its own.
+    pub async fn start_postgres() -> Self {
+        Self::start_postgres_with(|_| {}).await
+    }
+
+    /// A server over a fresh PostgreSQL schema, configured by `configure`.
+    pub async fn start_postgres_with(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start_on_schema(Arc::new(PgSchema::create().await), configure).await
+    }
+
+    /// Another instance over the same PostgreSQL schema as `self`, with a
+    /// pool and a hub of its own.
+    pub async fn start_sibling(&self) -> Self {
+        self.start_sibling_with(|_| {}).await
+    }
+
+    /// Another instance over the same PostgreSQL schema, configured by
+    /// `configure`.
+    pub async fn start_sibling_with(&self, configure: impl FnOnce(&mut Config)) -> Self {
+        let schema = self
+            .schema
+            .clone()
+            .expect("siblings share a PostgreSQL schema");
+        Self::start_on_schema(schema, configure).await
+    }
+
+    /// The PostgreSQL schema this server runs on, if it does.
+    pub fn schema(&self) -> Option<&PgSchema> {
+        self.schema.as_deref()
+    }
+
+    async fn start_on_schema(schema: Arc<PgSchema>, configure: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let url = schema.database_url();
+        Self::start_on(url, dir, Some(schema), configure).await
+    }
+
+    async fn start_on(
+        url: String,
+        dir: TempDir,
+        schema: Option<Arc<PgSchema>>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = Config::for_database(url);
+        config.upload_dir = Some(dir.path().join("uploads"));
         configure(&mut config);
         let state = AppState::from_config(config)
             .await
@@ -84,6 +138,7 @@ impl TestServer {
             shutdown: Some(tx),
             task: Some(task),
             _dir: dir,
+            schema,
         }
     }
 
