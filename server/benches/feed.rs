@@ -50,7 +50,10 @@ async fn fill(db: &Db, posts: u64) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    sqlx::query("ANALYZE").execute(db.sqlite().unwrap()).await.unwrap();
+    sqlx::query("ANALYZE")
+        .execute(db.sqlite().unwrap())
+        .await
+        .unwrap();
 }
 
 async fn fresh_db(dir: &tempfile::TempDir, name: &str, posts: u64) -> Db {

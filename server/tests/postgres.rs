@@ -45,7 +45,10 @@ async fn users_and_posts_are_created_listed_patched_and_deleted() {
     assert_eq!(server.fetch(&user_path).await, ada);
     let grace = server.create_user("Grace", "grace@example.com").await;
     let again = server
-        .post_json("/api/users", &json!({ "name": "Other", "email": "ada@example.com" }))
+        .post_json(
+            "/api/users",
+            &json!({ "name": "Other", "email": "ada@example.com" }),
+        )
         .await;
     assert_error(&again, StatusCode::CONFLICT, "conflict");
     assert_eq!(server.all_users().await.len(), 2);
@@ -60,12 +63,20 @@ async fn users_and_posts_are_created_listed_patched_and_deleted() {
     let stale = server
         .patch_if(&user_path, &etag(&ada), &json!({ "name": "Lost" }))
         .await;
-    let details = assert_error(&stale, StatusCode::PRECONDITION_FAILED, "precondition_failed");
+    let details = assert_error(
+        &stale,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    );
     assert_eq!(details["current"]["name"], "Ada L.");
     // A taken email on patch is a 409 and the transaction goes on to
     // answer it (on PostgreSQL the failed statement must not poison it).
     let clash = server
-        .patch_if(&user_path, &etag(&patched.json()), &json!({ "email": "grace@example.com" }))
+        .patch_if(
+            &user_path,
+            &etag(&patched.json()),
+            &json!({ "email": "grace@example.com" }),
+        )
         .await;
     assert_error(&clash, StatusCode::CONFLICT, "conflict");
 
@@ -107,7 +118,15 @@ async fn users_and_posts_are_created_listed_patched_and_deleted() {
     use EventKind::*;
     assert_eq!(
         kinds,
-        [UserCreated, UserCreated, UserUpdated, PostCreated, PostUpdated, PostDeleted, UserDeleted]
+        [
+            UserCreated,
+            UserCreated,
+            UserUpdated,
+            PostCreated,
+            PostUpdated,
+            PostDeleted,
+            UserDeleted
+        ]
     );
     server.stop().await;
 }
@@ -147,7 +166,10 @@ async fn placeholders_are_numbered_on_both_engines() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!((a.as_str(), b.as_str(), a_again.as_str()), ("second", "first", "second"));
+    assert_eq!(
+        (a.as_str(), b.as_str(), a_again.as_str()),
+        ("second", "first", "second")
+    );
     let path: String = sqlx::query_scalar("SHOW search_path")
         .fetch_one(&mut conn)
         .await
@@ -172,7 +194,10 @@ async fn listed(server: &TestServer, search: Option<&str>, sort: &str, order: &s
     let reply = server.get_query("/api/users", &query).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let page: tidings::Page<User> = reply.parse();
-    page.data.iter().map(|u| u.name.as_str().to_owned()).collect()
+    page.data
+        .iter()
+        .map(|u| u.name.as_str().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -181,12 +206,27 @@ async fn both_engines_search_and_sort_text_alike_and_as_the_core_does() {
     let postgres = TestServer::start_postgres().await;
     for (i, name) in NAMES.iter().enumerate() {
         for server in [&sqlite, &postgres] {
-            server.create_user(name, &format!("user{i}@example.com")).await;
+            server
+                .create_user(name, &format!("user{i}@example.com"))
+                .await;
         }
     }
     let users = postgres.all_users().await;
-    for search in [None, Some("ali"), Some("ALI"), Some("é"), Some("É"), Some("MILE"), Some("_"), Some("%")] {
-        for (sort, order) in [(UserSort::Name, SortOrder::Asc), (UserSort::Name, SortOrder::Desc), (UserSort::Email, SortOrder::Asc)] {
+    for search in [
+        None,
+        Some("ali"),
+        Some("ALI"),
+        Some("é"),
+        Some("É"),
+        Some("MILE"),
+        Some("_"),
+        Some("%"),
+    ] {
+        for (sort, order) in [
+            (UserSort::Name, SortOrder::Asc),
+            (UserSort::Name, SortOrder::Desc),
+            (UserSort::Email, SortOrder::Asc),
+        ] {
             let filter = UserFilter {
                 search: search.map(str::to_owned),
                 sort,
@@ -206,7 +246,10 @@ async fn both_engines_search_and_sort_text_alike_and_as_the_core_does() {
             let on_sqlite = listed(&sqlite, search, sort, order).await;
             let on_postgres = listed(&postgres, search, sort, order).await;
             assert_eq!(on_sqlite, core, "SQLite, {search:?} by {sort} {order}");
-            assert_eq!(on_postgres, core, "PostgreSQL, {search:?} by {sort} {order}");
+            assert_eq!(
+                on_postgres, core,
+                "PostgreSQL, {search:?} by {sort} {order}"
+            );
         }
     }
     sqlite.stop().await;
@@ -218,7 +261,10 @@ async fn a_commit_that_appends_events_notifies_the_log_channel() {
     let server = TestServer::start_postgres().await;
     let pool = server.db.postgres().expect("a PostgreSQL store").clone();
     let mut listener = PgListener::connect_with(&pool).await.unwrap();
-    listener.listen(server::db::engine::LOG_CHANNEL).await.unwrap();
+    listener
+        .listen(server::db::engine::LOG_CHANNEL)
+        .await
+        .unwrap();
     server.create_user("Ada", "ada@example.com").await;
     let poke = tokio::time::timeout(support::ws::FRAME_TIMEOUT, listener.recv())
         .await
@@ -239,7 +285,11 @@ async fn a_socket_on_one_instance_receives_writes_made_through_another_in_order(
 
     let ada = a.create_user("Ada", "ada@example.com").await;
     let renamed = a
-        .patch_if(&format!("/api/users/{}", id_of(&ada)), &etag(&ada), &json!({ "name": "Ada L." }))
+        .patch_if(
+            &format!("/api/users/{}", id_of(&ada)),
+            &etag(&ada),
+            &json!({ "name": "Ada L." }),
+        )
         .await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
     let post = a.create_post(&id_of(&ada), "Hello", "From A.").await;
@@ -248,7 +298,11 @@ async fn a_socket_on_one_instance_receives_writes_made_through_another_in_order(
     assert_eq!(seqs(&events), [1, 2, 3]);
     assert_eq!(
         events.iter().map(|e| e.kind).collect::<Vec<_>>(),
-        [EventKind::UserCreated, EventKind::UserUpdated, EventKind::PostCreated]
+        [
+            EventKind::UserCreated,
+            EventKind::UserUpdated,
+            EventKind::PostCreated
+        ]
     );
     assert_eq!(events[1].data["name"], "Ada L.");
     assert_eq!(events[2].data["id"], post["id"]);
@@ -270,14 +324,19 @@ async fn concurrent_writers_on_two_instances_get_contiguous_seqs_in_commit_order
     let mut tails = Vec::new();
     for server in [&a, &b] {
         let (mut tail, hello) = WsClient::connect(&server.ws_url(EVENTS)).await;
-        tail.subscribe(&[Topic::Users, Topic::Posts], hello.seq).await;
+        tail.subscribe(&[Topic::Users, Topic::Posts], hello.seq)
+            .await;
         tail.sync().await;
         tails.push(tail);
     }
 
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
-            let db = if w % 2 == 0 { a.db.clone() } else { b.db.clone() };
+            let db = if w % 2 == 0 {
+                a.db.clone()
+            } else {
+                b.db.clone()
+            };
             tokio::spawn(write_many(db, w, OPS))
         })
         .collect();
@@ -319,7 +378,11 @@ async fn a_subscriber_behind_the_retained_log_is_told_to_resync() {
             .create_user(&format!("User {n}"), &format!("u{n}@example.com"))
             .await;
     }
-    assert_eq!(server.db.prune_events(2).await.unwrap(), 4, "seqs 4, 5 kept");
+    assert_eq!(
+        server.db.prune_events(2).await.unwrap(),
+        4,
+        "seqs 4, 5 kept"
+    );
     assert_eq!(seqs(&server.db.all_events_after(0).await.unwrap()), [4, 5]);
 
     let (mut behind, hello) = WsClient::connect(&server.ws_url(EVENTS)).await;

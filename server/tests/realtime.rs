@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::ws::{NotAFrame, WsClient};
 use support::writers::{assert_versions_rise_with_seq, write_many};
+use support::ws::{NotAFrame, WsClient};
 use support::{assert_error, etag, id_of, TestServer};
 use tidings::protocol::{ClientFrame, Event, EventKind, ServerFrame, Topic};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;

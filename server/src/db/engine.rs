@@ -222,7 +222,11 @@ mod tests {
             redact_password("postgres://app:s3cr3t@db:5432/x?sslmode=require"),
             "postgres://app:***@db:5432/x?sslmode=require"
         );
-        for kept in ["postgres://app@db/x", "sqlite://tidings.db", "sqlite::memory:"] {
+        for kept in [
+            "postgres://app@db/x",
+            "sqlite://tidings.db",
+            "sqlite::memory:",
+        ] {
             assert_eq!(redact_password(kept), kept);
         }
     }

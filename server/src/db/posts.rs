@@ -45,7 +45,10 @@ where
 }
 
 /// One keyset page of the feed, read on `conn`.
-async fn list_posts_on(conn: Conn<'_>, query: &PostListQuery) -> Result<CursorPage<Post>, ApiError> {
+async fn list_posts_on(
+    conn: Conn<'_>,
+    query: &PostListQuery,
+) -> Result<CursorPage<Post>, ApiError> {
     let cursor = query
         .cursor
         .as_deref()

@@ -59,8 +59,11 @@ fn active_cutoff(now: DateTime<Utc>, window: TimeDelta) -> String {
 /// `WHERE ...` for `filter`, with `active` evaluated at `now`
 /// (`UserFilter::matches_at`). Search folds ASCII case only, on both
 /// engines: `LOWER` does on SQLite, and on PostgreSQL's `"C"` columns.
-fn push_where<'a, DB: Database>(q: &mut QueryBuilder<'a, DB>, filter: &UserFilter, now: DateTime<Utc>)
-where
+fn push_where<'a, DB: Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    filter: &UserFilter,
+    now: DateTime<Utc>,
+) where
     String: Encode<'a, DB> + Type<DB>,
 {
     q.push(" WHERE 1 = 1");
@@ -397,8 +400,7 @@ impl Db {
              FROM users";
         let day = active_cutoff(now, ACTIVE_WINDOW);
         let week = active_cutoff(now, TimeDelta::days(7));
-        let (total, active_24h, active_7d, admin, moderator, user): (i64, i64, i64, i64, i64, i64) =
-            dispatch!(self.pool(), pool => sqlx::query_as(SQL)
+        let (total, active_24h, active_7d, admin, moderator, user): (i64, i64, i64, i64, i64, i64) = dispatch!(self.pool(), pool => sqlx::query_as(SQL)
                 .bind(&day)
                 .bind(&week)
                 .fetch_one(pool)
