@@ -239,7 +239,8 @@ async fn insert_post(tx: &mut WriteTx, new: &NewPost) -> Result<Post, ApiError> 
 /// Applies `patch` to the post if its current version satisfies
 /// `condition` (else 412 with the current post), bumping the version, and
 /// appends `POST_UPDATED`, in `tx`. `None` when there is no such post.
-/// Under the write lock, the version checked is the version changed.
+/// Under the write lock (SQLite) or the row lock the read takes
+/// (PostgreSQL), the version checked is the version changed.
 async fn patch_post(
     tx: &mut WriteTx,
     id: Uuid,
@@ -298,8 +299,9 @@ async fn remove_post(tx: &mut WriteTx, id: Uuid, condition: &IfMatch) -> Result<
     Ok(true)
 }
 
-/// A row read under the write lock changed before the write: another
-/// writer ignored the lock. Nothing is written.
+/// A row read under the write lock (or, on PostgreSQL, its row lock)
+/// changed before the write: another writer ignored the lock. Nothing is
+/// written.
 fn changed_under_lock(id: Uuid) -> ApiError {
     ApiError::internal(
         "writing a post",

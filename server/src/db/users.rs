@@ -156,9 +156,10 @@ async fn insert_user(tx: &mut WriteTx, new: &NewUser) -> Result<User, ApiError> 
 /// `condition` (else 412 with the current user), bumping the version, and
 /// appends `USER_UPDATED`, in `tx`. `None` when there is no such user.
 ///
-/// `tx` holds the write lock from its start (`BEGIN IMMEDIATE`), so the
-/// version checked is the version changed: no other write can come between
-/// the read and the update. The update names the version anyway.
+/// `tx` holds the write lock from its start (`BEGIN IMMEDIATE`) on SQLite,
+/// and on PostgreSQL the read locks the row (`FOR UPDATE`), so the version
+/// checked is the version changed: no other write can come between the
+/// read and the update. The update names the version anyway.
 async fn patch_user(
     tx: &mut WriteTx,
     id: Uuid,
@@ -350,8 +351,9 @@ async fn patch_users(tx: &mut WriteTx, updates: &[UserBatchUpdate]) -> Result<Ve
     Ok(written)
 }
 
-/// A row read under the write lock changed before the write: another
-/// writer ignored the lock. Nothing is written.
+/// A row read under the write lock (or, on PostgreSQL, its row lock)
+/// changed before the write: another writer ignored the lock. Nothing is
+/// written.
 fn changed_under_lock(id: Uuid) -> ApiError {
     ApiError::internal(
         "writing a user",
