@@ -24,7 +24,7 @@ const CONNECTIONS: usize = 64;
 /// Fills a fresh database with 50 users and `posts` posts, one a second
 /// back from now, entirely inside SQLite.
 async fn fill(db: &Db, posts: u64) {
-    let mut tx = db.pool().begin().await.unwrap();
+    let mut tx = db.sqlite().unwrap().begin().await.unwrap();
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)
          INSERT INTO users (id, name, email, role, last_active, created_at, updated_at)
@@ -50,7 +50,10 @@ async fn fill(db: &Db, posts: u64) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    sqlx::query("ANALYZE").execute(db.pool()).await.unwrap();
+    sqlx::query("ANALYZE")
+        .execute(db.sqlite().unwrap())
+        .await
+        .unwrap();
 }
 
 async fn fresh_db(dir: &tempfile::TempDir, name: &str, posts: u64) -> Db {
@@ -72,7 +75,7 @@ async fn cursor_at(db: &Db, depth: u64) -> String {
         "SELECT created_at, id FROM posts ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?",
     )
     .bind(depth as i64 - 1)
-    .fetch_one(db.pool())
+    .fetch_one(db.sqlite().unwrap())
     .await
     .unwrap();
     PostCursor { created_at, id }.encode()

@@ -49,7 +49,8 @@ pub struct Config {
     #[arg(long, env = "TIDINGS_ADDR")]
     pub addr: Option<SocketAddr>,
 
-    /// Database to use; a SQLite file is created on first start.
+    /// Database to use: a SQLite URL (the file is created on first start)
+    /// or a `postgres://` URL, which several instances may share.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://tidings.db")]
     pub database_url: String,
 
@@ -93,7 +94,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
 
     /// Directory the uploaded avatars are stored in and served from
-    /// (`/uploads/<name>`). Defaults to `uploads` next to the SQLite file.
+    /// (`/uploads/<name>`). Defaults to `uploads` next to the SQLite file
+    /// (in the working directory for PostgreSQL).
     #[arg(long, env = "TIDINGS_UPLOAD_DIR")]
     pub upload_dir: Option<std::path::PathBuf>,
 
@@ -182,11 +184,14 @@ impl Config {
     }
 
     /// Where uploads are stored: the flag, else `uploads` in the directory
-    /// of the SQLite file (the working directory for an in-memory or
-    /// unusual URL).
+    /// of the SQLite file (the working directory for PostgreSQL, an
+    /// in-memory or an unusual URL).
     pub fn uploads_dir(&self) -> std::path::PathBuf {
         if let Some(dir) = &self.upload_dir {
             return dir.clone();
+        }
+        if crate::db::engine::is_postgres_url(&self.database_url) {
+            return std::path::PathBuf::from("uploads");
         }
         let path = self
             .database_url

@@ -99,7 +99,8 @@ const SOCKET_CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// Serves `state` on `listener` until `shutdown` resolves, then finishes
 /// the requests in flight and closes the realtime sockets (close code
-/// 1001, going away). Also prunes the event log in the background.
+/// 1001, going away). Also prunes the event log in the background and,
+/// on PostgreSQL, follows the other instances' commits.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -111,6 +112,7 @@ pub async fn run(
         state.config.events_keep,
         realtime::retention::PRUNE_EVERY,
     ));
+    tokio::spawn(realtime::listener::run(state.db.clone()));
     let signal = {
         let hub = hub.clone();
         async move {

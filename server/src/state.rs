@@ -46,7 +46,7 @@ impl AppState {
         let auth = Auth::from_config(&config).map_err(StartError::Config)?;
         config.leptos = Some(leptos_options.clone());
         let db_error = |source| StartError::Database {
-            url: config.database_url.clone(),
+            url: crate::db::engine::redact_password(&config.database_url),
             source,
         };
         let db = Db::connect(&config.database_url).await.map_err(db_error)?;

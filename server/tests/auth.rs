@@ -14,22 +14,6 @@ use tidings::Role;
 
 const PASSWORD: &str = "correct horse battery";
 
-/// The value a `Set-Cookie` line sets.
-fn cookie_value(line: &str) -> &str {
-    line.split(';').next().unwrap().split_once('=').unwrap().1
-}
-
-async fn refresh_with(server: &TestServer, refresh_token: &str) -> Reply {
-    server
-        .call(
-            server
-                .anonymous()
-                .post(server.url("/api/auth/refresh"))
-                .header("cookie", format!("tidings_refresh={refresh_token}")),
-        )
-        .await
-}
-
 async fn me_with(server: &TestServer, client: &Client) -> Reply {
     server.call(client.get(server.url("/api/auth/me"))).await
 }
@@ -54,7 +38,7 @@ async fn login_refresh_me_and_logout_follow_the_contract() {
     assert_eq!(access.split('.').count(), 3, "a JWT");
 
     let access_cookie = login.set_cookie("tidings_access");
-    assert_eq!(cookie_value(access_cookie), access);
+    assert_eq!(login.cookie_value("tidings_access"), access);
     assert!(access_cookie.contains("HttpOnly"));
     assert!(access_cookie.contains("SameSite=Strict"));
     assert!(access_cookie.contains("Path=/;"));
@@ -65,7 +49,7 @@ async fn login_refresh_me_and_logout_follow_the_contract() {
     assert!(refresh_cookie.contains("SameSite=Strict"));
     assert!(refresh_cookie.contains("Path=/api/auth"));
     assert!(refresh_cookie.contains("Max-Age=2592000"));
-    let first_refresh = cookie_value(refresh_cookie).to_owned();
+    let first_refresh = login.cookie_value("tidings_refresh").to_owned();
 
     // `me`, by Bearer header and by the access cookie alone.
     let me = me_with(&server, &client_with_token(&access)).await;
@@ -82,17 +66,14 @@ async fn login_refresh_me_and_logout_follow_the_contract() {
     assert_eq!(by_cookie.json(), ada);
 
     // Refresh: a new session, a rotated refresh cookie.
-    let refreshed = refresh_with(&server, &first_refresh).await;
+    let refreshed = server.refresh(&first_refresh).await;
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text);
     assert_eq!(refreshed.json()["user"], ada);
     assert_eq!(refreshed.json()["expiresIn"], 900);
-    let second_refresh = cookie_value(refreshed.set_cookie("tidings_refresh")).to_owned();
+    let second_refresh = refreshed.cookie_value("tidings_refresh").to_owned();
     assert_ne!(second_refresh, first_refresh);
     let new_access = refreshed.json()["accessToken"].as_str().unwrap().to_owned();
-    assert_eq!(
-        cookie_value(refreshed.set_cookie("tidings_access")),
-        new_access
-    );
+    assert_eq!(refreshed.cookie_value("tidings_access"), new_access);
     assert_eq!(
         me_with(&server, &client_with_token(&new_access))
             .await
@@ -113,7 +94,7 @@ async fn login_refresh_me_and_logout_follow_the_contract() {
     assert!(logout.set_cookie("tidings_access").contains("Max-Age=0"));
     assert!(logout.set_cookie("tidings_refresh").contains("Max-Age=0"));
     assert_error(
-        &refresh_with(&server, &second_refresh).await,
+        &server.refresh(&second_refresh).await,
         StatusCode::UNAUTHORIZED,
         "invalid_refresh",
     );
@@ -163,26 +144,26 @@ async fn a_reused_refresh_token_revokes_its_whole_family() {
     server.create_account("ada@example.com", PASSWORD).await;
     let anon = server.anonymous();
     let login = server.login(&anon, "ada@example.com", PASSWORD).await;
-    let first = cookie_value(login.set_cookie("tidings_refresh")).to_owned();
+    let first = login.cookie_value("tidings_refresh").to_owned();
     let other_login = server.login(&anon, "ada@example.com", PASSWORD).await;
-    let other = cookie_value(other_login.set_cookie("tidings_refresh")).to_owned();
+    let other = other_login.cookie_value("tidings_refresh").to_owned();
 
-    let rotated = refresh_with(&server, &first).await;
+    let rotated = server.refresh(&first).await;
     assert_eq!(rotated.status, StatusCode::OK);
-    let second = cookie_value(rotated.set_cookie("tidings_refresh")).to_owned();
+    let second = rotated.cookie_value("tidings_refresh").to_owned();
 
     // The rotated token comes back (as a thief would send it): refused,
     // and the newest token of its family stops working too.
-    let reused = refresh_with(&server, &first).await;
+    let reused = server.refresh(&first).await;
     assert_error(&reused, StatusCode::UNAUTHORIZED, "invalid_refresh");
     assert!(reused.set_cookie("tidings_refresh").contains("Max-Age=0"));
     assert_error(
-        &refresh_with(&server, &second).await,
+        &server.refresh(&second).await,
         StatusCode::UNAUTHORIZED,
         "invalid_refresh",
     );
     // Another sign-in is another family.
-    assert_eq!(refresh_with(&server, &other).await.status, StatusCode::OK);
+    assert_eq!(server.refresh(&other).await.status, StatusCode::OK);
     server.stop().await;
 }
 
@@ -194,7 +175,7 @@ async fn refresh_without_a_known_token_is_refused() {
         .await;
     assert_error(&none, StatusCode::UNAUTHORIZED, "invalid_refresh");
     assert_error(
-        &refresh_with(&server, "made-up-token").await,
+        &server.refresh("made-up-token").await,
         StatusCode::UNAUTHORIZED,
         "invalid_refresh",
     );

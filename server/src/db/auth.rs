@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tidings::{format_timestamp, Email, NewUser, User};
 use uuid::Uuid;
 
+use super::engine::dispatch;
 use super::events::WriteTx;
 use super::Db;
 use crate::error::ApiError;
@@ -31,11 +32,12 @@ pub(crate) async fn set_password_in(
     id: Uuid,
     password_hash: &str,
 ) -> Result<(), ApiError> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+    dispatch!(tx.conn(), c => sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
         .bind(id.to_string())
-        .execute(tx.conn())
-        .await?;
+        .execute(c)
+        .await
+        .map(|_| ())?);
     Ok(())
 }
 
@@ -47,17 +49,20 @@ async fn insert_token(
     now: DateTime<Utc>,
     ttl: TimeDelta,
 ) -> Result<(), ApiError> {
-    sqlx::query(
+    let created_at = format_timestamp(&now);
+    let expires_at = format_timestamp(&(now + ttl));
+    dispatch!(tx.conn(), c => sqlx::query(
         "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(token_hash)
     .bind(family)
     .bind(user)
-    .bind(format_timestamp(&now))
-    .bind(format_timestamp(&(now + ttl)))
-    .execute(tx.conn())
-    .await?;
+    .bind(&created_at)
+    .bind(&expires_at)
+    .execute(c)
+    .await
+    .map(|_| ())?);
     Ok(())
 }
 
@@ -85,11 +90,12 @@ impl Db {
         &self,
         email: &Email,
     ) -> Result<Option<(User, Option<String>)>, ApiError> {
-        let row: Option<(String, Option<String>)> =
+        let row: Option<(String, Option<String>)> = dispatch!(self.pool(), pool => {
             sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
                 .bind(email.as_str())
-                .fetch_optional(self.pool())
-                .await?;
+                .fetch_optional(pool)
+                .await?
+        });
         let Some((id, hash)) = row else {
             return Ok(None);
         };
@@ -122,23 +128,25 @@ impl Db {
     ) -> Result<Rotation, ApiError> {
         let at = format_timestamp(&now);
         let mut tx = self.begin_write().await?;
-        let current: Option<(String, String)> = sqlx::query_as(
+        // On PostgreSQL a concurrent rotation of the same token makes this
+        // wait for it, then find the token rotated: a reuse.
+        let current: Option<(String, String)> = dispatch!(tx.conn(), c => sqlx::query_as(
             "UPDATE refresh_tokens SET rotated_at = $1 \
              WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL \
              AND expires_at > $1 RETURNING family_id, user_id",
         )
         .bind(&at)
         .bind(presented)
-        .fetch_optional(tx.conn())
-        .await?;
+        .fetch_optional(c)
+        .await?);
         let Some((family, user_id)) = current else {
-            let known: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
-                "SELECT family_id, rotated_at, revoked_at FROM refresh_tokens \
-                 WHERE token_hash = $1",
-            )
-            .bind(presented)
-            .fetch_optional(tx.conn())
-            .await?;
+            let known: Option<(String, Option<String>, Option<String>)> = dispatch!(tx.conn(), c => sqlx::query_as(
+                    "SELECT family_id, rotated_at, revoked_at FROM refresh_tokens \
+                     WHERE token_hash = $1",
+                )
+                .bind(presented)
+                .fetch_optional(c)
+                .await?);
             return match known {
                 Some((family, Some(_), None)) => {
                     revoke_family(&mut tx, &family, &at).await?;
@@ -165,11 +173,12 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
         let mut tx = self.begin_write().await?;
-        let family: Option<String> =
+        let family: Option<String> = dispatch!(tx.conn(), c => {
             sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
                 .bind(presented)
-                .fetch_optional(tx.conn())
-                .await?;
+                .fetch_optional(c)
+                .await?
+        });
         if let Some(family) = family {
             revoke_family(&mut tx, &family, &format_timestamp(&now)).await?;
             tx.commit().await?;
@@ -179,12 +188,13 @@ impl Db {
 }
 
 async fn revoke_family(tx: &mut WriteTx, family: &str, at: &str) -> Result<(), ApiError> {
-    sqlx::query(
+    dispatch!(tx.conn(), c => sqlx::query(
         "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
     )
     .bind(at)
     .bind(family)
-    .execute(tx.conn())
-    .await?;
+    .execute(c)
+    .await
+    .map(|_| ())?);
     Ok(())
 }

@@ -2,22 +2,31 @@
 //! the change events of its writes before it commits, and pokes the hub
 //! with its last seq after; readers page through the log by seq.
 //!
-//! Seq order is commit order. SQLite has one writer at a time, and a write
-//! transaction takes the write lock up front (`BEGIN IMMEDIATE`), so the
-//! seqs a transaction takes are all above those of every transaction that
-//! committed before it and below those of every one that commits after.
-//! In-process writers also queue on one async lock before asking SQLite,
-//! so they wait in order instead of polling SQLite's busy handler while
-//! holding pool connections the readers need.
+//! Seq order is commit order, or a reader that moved past seq 11 would
+//! never see a seq 10 committed after it. SQLite has one writer at a time,
+//! and a write transaction takes the write lock up front (`BEGIN
+//! IMMEDIATE`), so the seqs a transaction takes are all above those of
+//! every transaction that committed before it and below those of every one
+//! that commits after. PostgreSQL runs transactions of several instances
+//! at once: there the first append of a transaction takes an advisory lock
+//! held until commit ([`engine::lock_log`]) before its insert draws a seq,
+//! which gives the same order; the commit also notifies
+//! [`engine::LOG_CHANNEL`], so the other instances' hubs read the new head
+//! (see `crate::realtime::listener`).
+//!
+//! In-process writers also queue on one async lock before asking the
+//! database, so they wait in order instead of holding pool connections the
+//! readers need while the database makes them wait.
 
 use std::sync::Arc;
 
 use serde::Serialize;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use tidings::protocol::{Entity, Event, EventKind, TopicSet};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
+use super::engine::{self, dispatch, Conn, Engine, Tx};
 use super::rows::{id, time};
 use super::{now_text, Db};
 use crate::error::ApiError;
@@ -55,10 +64,11 @@ pub struct EventBatch {
 /// The one write lock of a database in this process.
 pub(super) type WriteLock = Arc<Mutex<()>>;
 
-/// A write transaction: `BEGIN IMMEDIATE`, the writes, their events,
-/// commit, then the hub is poked. Dropping it uncommitted rolls back.
+/// A write transaction: `BEGIN IMMEDIATE` (SQLite) or `BEGIN`
+/// (PostgreSQL), the writes, their events, commit, then the hub is poked.
+/// Dropping it uncommitted rolls back.
 pub(crate) struct WriteTx {
-    tx: Transaction<'static, Sqlite>,
+    tx: Tx,
     hub: Hub,
     last_seq: Option<u64>,
     /// The user making the change, named in every event appended.
@@ -69,8 +79,54 @@ pub(crate) struct WriteTx {
 
 impl WriteTx {
     /// The connection the transaction runs on.
-    pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
-        &mut self.tx
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        self.tx.conn()
+    }
+
+    /// See [`Engine::row_lock`].
+    pub(crate) fn row_lock(&self) -> &'static str {
+        self.tx.row_lock()
+    }
+
+    /// Runs the next statements so that if one fails with an error the
+    /// caller answers (a taken email, a missing author), the transaction
+    /// goes on as if they had not run: PostgreSQL aborts a whole
+    /// transaction on any failed statement unless a savepoint catches it;
+    /// SQLite undoes only the statement. End with [`WriteTx::end_guard`].
+    pub(crate) async fn guard(&mut self) -> Result<(), ApiError> {
+        if self.tx.is_postgres() {
+            self.savepoint().await?;
+        }
+        Ok(())
+    }
+
+    /// Ends [`WriteTx::guard`]: keeps what ran, or undoes it if `failed`.
+    pub(crate) async fn end_guard(&mut self, failed: bool) -> Result<(), ApiError> {
+        if self.tx.is_postgres() {
+            self.end_savepoint(failed).await?;
+        }
+        Ok(())
+    }
+
+    /// Marks a point the transaction can return to (on both engines).
+    pub(crate) async fn savepoint(&mut self) -> Result<(), ApiError> {
+        dispatch!(self.tx.conn(), c => {
+            sqlx::query("SAVEPOINT answerable").execute(c).await?;
+        });
+        Ok(())
+    }
+
+    /// Ends [`WriteTx::savepoint`]: keeps what ran since, or undoes it.
+    pub(crate) async fn end_savepoint(&mut self, undo: bool) -> Result<(), ApiError> {
+        if undo {
+            dispatch!(self.tx.conn(), c => {
+                sqlx::query("ROLLBACK TO SAVEPOINT answerable").execute(c).await?;
+            });
+        }
+        dispatch!(self.tx.conn(), c => {
+            sqlx::query("RELEASE SAVEPOINT answerable").execute(c).await?;
+        });
+        Ok(())
     }
 
     /// The user making the change, if known.
@@ -91,28 +147,49 @@ impl WriteTx {
             Entity::User => "users",
             Entity::Post => "posts",
         };
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO events (type, topic, entity_id, actor, data, ts) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
-        )
-        .bind(kind.as_str())
-        .bind(topic)
-        .bind(entity_id.to_string())
-        .bind(self.actor.map(|a| a.to_string()))
-        .bind(data)
-        .bind(now_text())
-        .fetch_one(&mut *self.tx)
-        .await?;
+        if self.last_seq.is_none() {
+            if let Engine::Postgres(c) = self.tx.conn() {
+                engine::lock_log(c).await?;
+            }
+        }
+        let ts = now_text();
+        let actor = self.actor.map(|a| a.to_string());
+        let seq: i64 = dispatch!(self.tx.conn(), c => {
+            sqlx::query_scalar(
+                "INSERT INTO events (type, topic, entity_id, actor, data, ts) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+            )
+            .bind(kind.as_str())
+            .bind(topic)
+            .bind(entity_id.to_string())
+            .bind(&actor)
+            .bind(&data)
+            .bind(&ts)
+            .fetch_one(c)
+            .await?
+        });
         let seq = seq as u64;
         self.last_seq = Some(seq);
         Ok(seq)
     }
 
-    /// Commits, then tells the hub how far the log now goes.
+    /// Commits, then tells the hub how far the log now goes. On
+    /// PostgreSQL the commit also notifies the other instances (a
+    /// notification is delivered when, and only if, its transaction
+    /// commits).
     pub(crate) async fn commit(self) -> Result<(), ApiError> {
         let Self {
-            tx, hub, last_seq, ..
+            mut tx,
+            hub,
+            last_seq,
+            ..
         } = self;
+        if let (Some(_), Engine::Postgres(c)) = (last_seq, tx.conn()) {
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(engine::LOG_CHANNEL)
+                .execute(c)
+                .await?;
+        }
         tx.commit().await?;
         if let Some(seq) = last_seq {
             hub.advance(seq);
@@ -148,11 +225,14 @@ impl TryFrom<EventRow> for Event {
 }
 
 /// Adds `AND (...)` keeping only the events `topics` wants.
-fn push_topic_filter(q: &mut QueryBuilder<'_, Sqlite>, topics: &TopicSet) {
-    q.push(" AND (0");
+fn push_topic_filter<'a, DB: Database>(q: &mut QueryBuilder<'a, DB>, topics: &TopicSet)
+where
+    String: Encode<'a, DB> + Type<DB>,
+{
+    q.push(" AND (FALSE");
     for (entity, topic) in [(Entity::User, "users"), (Entity::Post, "posts")] {
         if topics.wants_all(entity) {
-            q.push(" OR topic = ").push_bind(topic);
+            q.push(" OR topic = ").push_bind(topic.to_owned());
             continue;
         }
         let ids = topics.ids(entity);
@@ -160,7 +240,7 @@ fn push_topic_filter(q: &mut QueryBuilder<'_, Sqlite>, topics: &TopicSet) {
             continue;
         }
         q.push(" OR (topic = ")
-            .push_bind(topic)
+            .push_bind(topic.to_owned())
             .push(" AND entity_id IN (");
         let mut list = q.separated(", ");
         for id in ids {
@@ -180,7 +260,7 @@ impl Db {
     /// Starts a write transaction whose events name `actor`.
     pub(crate) async fn begin_write_by(&self, actor: Option<Uuid>) -> Result<WriteTx, ApiError> {
         let lock = self.write_lock.clone().lock_owned().await;
-        let tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let tx = self.pool().begin_write().await?;
         Ok(WriteTx {
             tx,
             hub: self.hub.clone(),
@@ -192,11 +272,10 @@ impl Db {
 
     /// The log's epoch, floor and head.
     pub async fn log_state(&self) -> Result<LogState, sqlx::Error> {
-        let (epoch, floor, max): (String, i64, Option<i64>) = sqlx::query_as(
-            "SELECT epoch, floor, (SELECT MAX(seq) FROM events) FROM log_meta WHERE id = 1",
-        )
-        .fetch_one(self.pool())
-        .await?;
+        const SQL: &str =
+            "SELECT epoch, floor, (SELECT MAX(seq) FROM events) FROM log_meta WHERE id = 1";
+        let (epoch, floor, max): (String, i64, Option<i64>) =
+            dispatch!(self.pool(), pool => sqlx::query_as(SQL).fetch_one(pool).await?);
         let floor = floor.max(1) as u64;
         // After pruning everything, the head is just below the floor.
         let head = (max.unwrap_or(0).max(0) as u64).max(floor - 1);
@@ -213,20 +292,21 @@ impl Db {
         topics: &TopicSet,
         limit: u32,
     ) -> Result<EventBatch, ApiError> {
-        // A read transaction: the floor and the rows come from one snapshot.
-        let mut tx = self.pool().begin().await?;
-        let floor: i64 = sqlx::query_scalar("SELECT floor FROM log_meta WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT seq, type, actor, data, ts FROM events WHERE seq > ",
-        );
-        q.push_bind(after as i64)
-            .push(" AND seq <= ")
-            .push_bind(through as i64);
-        push_topic_filter(&mut q, topics);
-        q.push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
-        let rows: Vec<EventRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+        // The floor and the rows come from one snapshot.
+        let mut tx = self.pool().begin_snapshot().await?;
+        let (floor, rows): (i64, Vec<EventRow>) = dispatch!(tx.conn(), c => {
+            let floor = sqlx::query_scalar("SELECT floor FROM log_meta WHERE id = 1")
+                .fetch_one(&mut *c)
+                .await?;
+            let mut q = QueryBuilder::new("SELECT seq, type, actor, data, ts FROM events WHERE seq > ");
+            q.push_bind(after as i64)
+                .push(" AND seq <= ")
+                .push_bind(through as i64);
+            push_topic_filter(&mut q, topics);
+            q.push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit));
+            let rows = q.build_query_as().fetch_all(&mut *c).await?;
+            (floor, rows)
+        });
         tx.commit().await?;
         let events = rows
             .into_iter()
@@ -261,25 +341,25 @@ impl Db {
     /// deleted event are told to resync.
     pub async fn prune_events(&self, keep_last: u64) -> Result<u64, ApiError> {
         let mut tx = self.begin_write().await?;
-        let (floor, max): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT floor, (SELECT MAX(seq) FROM events) FROM log_meta WHERE id = 1",
-        )
-        .fetch_one(tx.conn())
-        .await?;
+        const SQL: &str = "SELECT floor, (SELECT MAX(seq) FROM events) FROM log_meta WHERE id = 1";
+        let (floor, max): (i64, Option<i64>) =
+            dispatch!(tx.conn(), c => sqlx::query_as(SQL).fetch_one(c).await?);
         let floor = floor.max(1) as u64;
         let head = (max.unwrap_or(0).max(0) as u64).max(floor - 1);
         let new_floor = head.saturating_sub(keep_last) + 1;
         if new_floor <= floor {
             return Ok(floor);
         }
-        sqlx::query("DELETE FROM events WHERE seq < ?")
-            .bind(new_floor as i64)
-            .execute(tx.conn())
-            .await?;
-        sqlx::query("UPDATE log_meta SET floor = ? WHERE id = 1")
-            .bind(new_floor as i64)
-            .execute(tx.conn())
-            .await?;
+        dispatch!(tx.conn(), c => {
+            sqlx::query("DELETE FROM events WHERE seq < $1")
+                .bind(new_floor as i64)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("UPDATE log_meta SET floor = $1 WHERE id = 1")
+                .bind(new_floor as i64)
+                .execute(&mut *c)
+                .await?;
+        });
         tx.commit().await?;
         Ok(new_floor)
     }
@@ -288,16 +368,19 @@ impl Db {
 /// Starts a new epoch: every client's seq becomes meaningless and its next
 /// subscribe earns a `RESYNC`. For when the data is replaced wholesale
 /// (seeding).
-pub(super) async fn new_epoch(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE log_meta SET epoch = lower(hex(randomblob(16))) WHERE id = 1")
-        .execute(conn)
+pub(super) async fn new_epoch(conn: Conn<'_>) -> Result<(), sqlx::Error> {
+    let epoch = Uuid::new_v4().simple().to_string();
+    dispatch!(conn, c => sqlx::query("UPDATE log_meta SET epoch = $1 WHERE id = 1")
+        .bind(&epoch)
+        .execute(c)
         .await
-        .map(|_| ())
+        .map(|_| ()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::Sqlite;
 
     #[test]
     fn resuming_needs_the_next_event_retained() {
@@ -328,9 +411,9 @@ mod tests {
     #[test]
     fn the_topic_filter_covers_exactly_the_subscription() {
         let mut topics = TopicSet::new();
-        assert_eq!(sql(&topics), "SELECT 1 WHERE 1 AND (0)");
+        assert_eq!(sql(&topics), "SELECT 1 WHERE 1 AND (FALSE)");
         topics.insert([tidings::protocol::Topic::Users]);
-        assert_eq!(sql(&topics), "SELECT 1 WHERE 1 AND (0 OR topic = ?)");
+        assert_eq!(sql(&topics), "SELECT 1 WHERE 1 AND (FALSE OR topic = ?)");
         let a = Uuid::from_u128(1);
         let b = Uuid::from_u128(2);
         topics.insert([
@@ -339,7 +422,7 @@ mod tests {
         ]);
         assert_eq!(
             sql(&topics),
-            "SELECT 1 WHERE 1 AND (0 OR topic = ? OR (topic = ? AND entity_id IN (?, ?)))"
+            "SELECT 1 WHERE 1 AND (FALSE OR topic = ? OR (topic = ? AND entity_id IN (?, ?)))"
         );
     }
 }

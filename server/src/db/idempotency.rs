@@ -10,7 +10,9 @@
 //! so a crash keeps all of them or none. The key is looked up inside that
 //! transaction too, after the write lock is taken: two copies of a request
 //! racing each other queue on the lock, and the second finds the first's
-//! answer instead of writing again.
+//! answer instead of writing again. On PostgreSQL, where instances write
+//! at once, the key itself is locked too (an advisory lock on the hash of
+//! its owner and the key, held until commit).
 //!
 //! What is recorded: every answer decided inside the transaction, that is
 //! the success and the refusals that depend on the stored data (404, 409,
@@ -31,6 +33,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tidings::{format_timestamp, ErrorBody};
 
+use super::engine::{dispatch, Engine};
 use super::events::WriteTx;
 use super::Db;
 use crate::auth::Actor;
@@ -266,20 +269,26 @@ impl Db {
         let Some(request) = once else {
             return Ok(Begun::Write(tx));
         };
+        if let Engine::Postgres(c) = tx.conn() {
+            super::engine::lock_key(c, by.id, request.key.as_str()).await?;
+        }
         let cutoff = format_timestamp(&(request.now - KEY_TTL));
-        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+        let owner = by.id.to_string();
+        let recorded: Option<Recorded> = dispatch!(tx.conn(), c => {
+            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                .bind(&cutoff)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query_as(
+                "SELECT fingerprint, status, body, version FROM idempotency_keys \
+                 WHERE owner = $1 AND key = $2 AND created_at >= $3",
+            )
+            .bind(&owner)
+            .bind(request.key.as_str())
             .bind(&cutoff)
-            .execute(tx.conn())
-            .await?;
-        let recorded: Option<Recorded> = sqlx::query_as(
-            "SELECT fingerprint, status, body, version FROM idempotency_keys \
-             WHERE owner = $1 AND key = $2 AND created_at >= $3",
-        )
-        .bind(by.id.to_string())
-        .bind(request.key.as_str())
-        .bind(&cutoff)
-        .fetch_optional(tx.conn())
-        .await?;
+            .fetch_optional(&mut *c)
+            .await?
+        });
         let Some(recorded) = recorded else {
             return Ok(Begun::Write(tx));
         };
@@ -302,9 +311,11 @@ impl Db {
     /// How many keys are remembered (expired ones not yet purged
     /// included).
     pub async fn idempotency_keys_held(&self) -> Result<u64, ApiError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM idempotency_keys")
-            .fetch_one(self.pool())
-            .await?;
+        let n: i64 = dispatch!(self.pool(), pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM idempotency_keys")
+                .fetch_one(pool)
+                .await?
+        });
         Ok(n as u64)
     }
 }
@@ -344,12 +355,13 @@ async fn record(
     answer: &Answer,
 ) -> Result<(), ApiError> {
     let owner = tx.actor().map(|a| a.to_string()).unwrap_or_default();
-    sqlx::query(
+    let created_at = format_timestamp(&request.now);
+    dispatch!(tx.conn(), c => sqlx::query(
         "INSERT INTO idempotency_keys \
          (owner, key, method, path, fingerprint, status, body, version, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(owner)
+    .bind(&owner)
     .bind(request.key.as_str())
     .bind(&request.method)
     .bind(&request.path)
@@ -357,9 +369,10 @@ async fn record(
     .bind(i64::from(answer.status.as_u16()))
     .bind(answer.body.as_deref())
     .bind(answer.etag)
-    .bind(format_timestamp(&request.now))
-    .execute(tx.conn())
-    .await?;
+    .bind(&created_at)
+    .execute(c)
+    .await
+    .map(|_| ())?);
     Ok(())
 }
 

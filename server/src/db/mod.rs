@@ -1,10 +1,12 @@
-//! The store: one SQLite database (WAL, busy timeout, foreign keys on),
+//! The store: one SQLite database (WAL, busy timeout, foreign keys on) or
+//! one PostgreSQL database shared by several instances (see [`engine`]),
 //! migrated at start, and the queries each resource needs. Every write
 //! appends its change events to the log in its own transaction (see
 //! [`events`]).
 
 pub mod auth;
 mod cursor;
+pub mod engine;
 pub mod events;
 pub mod idempotency;
 mod posts;
@@ -12,13 +14,10 @@ mod rows;
 pub mod seed;
 mod users;
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{PgPool, SqlitePool};
 
 pub use cursor::PostCursor;
+pub use engine::{Engine, Pool};
 pub use events::{EventBatch, LogState};
 
 use crate::realtime::hub::Hub;
@@ -26,7 +25,7 @@ use crate::realtime::hub::Hub;
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: Pool,
     /// Serializes this process's write transactions.
     write_lock: events::WriteLock,
     /// Poked after every commit that appended events.
@@ -34,20 +33,11 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens (creating if missing) the database at `url` and runs the
-    /// migrations.
+    /// Opens the database at `url` and runs the migrations: a
+    /// `postgres://` URL is a PostgreSQL database, anything else a SQLite
+    /// file (created if missing).
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+        let pool = engine::connect(url).await?;
         let db = Self {
             pool,
             write_lock: Default::default(),
@@ -57,8 +47,24 @@ impl Db {
         Ok(db)
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The SQLite pool, when the store runs on SQLite.
+    pub fn sqlite(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Engine::Sqlite(pool) => Some(pool),
+            Engine::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, when the store runs on PostgreSQL.
+    pub fn postgres(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Engine::Postgres(pool) => Some(pool),
+            Engine::Sqlite(_) => None,
+        }
     }
 
     /// The hub this store announces its commits to.
@@ -68,10 +74,7 @@ impl Db {
 
     /// Cheap liveness probe for health checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+        engine::dispatch!(&self.pool, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
 }
 

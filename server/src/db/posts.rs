@@ -6,11 +6,12 @@
 
 use axum::http::StatusCode;
 use serde_json::json;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use tidings::protocol::EventKind;
 use tidings::{CursorPage, NewPost, Post, PostListQuery, PostPatch};
 use uuid::Uuid;
 
+use super::engine::{dispatch, Conn};
 use super::events::WriteTx;
 use super::idempotency::{settle, Answer, Begun, IdempotentRequest, Written};
 use super::rows::{PostRow, POST_COLUMNS};
@@ -19,9 +20,34 @@ use crate::auth::{policy, Actor};
 use crate::error::ApiError;
 use crate::extract::IfMatch;
 
+/// The feed's page query: `limit` posts after `cursor`, by `author`.
+fn feed_query<'a, DB: Database>(
+    author: Option<Uuid>,
+    cursor: Option<&PostCursor>,
+    limit: i64,
+) -> QueryBuilder<'a, DB>
+where
+    String: Encode<'a, DB> + Type<DB>,
+    i64: Encode<'a, DB> + Type<DB>,
+    DB::Arguments<'a>: Default,
+{
+    let mut q = QueryBuilder::new(format!("SELECT {POST_COLUMNS} FROM posts WHERE 1 = 1"));
+    if let Some(author) = author {
+        q.push(" AND author_id = ").push_bind(author.to_string());
+    }
+    if let Some(c) = cursor {
+        q.push(" AND (created_at, id) < (")
+            .push_bind(c.created_at.clone());
+        q.push(", ").push_bind(c.id.clone()).push(")");
+    }
+    q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+        .push_bind(limit);
+    q
+}
+
 /// One keyset page of the feed, read on `conn`.
 async fn list_posts_on(
-    conn: &mut SqliteConnection,
+    conn: Conn<'_>,
     query: &PostListQuery,
 ) -> Result<CursorPage<Post>, ApiError> {
     let cursor = query
@@ -29,19 +55,12 @@ async fn list_posts_on(
         .as_deref()
         .map(PostCursor::decode)
         .transpose()?;
-    let mut q =
-        QueryBuilder::<Sqlite>::new(format!("SELECT {POST_COLUMNS} FROM posts WHERE 1 = 1"));
-    if let Some(author) = query.author_id {
-        q.push(" AND author_id = ").push_bind(author.to_string());
-    }
-    if let Some(c) = &cursor {
-        q.push(" AND (created_at, id) < (")
-            .push_bind(c.created_at.clone());
-        q.push(", ").push_bind(c.id.clone()).push(")");
-    }
-    q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-        .push_bind(i64::from(query.limit) + 1);
-    let mut rows: Vec<PostRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+    let limit = i64::from(query.limit) + 1;
+    let mut rows: Vec<PostRow> = dispatch!(conn, c => {
+        let mut q = feed_query(query.author_id, cursor.as_ref(), limit);
+        let rows = q.build_query_as().fetch_all(c).await?;
+        rows
+    });
     let has_more = rows.len() > query.limit as usize;
     rows.truncate(query.limit as usize);
     let data: Vec<Post> = rows
@@ -64,7 +83,7 @@ async fn list_posts_on(
 
 impl Db {
     pub async fn list_posts(&self, query: &PostListQuery) -> Result<CursorPage<Post>, ApiError> {
-        list_posts_on(&mut *self.pool().acquire().await?, query).await
+        list_posts_on(self.pool().acquire().await?.conn(), query).await
     }
 
     /// `GET /api/users/{id}/posts`: the feed of `author`'s posts (the
@@ -75,25 +94,21 @@ impl Db {
         author: Uuid,
         query: &PostListQuery,
     ) -> Result<Option<CursorPage<Post>>, ApiError> {
-        let mut tx = self.pool().begin().await?;
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
-            .bind(author.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if found.is_none() {
+        let mut tx = self.pool().begin_snapshot().await?;
+        if !user_exists(tx.conn(), author).await? {
             return Ok(None);
         }
         let query = PostListQuery {
             author_id: Some(author),
             ..query.clone()
         };
-        let page = list_posts_on(&mut tx, &query).await?;
+        let page = list_posts_on(tx.conn(), &query).await?;
         tx.commit().await?;
         Ok(Some(page))
     }
 
     pub async fn get_post(&self, id: Uuid) -> Result<Option<Post>, ApiError> {
-        fetch_post(&mut *self.pool().acquire().await?, id).await
+        fetch_post(self.pool().acquire().await?.conn(), id).await
     }
 
     /// Inserts the post and appends `POST_CREATED`, in one transaction; a
@@ -195,28 +210,28 @@ impl Db {
 /// is a 422 naming `authorId`.
 async fn insert_post(tx: &mut WriteTx, new: &NewPost) -> Result<Post, ApiError> {
     let no_author = || ApiError::field("authorId", "no user has this id");
-    let author: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
-        .bind(new.author_id.to_string())
-        .fetch_optional(tx.conn())
-        .await?;
-    if author.is_none() {
+    if !user_exists(tx.conn(), new.author_id).await? {
         return Err(no_author());
     }
     let id = Uuid::now_v7();
     let now = now_text();
-    let row: PostRow = sqlx::query_as(&format!(
+    let sql = format!(
         "INSERT INTO posts (id, title, content, author_id, created_at, updated_at, version) \
-         VALUES (?, ?, ?, ?, ?, ?, 1) RETURNING {POST_COLUMNS}"
-    ))
-    .bind(id.to_string())
-    .bind(new.title.as_str())
-    .bind(new.content.as_str())
-    .bind(new.author_id.to_string())
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(tx.conn())
-    .await
-    .map_err(|e| match &e {
+         VALUES ($1, $2, $3, $4, $5, $5, 1) RETURNING {POST_COLUMNS}"
+    );
+    // On PostgreSQL an author deleted since the check above fails the
+    // foreign key (the insert waits for the deleting transaction).
+    tx.guard().await?;
+    let inserted: Result<PostRow, sqlx::Error> = dispatch!(tx.conn(), c => sqlx::query_as(&sql)
+        .bind(id.to_string())
+        .bind(new.title.as_str())
+        .bind(new.content.as_str())
+        .bind(new.author_id.to_string())
+        .bind(&now)
+        .fetch_one(c)
+        .await);
+    tx.end_guard(inserted.is_err()).await?;
+    let row = inserted.map_err(|e| match &e {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => no_author(),
         _ => e.into(),
     })?;
@@ -226,15 +241,19 @@ async fn insert_post(tx: &mut WriteTx, new: &NewPost) -> Result<Post, ApiError> 
 }
 
 /// Refuses (403) unless `by` may change `post` (`None` is the server
-/// itself): the rule depends on the role of the post's author.
+/// itself): the rule depends on the role of the post's author. The role
+/// is read without a lock: a change of it committed meanwhile orders
+/// after this write, which never depended on the new role.
 async fn check_edit(tx: &mut WriteTx, post: &Post, by: Option<&Actor>) -> Result<(), ApiError> {
     let Some(by) = by else {
         return Ok(());
     };
-    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
-        .bind(post.author_id.to_string())
-        .fetch_optional(tx.conn())
-        .await?;
+    let role: Option<String> = dispatch!(tx.conn(), c => {
+        sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+            .bind(post.author_id.to_string())
+            .fetch_optional(c)
+            .await?
+    });
     let role = role
         .map(|r| r.parse())
         .transpose()
@@ -245,8 +264,9 @@ async fn check_edit(tx: &mut WriteTx, post: &Post, by: Option<&Actor>) -> Result
 /// Applies `patch` to the post if `by` may (else 403) and its current
 /// version satisfies `condition` (else 412 with the current post),
 /// bumping the version, and appends `POST_UPDATED`, in `tx`. `None` when
-/// there is no such post. Under the write lock, the version checked is
-/// the version changed.
+/// there is no such post. Under the write lock (SQLite) or the row lock
+/// the read takes (PostgreSQL), the version checked is the version
+/// changed.
 async fn patch_post(
     tx: &mut WriteTx,
     id: Uuid,
@@ -254,23 +274,25 @@ async fn patch_post(
     condition: &IfMatch,
     by: Option<&Actor>,
 ) -> Result<Option<Post>, ApiError> {
-    let Some(current) = fetch_post(tx.conn(), id).await? else {
+    let Some(current) = fetch_post_to_write(tx, id).await? else {
         return Ok(None);
     };
     check_edit(tx, &current, by).await?;
     condition.check("post", &current, current.version)?;
     let next = patch.apply(&current);
-    let updated: Option<PostRow> = sqlx::query_as(&format!(
-        "UPDATE posts SET title = ?, content = ?, updated_at = ?, version = version + 1 \
-         WHERE id = ? AND version = ? RETURNING {POST_COLUMNS}"
-    ))
-    .bind(next.title.as_str())
-    .bind(next.content.as_str())
-    .bind(now_text())
-    .bind(id.to_string())
-    .bind(current.version)
-    .fetch_optional(tx.conn())
-    .await?;
+    let sql = format!(
+        "UPDATE posts SET title = $1, content = $2, updated_at = $3, version = version + 1 \
+         WHERE id = $4 AND version = $5 RETURNING {POST_COLUMNS}"
+    );
+    let now = now_text();
+    let updated: Option<PostRow> = dispatch!(tx.conn(), c => sqlx::query_as(&sql)
+        .bind(next.title.as_str())
+        .bind(next.content.as_str())
+        .bind(&now)
+        .bind(id.to_string())
+        .bind(current.version)
+        .fetch_optional(c)
+        .await?);
     let Some(row) = updated else {
         return Err(changed_under_lock(id));
     };
@@ -288,17 +310,18 @@ async fn remove_post(
     condition: &IfMatch,
     by: Option<&Actor>,
 ) -> Result<bool, ApiError> {
-    let Some(current) = fetch_post(tx.conn(), id).await? else {
+    let Some(current) = fetch_post_to_write(tx, id).await? else {
         return Ok(false);
     };
     check_edit(tx, &current, by).await?;
     condition.check("post", &current, current.version)?;
-    let done = sqlx::query("DELETE FROM posts WHERE id = ? AND version = ?")
+    let deleted = dispatch!(tx.conn(), c => sqlx::query("DELETE FROM posts WHERE id = $1 AND version = $2")
         .bind(id.to_string())
         .bind(current.version)
-        .execute(tx.conn())
-        .await?;
-    if done.rows_affected() == 0 {
+        .execute(c)
+        .await?
+        .rows_affected());
+    if deleted == 0 {
         return Err(changed_under_lock(id));
     }
     tx.append(
@@ -310,8 +333,9 @@ async fn remove_post(
     Ok(true)
 }
 
-/// A row read under the write lock changed before the write: another
-/// writer ignored the lock. Nothing is written.
+/// A row read under the write lock (or, on PostgreSQL, its row lock)
+/// changed before the write: another writer ignored the lock. Nothing is
+/// written.
 fn changed_under_lock(id: Uuid) -> ApiError {
     ApiError::internal(
         "writing a post",
@@ -320,11 +344,30 @@ fn changed_under_lock(id: Uuid) -> ApiError {
 }
 
 /// One post, read on `conn` (inside a transaction, if it is one).
-async fn fetch_post(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<Post>, ApiError> {
-    let row: Option<PostRow> =
-        sqlx::query_as(&format!("SELECT {POST_COLUMNS} FROM posts WHERE id = ?"))
-            .bind(id.to_string())
-            .fetch_optional(conn)
-            .await?;
+async fn fetch_post(conn: Conn<'_>, id: Uuid) -> Result<Option<Post>, ApiError> {
+    select_post(conn, id, "").await
+}
+
+/// One post, read in `tx` to be changed by it (locked on PostgreSQL).
+async fn fetch_post_to_write(tx: &mut WriteTx, id: Uuid) -> Result<Option<Post>, ApiError> {
+    let lock = tx.row_lock();
+    select_post(tx.conn(), id, lock).await
+}
+
+async fn select_post(conn: Conn<'_>, id: Uuid, lock: &str) -> Result<Option<Post>, ApiError> {
+    let sql = format!("SELECT {POST_COLUMNS} FROM posts WHERE id = $1{lock}");
+    let row: Option<PostRow> = dispatch!(conn, c => sqlx::query_as(&sql)
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await?);
     row.map(Post::try_from).transpose()
+}
+
+/// Whether a user with this id exists.
+async fn user_exists(conn: Conn<'_>, id: Uuid) -> Result<bool, ApiError> {
+    let found: Option<String> = dispatch!(conn, c => sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await?);
+    Ok(found.is_some())
 }

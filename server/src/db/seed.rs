@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use tidings::{format_timestamp, Role};
 use uuid::Uuid;
 
+use super::engine::{dispatch, Engine};
 use super::Db;
 pub use crate::auth::password::DEMO_PASSWORD;
 
@@ -210,10 +211,15 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<SeedReport, sqlx::Error> {
         let _lock = self.write_lock.clone().lock_owned().await;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&mut *tx)
-            .await?;
+        let mut tx = self.pool().begin_write().await?;
+        // Instances starting together on PostgreSQL seed once: the second
+        // counts after the first has committed.
+        if let Engine::Postgres(c) = tx.conn() {
+            super::engine::lock_log(c).await?;
+        }
+        let existing: i64 = dispatch!(tx.conn(), c => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(c).await?
+        });
         if existing > 0 {
             return Ok(SeedReport { users: 0, posts: 0 });
         }
@@ -256,9 +262,10 @@ impl Db {
             let theme = ["light", "dark", "system"][rng.below(3)];
             let language = ["en", "en", "en", "fr", "de", "pt-BR", "ja"][rng.below(7)];
             let id = rng.uuid();
-            sqlx::query(
+            let notifications = rng.below(4) != 0;
+            dispatch!(tx.conn(), c => sqlx::query(
                 "INSERT INTO users (id, name, email, role, avatar_url, last_active, theme, notifications, \
-                 language, created_at, updated_at, version) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 1)",
+                 language, created_at, updated_at, version) VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $9, 1)",
             )
             .bind(id.to_string())
             .bind(&name)
@@ -266,20 +273,21 @@ impl Db {
             .bind(role.as_str())
             .bind(format_timestamp(&last_active))
             .bind(theme)
-            .bind(rng.below(4) != 0)
+            .bind(notifications)
             .bind(language)
             .bind(format_timestamp(&created_at))
-            .bind(format_timestamp(&created_at))
-            .execute(&mut *tx)
-            .await?;
+            .execute(c)
+            .await
+            .map(|_| ())?);
             users.push(SeedUser { id, created_at });
         }
         for ((_, email, _), hash) in DEMO_ACCOUNTS.iter().zip(&hashes) {
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
+            dispatch!(tx.conn(), c => sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
                 .bind(hash)
                 .bind(email)
-                .execute(&mut *tx)
-                .await?;
+                .execute(c)
+                .await
+                .map(|_| ())?);
         }
         for _ in 0..plan.posts {
             let author = &users[rng.below(users.len())];
@@ -292,23 +300,24 @@ impl Db {
                 .map(|_| paragraph(&mut rng))
                 .collect::<Vec<_>>()
                 .join("\n\n");
-            sqlx::query(
+            let id = rng.uuid();
+            dispatch!(tx.conn(), c => sqlx::query(
                 "INSERT INTO posts (id, title, content, author_id, created_at, updated_at, version) \
-                 VALUES (?, ?, ?, ?, ?, ?, 1)",
+                 VALUES ($1, $2, $3, $4, $5, $5, 1)",
             )
-            .bind(rng.uuid().to_string())
+            .bind(id.to_string())
             .bind(&title)
             .bind(&content)
             .bind(author.id.to_string())
             .bind(format_timestamp(&created_at))
-            .bind(format_timestamp(&created_at))
-            .execute(&mut *tx)
-            .await?;
+            .execute(c)
+            .await
+            .map(|_| ())?);
         }
         // The seed writes no events: it replaces the data wholesale, so it
         // starts a new epoch instead, and any client holding a seq of the
         // old data refetches.
-        super::events::new_epoch(&mut tx).await?;
+        super::events::new_epoch(tx.conn()).await?;
         tx.commit().await?;
         Ok(SeedReport {
             users: users.len(),

@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use tidings::protocol::EventKind;
 use tidings::{
     format_timestamp, NewUser, Page, Pagination, RoleCounts, SortOrder, User, UserBatchUpdate,
@@ -15,6 +15,7 @@ use tidings::{
 };
 use uuid::Uuid;
 
+use super::engine::{dispatch, Conn};
 use super::events::WriteTx;
 use super::idempotency::{settle, Answer, Begun, IdempotentRequest, Written};
 use super::rows::{id as row_id, UserRow, USER_COLUMNS};
@@ -33,11 +34,13 @@ fn sort_column(sort: UserSort) -> &'static str {
     }
 }
 
-/// `LIKE` pattern for a substring, with the wildcards in it escaped.
+/// `LIKE` pattern for a substring, ASCII-lowercased (the column it is
+/// matched against is too, see [`push_where`]), with the wildcards in it
+/// escaped.
 fn like_pattern(needle: &str) -> String {
     let mut out = String::with_capacity(needle.len() + 2);
     out.push('%');
-    for c in needle.chars() {
+    for c in needle.chars().map(|c| c.to_ascii_lowercase()) {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }
@@ -55,11 +58,18 @@ fn active_cutoff(now: DateTime<Utc>, window: TimeDelta) -> String {
 }
 
 /// `WHERE ...` for `filter`, with `active` evaluated at `now`
-/// (`UserFilter::matches_at`).
-fn push_where(q: &mut QueryBuilder<'_, Sqlite>, filter: &UserFilter, now: DateTime<Utc>) {
+/// (`UserFilter::matches_at`). Search folds ASCII case only, on both
+/// engines: `LOWER` does on SQLite, and on PostgreSQL's `"C"` columns.
+fn push_where<'a, DB: Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    filter: &UserFilter,
+    now: DateTime<Utc>,
+) where
+    String: Encode<'a, DB> + Type<DB>,
+{
     q.push(" WHERE 1 = 1");
     if let Some(role) = filter.role {
-        q.push(" AND role = ").push_bind(role.as_str());
+        q.push(" AND role = ").push_bind(role.as_str().to_owned());
     }
     if let Some(active) = filter.active {
         q.push(if active {
@@ -76,22 +86,32 @@ fn push_where(q: &mut QueryBuilder<'_, Sqlite>, filter: &UserFilter, now: DateTi
         .filter(|s| !s.is_empty())
     {
         let pattern = like_pattern(search);
-        q.push(" AND (name LIKE ")
+        q.push(" AND (LOWER(name) LIKE ")
             .push_bind(pattern.clone())
             .push(" ESCAPE '\\'");
-        q.push(" OR email LIKE ")
+        q.push(" OR LOWER(email) LIKE ")
             .push_bind(pattern)
             .push(" ESCAPE '\\')");
     }
 }
 
 /// One user, read on `conn` (inside a transaction, if it is one).
-async fn fetch_user(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<User>, ApiError> {
-    let row: Option<UserRow> =
-        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
-            .bind(id.to_string())
-            .fetch_optional(conn)
-            .await?;
+async fn fetch_user(conn: Conn<'_>, id: Uuid) -> Result<Option<User>, ApiError> {
+    select_user(conn, id, "").await
+}
+
+/// One user, read in `tx` to be changed by it (locked on PostgreSQL).
+async fn fetch_user_to_write(tx: &mut WriteTx, id: Uuid) -> Result<Option<User>, ApiError> {
+    let lock = tx.row_lock();
+    select_user(tx.conn(), id, lock).await
+}
+
+async fn select_user(conn: Conn<'_>, id: Uuid, lock: &str) -> Result<Option<User>, ApiError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1{lock}");
+    let row: Option<UserRow> = dispatch!(conn, c => sqlx::query_as(&sql)
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await?);
     row.map(User::try_from).transpose()
 }
 
@@ -106,23 +126,24 @@ fn email_taken() -> ApiError {
 pub(super) async fn insert_user(tx: &mut WriteTx, new: &NewUser) -> Result<User, ApiError> {
     let id = Uuid::now_v7();
     let now = now_text();
-    let result: Result<UserRow, _> = sqlx::query_as(&format!(
+    let sql = format!(
         "INSERT INTO users (id, name, email, role, avatar_url, last_active, theme, notifications, \
-         language, created_at, updated_at, version) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 1) \
-         RETURNING {USER_COLUMNS}"
-    ))
-    .bind(id.to_string())
-    .bind(new.name.as_str())
-    .bind(new.email.as_str())
-    .bind(new.role.as_str())
-    .bind(&now)
-    .bind(new.preferences.theme.as_str())
-    .bind(new.preferences.notifications)
-    .bind(new.preferences.language.as_str())
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(tx.conn())
-    .await;
+         language, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $5, $5, 1) RETURNING {USER_COLUMNS}"
+    );
+    tx.guard().await?;
+    let result: Result<UserRow, sqlx::Error> = dispatch!(tx.conn(), c => sqlx::query_as(&sql)
+        .bind(id.to_string())
+        .bind(new.name.as_str())
+        .bind(new.email.as_str())
+        .bind(new.role.as_str())
+        .bind(&now)
+        .bind(new.preferences.theme.as_str())
+        .bind(new.preferences.notifications)
+        .bind(new.preferences.language.as_str())
+        .fetch_one(c)
+        .await);
+    tx.end_guard(result.is_err()).await?;
     let user = match result {
         Err(e) if is_unique_violation(&e) => return Err(email_taken()),
         Err(e) => return Err(e.into()),
@@ -137,9 +158,10 @@ pub(super) async fn insert_user(tx: &mut WriteTx, new: &NewUser) -> Result<User,
 /// with the current user), bumping the version, and appends
 /// `USER_UPDATED`, in `tx`. `None` when there is no such user.
 ///
-/// `tx` holds the write lock from its start (`BEGIN IMMEDIATE`), so the
-/// version checked is the version changed: no other write can come between
-/// the read and the update. The update names the version anyway.
+/// `tx` holds the write lock from its start (`BEGIN IMMEDIATE`) on SQLite,
+/// and on PostgreSQL the read locks the row (`FOR UPDATE`), so the version
+/// checked is the version changed: no other write can come between the
+/// read and the update. The update names the version anyway.
 async fn patch_user(
     tx: &mut WriteTx,
     id: Uuid,
@@ -147,7 +169,7 @@ async fn patch_user(
     condition: &IfMatch,
     by: Option<&Actor>,
 ) -> Result<Option<User>, ApiError> {
-    let Some(current) = fetch_user(tx.conn(), id).await? else {
+    let Some(current) = fetch_user_to_write(tx, id).await? else {
         return Ok(None);
     };
     if let Some(by) = by {
@@ -155,7 +177,9 @@ async fn patch_user(
     }
     condition.check("user", &current, current.version)?;
     let next = patch.apply(&current);
+    tx.guard().await?;
     let result = write_user(tx.conn(), &next, current.version).await;
+    tx.end_guard(result.is_err()).await?;
     let user = match result {
         Err(e) if is_unique_violation(&e) => return Err(email_taken()),
         Err(e) => return Err(e.into()),
@@ -169,26 +193,28 @@ async fn patch_user(
 /// Writes `next` over the row of its id if that row is still at `version`,
 /// bumping the version; `None` when it is not. The caller appends the event.
 async fn write_user(
-    conn: &mut sqlx::SqliteConnection,
+    conn: Conn<'_>,
     next: &User,
     version: i64,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "UPDATE users SET name = ?, email = ?, role = ?, theme = ?, notifications = ?, \
-         language = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? \
+    let sql = format!(
+        "UPDATE users SET name = $1, email = $2, role = $3, theme = $4, notifications = $5, \
+         language = $6, updated_at = $7, version = version + 1 WHERE id = $8 AND version = $9 \
          RETURNING {USER_COLUMNS}"
-    ))
-    .bind(next.name.as_str())
-    .bind(next.email.as_str())
-    .bind(next.role.as_str())
-    .bind(next.preferences.theme.as_str())
-    .bind(next.preferences.notifications)
-    .bind(next.preferences.language.as_str())
-    .bind(now_text())
-    .bind(next.id.to_string())
-    .bind(version)
-    .fetch_optional(conn)
-    .await
+    );
+    let now = now_text();
+    dispatch!(conn, c => sqlx::query_as(&sql)
+        .bind(next.name.as_str())
+        .bind(next.email.as_str())
+        .bind(next.role.as_str())
+        .bind(next.preferences.theme.as_str())
+        .bind(next.preferences.notifications)
+        .bind(next.preferences.language.as_str())
+        .bind(&now)
+        .bind(next.id.to_string())
+        .bind(version)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Deletes the user if its current version satisfies `condition` (else
@@ -200,23 +226,28 @@ async fn write_user(
 /// following one post or one user alone still sees it go, and no state in
 /// between shows a post whose author is gone.
 async fn remove_user(tx: &mut WriteTx, id: Uuid, condition: &IfMatch) -> Result<bool, ApiError> {
-    let Some(current) = fetch_user(tx.conn(), id).await? else {
+    let Some(current) = fetch_user_to_write(tx, id).await? else {
         return Ok(false);
     };
     condition.check("user", &current, current.version)?;
-    // Under the write lock: no post can be added between this read and the
-    // delete.
-    let posts: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM posts WHERE author_id = ? ORDER BY created_at, id")
-            .bind(id.to_string())
-            .fetch_all(tx.conn())
-            .await?;
-    let done = sqlx::query("DELETE FROM users WHERE id = ? AND version = ?")
+    // Under the write lock (SQLite) or the user's row lock (PostgreSQL,
+    // where adding a post waits on its author's row): no post can be added
+    // between this read and the delete.
+    let (posts, deleted): (Vec<String>, u64) = dispatch!(tx.conn(), c => {
+        let posts = sqlx::query_scalar(
+            "SELECT id FROM posts WHERE author_id = $1 ORDER BY created_at, id",
+        )
         .bind(id.to_string())
-        .bind(current.version)
-        .execute(tx.conn())
+        .fetch_all(&mut *c)
         .await?;
-    if done.rows_affected() == 0 {
+        let done = sqlx::query("DELETE FROM users WHERE id = $1 AND version = $2")
+            .bind(id.to_string())
+            .bind(current.version)
+            .execute(&mut *c)
+            .await?;
+        (posts, done.rows_affected())
+    });
+    if deleted == 0 {
         return Err(changed_under_lock(id));
     }
     for post in posts {
@@ -236,7 +267,7 @@ async fn remove_user(tx: &mut WriteTx, id: Uuid, condition: &IfMatch) -> Result<
 /// One page of the users `filter` keeps, in its order, with `active`
 /// evaluated at `now`.
 async fn select_users(
-    conn: &mut SqliteConnection,
+    conn: Conn<'_>,
     filter: &UserFilter,
     now: DateTime<Utc>,
     limit: u32,
@@ -246,18 +277,21 @@ async fn select_users(
         SortOrder::Asc => "ASC",
         SortOrder::Desc => "DESC",
     };
-    let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {USER_COLUMNS} FROM users"));
-    push_where(&mut select, filter, now);
-    select.push(format!(
-        " ORDER BY {} {dir}, id {dir}",
-        sort_column(filter.sort)
-    ));
-    select
-        .push(" LIMIT ")
-        .push_bind(i64::from(limit))
-        .push(" OFFSET ")
-        .push_bind(offset);
-    let rows: Vec<UserRow> = select.build_query_as().fetch_all(conn).await?;
+    let rows: Vec<UserRow> = dispatch!(conn, c => {
+        let mut select = QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users"));
+        push_where(&mut select, filter, now);
+        select.push(format!(
+            " ORDER BY {} {dir}, id {dir}",
+            sort_column(filter.sort)
+        ));
+        select
+            .push(" LIMIT ")
+            .push_bind(i64::from(limit))
+            .push(" OFFSET ")
+            .push_bind(offset);
+        let rows = select.build_query_as().fetch_all(c).await?;
+        rows
+    });
     rows.into_iter().map(User::try_from).collect()
 }
 
@@ -272,7 +306,7 @@ async fn patch_users(tx: &mut WriteTx, updates: &[UserBatchUpdate]) -> Result<Ve
     let mut currents = Vec::with_capacity(updates.len());
     let mut missing = Vec::new();
     for update in updates {
-        match fetch_user(tx.conn(), update.id).await? {
+        match fetch_user_to_write(tx, update.id).await? {
             Some(user) => currents.push(user),
             None => missing.push(update.id.to_string()),
         }
@@ -296,14 +330,14 @@ async fn patch_users(tx: &mut WriteTx, updates: &[UserBatchUpdate]) -> Result<Ve
             current: stale,
         });
     }
-    let mut savepoint = sqlx::Connection::begin(tx.conn()).await?;
+    tx.savepoint().await?;
     let mut written = Vec::with_capacity(updates.len());
     for (i, (update, current)) in updates.iter().zip(&currents).enumerate() {
         let next = update.patch.apply(current);
-        let result = write_user(&mut savepoint, &next, current.version).await;
+        let result = write_user(tx.conn(), &next, current.version).await;
         match result {
             Err(e) if is_unique_violation(&e) => {
-                savepoint.rollback().await?;
+                tx.end_savepoint(true).await?;
                 return Err(ApiError::Conflict {
                     field: "email",
                     message: format!(
@@ -316,15 +350,16 @@ async fn patch_users(tx: &mut WriteTx, updates: &[UserBatchUpdate]) -> Result<Ve
             Ok(None) => return Err(changed_under_lock(update.id)),
         }
     }
-    savepoint.commit().await?;
+    tx.end_savepoint(false).await?;
     for user in &written {
         tx.append(EventKind::UserUpdated, user.id, user).await?;
     }
     Ok(written)
 }
 
-/// A row read under the write lock changed before the write: another
-/// writer ignored the lock. Nothing is written.
+/// A row read under the write lock (or, on PostgreSQL, its row lock)
+/// changed before the write: another writer ignored the lock. Nothing is
+/// written.
 fn changed_under_lock(id: Uuid) -> ApiError {
     ApiError::internal(
         "writing a user",
@@ -337,12 +372,15 @@ impl Db {
     pub async fn list_users(&self, query: &UserListQuery) -> Result<Page<User>, ApiError> {
         let now = Utc::now();
         // One snapshot: the total counts the rows the page is cut from.
-        let mut tx = self.pool().begin().await?;
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM users");
-        push_where(&mut count, &query.filter, now);
-        let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+        let mut tx = self.pool().begin_snapshot().await?;
+        let total: i64 = dispatch!(tx.conn(), c => {
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM users");
+            push_where(&mut count, &query.filter, now);
+            let total = count.build_query_scalar().fetch_one(c).await?;
+            total
+        });
         let offset = i64::from(query.page - 1) * i64::from(query.limit);
-        let data = select_users(&mut tx, &query.filter, now, query.limit, offset).await?;
+        let data = select_users(tx.conn(), &query.filter, now, query.limit, offset).await?;
         tx.commit().await?;
         Ok(Page {
             data,
@@ -354,27 +392,27 @@ impl Db {
     /// list's `search` does, by name ascending (ties on id).
     pub async fn search_users(&self, query: &UserSearchQuery) -> Result<Vec<User>, ApiError> {
         let mut conn = self.pool().acquire().await?;
-        select_users(&mut conn, &query.filter(), Utc::now(), query.limit, 0).await
+        select_users(conn.conn(), &query.filter(), Utc::now(), query.limit, 0).await
     }
 
     /// `GET /api/users/stats`, counted now in one query: the window edges
     /// are those of the list's `active` filter.
     pub async fn user_stats(&self) -> Result<UserStats, ApiError> {
         let now = Utc::now();
-        let (total, active_24h, active_7d, admin, moderator, user): (i64, i64, i64, i64, i64, i64) =
-            sqlx::query_as(
-                "SELECT COUNT(*), \
-                 COALESCE(SUM(last_active >= ?), 0), \
-                 COALESCE(SUM(last_active >= ?), 0), \
-                 COALESCE(SUM(role = 'admin'), 0), \
-                 COALESCE(SUM(role = 'moderator'), 0), \
-                 COALESCE(SUM(role = 'user'), 0) \
-                 FROM users",
-            )
-            .bind(active_cutoff(now, ACTIVE_WINDOW))
-            .bind(active_cutoff(now, TimeDelta::days(7)))
-            .fetch_one(self.pool())
-            .await?;
+        const SQL: &str = "SELECT COUNT(*), \
+             COUNT(CASE WHEN last_active >= $1 THEN 1 END), \
+             COUNT(CASE WHEN last_active >= $2 THEN 1 END), \
+             COUNT(CASE WHEN role = 'admin' THEN 1 END), \
+             COUNT(CASE WHEN role = 'moderator' THEN 1 END), \
+             COUNT(CASE WHEN role = 'user' THEN 1 END) \
+             FROM users";
+        let day = active_cutoff(now, ACTIVE_WINDOW);
+        let week = active_cutoff(now, TimeDelta::days(7));
+        let (total, active_24h, active_7d, admin, moderator, user): (i64, i64, i64, i64, i64, i64) = dispatch!(self.pool(), pool => sqlx::query_as(SQL)
+                .bind(&day)
+                .bind(&week)
+                .fetch_one(pool)
+                .await?);
         let n = |v: i64| v.max(0) as u64;
         Ok(UserStats {
             total: n(total),
@@ -389,7 +427,7 @@ impl Db {
     }
 
     pub async fn get_user(&self, id: Uuid) -> Result<Option<User>, ApiError> {
-        fetch_user(&mut *self.pool().acquire().await?, id).await
+        fetch_user(self.pool().acquire().await?.conn(), id).await
     }
 
     /// Inserts the user and appends `USER_CREATED`, in one transaction.
@@ -475,20 +513,22 @@ impl Db {
         by: &Actor,
     ) -> Result<Option<(User, Option<String>)>, ApiError> {
         let mut tx = self.begin_write_by(Some(by.id)).await?;
-        let Some(current) = fetch_user(tx.conn(), id).await? else {
+        let Some(current) = fetch_user_to_write(&mut tx, id).await? else {
             return Ok(None);
         };
         condition.check("user", &current, current.version)?;
-        let row: Option<UserRow> = sqlx::query_as(&format!(
-            "UPDATE users SET avatar_url = ?, updated_at = ?, version = version + 1 \
-             WHERE id = ? AND version = ? RETURNING {USER_COLUMNS}"
-        ))
-        .bind(url)
-        .bind(now_text())
-        .bind(id.to_string())
-        .bind(current.version)
-        .fetch_optional(tx.conn())
-        .await?;
+        let sql = format!(
+            "UPDATE users SET avatar_url = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4 RETURNING {USER_COLUMNS}"
+        );
+        let now = now_text();
+        let row: Option<UserRow> = dispatch!(tx.conn(), c => sqlx::query_as(&sql)
+            .bind(url)
+            .bind(&now)
+            .bind(id.to_string())
+            .bind(current.version)
+            .fetch_optional(c)
+            .await?);
         let user = User::try_from(row.ok_or_else(|| changed_under_lock(id))?)?;
         tx.append(EventKind::UserUpdated, user.id, &user).await?;
         tx.commit().await?;
@@ -544,7 +584,8 @@ mod tests {
     use super::like_pattern;
 
     #[test]
-    fn like_wildcards_are_escaped() {
+    fn like_wildcards_are_escaped_and_ascii_lowercased() {
         assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+        assert_eq!(like_pattern("AbÉ"), "%abÉ%");
     }
 }

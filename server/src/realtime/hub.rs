@@ -6,8 +6,8 @@
 //! after their own position. The hub carries a number, never events, so
 //! nothing queues up for a slow socket and a lost poke loses nothing: the
 //! next one (or a reconnect) reads the table from where the reader left
-//! off. With several server processes on one database, a listener for the
-//! database's notifications would poke the same hub.
+//! off. With several server instances on one PostgreSQL database, the
+//! [`super::listener`] task pokes the hub for the other instances' commits.
 
 use std::sync::Arc;
 

@@ -8,10 +8,13 @@
 //! - [`subscription`]: a socket's topics and position in the log;
 //! - [`socket`]: the task serving one socket;
 //! - [`retention`]: the task pruning old events;
+//! - [`listener`]: on PostgreSQL, the task following other instances'
+//!   commits;
 //! - [`counters`]: what the sockets count for the metrics endpoint.
 
 pub mod counters;
 pub mod hub;
+pub mod listener;
 pub mod protocol;
 pub mod retention;
 pub mod socket;

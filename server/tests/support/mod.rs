@@ -1,7 +1,7 @@
 //! Harness for the integration tests: every test starts its own real server
 //! (`server::run` on `127.0.0.1:0`) over a fresh SQLite file in a temporary
-//! directory, talks to it over HTTP with `reqwest`, and shuts it down
-//! through a oneshot channel.
+//! directory, or over a fresh PostgreSQL schema ([`postgres`]), talks to it
+//! over HTTP with `reqwest`, and shuts it down through a oneshot channel.
 //!
 //! Every API route needs a signed-in caller. `TestServer::client` is
 //! signed in as an admin (a Bearer header, and the access cookie for
@@ -11,14 +11,20 @@
 //! until they expire), so tests that count users count only their own.
 //! [`TestServer::anonymous`] is signed in as nobody, and
 //! [`TestServer::client_as`] makes a real user of a role and signs as them.
+//! Every test server signs with [`TEST_JWT_SECRET`], so instances sharing
+//! one PostgreSQL schema accept each other's tokens, as a deployment's
+//! instances sharing `--jwt-secret` do.
 
 // Each test binary uses a different part of the harness.
 #![allow(dead_code)]
 
+pub mod postgres;
+pub mod writers;
 pub mod ws;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, COOKIE};
@@ -32,6 +38,8 @@ use tempfile::TempDir;
 use tidings::{Post, Role, User};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use postgres::PgSchema;
 
 /// Users in the seeded demo workspace.
 pub const SEEDED_USERS: usize = 60;
@@ -72,8 +80,10 @@ pub struct TestServer {
     pub db: server::db::Db,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
-    // Dropped last: the database lives here.
+    // Dropped last: the database (or the uploads) lives here.
     _dir: TempDir,
+    /// The PostgreSQL schema, shared by the servers started on it.
+    schema: Option<Arc<PgSchema>>,
 }
 
 impl TestServer {
@@ -91,10 +101,57 @@ impl TestServer {
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let url = format!("sqlite://{}/t.db", dir.path().display());
+        Self::start_on(url, dir, None, configure).await
+    }
+
+    /// A server over a fresh PostgreSQL schema of its own.
+    pub async fn start_postgres() -> Self {
+        Self::start_postgres_with(|_| {}).await
+    }
+
+    /// A server over a fresh PostgreSQL schema, configured by `configure`.
+    pub async fn start_postgres_with(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start_on_schema(Arc::new(PgSchema::create().await), configure).await
+    }
+
+    /// Another instance over the same PostgreSQL schema as `self`, with a
+    /// pool and a hub of its own and the same JWT secret.
+    pub async fn start_sibling(&self) -> Self {
+        self.start_sibling_with(|_| {}).await
+    }
+
+    /// Another instance over the same PostgreSQL schema, configured by
+    /// `configure`.
+    pub async fn start_sibling_with(&self, configure: impl FnOnce(&mut Config)) -> Self {
+        let schema = self
+            .schema
+            .clone()
+            .expect("siblings share a PostgreSQL schema");
+        Self::start_on_schema(schema, configure).await
+    }
+
+    /// The PostgreSQL schema this server runs on, if it does.
+    pub fn schema(&self) -> Option<&PgSchema> {
+        self.schema.as_deref()
+    }
+
+    async fn start_on_schema(schema: Arc<PgSchema>, configure: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let url = schema.database_url();
+        Self::start_on(url, dir, Some(schema), configure).await
+    }
+
+    async fn start_on(
+        url: String,
+        dir: TempDir,
+        schema: Option<Arc<PgSchema>>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = Config::for_database(url);
         config.jwt_secret = Some(TEST_JWT_SECRET.into());
         // Tests sign in far more often than a person would.
         config.login_attempts_per_ip = 10_000;
+        config.upload_dir = Some(dir.path().join("uploads"));
         configure(&mut config);
         let state = AppState::from_config(config)
             .await
@@ -127,6 +184,7 @@ impl TestServer {
             shutdown: Some(tx),
             task: Some(task),
             _dir: dir,
+            schema,
         }
     }
 
@@ -188,6 +246,17 @@ impl TestServer {
             client
                 .post(self.url("/api/auth/login"))
                 .json(&json!({ "email": email, "password": password })),
+        )
+        .await
+    }
+
+    /// Presents `refresh_token` as the refresh cookie to
+    /// `/api/auth/refresh`; the whole answer (200 or not).
+    pub async fn refresh(&self, refresh_token: &str) -> Reply {
+        self.call(
+            self.anonymous()
+                .post(self.url("/api/auth/refresh"))
+                .header(COOKIE, format!("tidings_refresh={refresh_token}")),
         )
         .await
     }
@@ -467,6 +536,13 @@ impl Reply {
             .filter_map(|v| v.to_str().ok())
             .find(|v| v.starts_with(&format!("{name}=")))
             .unwrap_or_else(|| panic!("no {name} cookie in {:?}", self.headers))
+    }
+
+    /// The value the `Set-Cookie` line of the cookie `name` sets.
+    pub fn cookie_value(&self, name: &str) -> &str {
+        let line = self.set_cookie(name);
+        let pair = line.split(';').next().unwrap_or(line);
+        pair.split_once('=').map_or("", |(_, value)| value)
     }
 
     pub fn content_type(&self) -> &str {
