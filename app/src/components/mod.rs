@@ -2,3 +2,4 @@
 
 pub mod error_box;
 pub mod layout;
+pub mod status;
