@@ -48,8 +48,9 @@ pub fn App() -> impl IntoView {
     let realtime = provide_realtime(client.clone(), RealtimeOptions::default());
     let offline = provide_offline(client);
     // A live socket means the server is back: replay what waits.
+    let status = realtime.status;
     Effect::new(move |_| {
-        if realtime.status.get() == Status::Live {
+        if status.get() == Status::Live {
             offline.drain();
         }
     });
@@ -96,7 +97,9 @@ fn provide_offline(client: QueryClientHandle) -> OfflineSync {
     {
         let offline = offline.clone();
         Effect::new(move |_| {
-            offline.load(crate::offline::LocalStorage::new(crate::offline::OUTBOX_KEY))
+            offline.load(crate::offline::LocalStorage::new(
+                crate::offline::OUTBOX_KEY,
+            ))
         });
     }
     offline

@@ -32,7 +32,7 @@ pub fn OfflineBanner() -> impl IntoView {
     let refused = offline.refused();
     let count = move || pending.with(Vec::len);
     view! {
-        <Show when=move || !online.get() || count() > 0>
+        <Show when=move || { !online.get() || count() > 0 }>
             <div class="offline-banner" role="status" data-testid="offline-banner">
                 {move || if online.get() { "Sending your changes…" } else { "You are offline." }}
                 " "

@@ -71,7 +71,9 @@ pub fn replay(api: &Arc<dyn Api>, pending: PendingMutation) -> ApiFuture<Value> 
         ("POST", None) if request.path == POSTS => {
             body(request).map(|input| json(api.create_post(input, key)))
         }
-        ("PATCH", Some(id)) => body(request).map(|patch| json(api.update_post(id, version, patch, key))),
+        ("PATCH", Some(id)) => {
+            body(request).map(|patch| json(api.update_post(id, version, patch, key)))
+        }
         ("DELETE", Some(id)) => Ok(json(api.delete_post(id, version, key))),
         _ => Err(ApiError::Decode(format!(
             "cannot replay {} {}",

@@ -96,7 +96,8 @@ impl OfflineSync {
     /// pending and replays it if the network allows; from then on replays
     /// whenever the browser comes back online.
     pub fn load(&self, storage: impl OutboxStorage + Send + Sync + 'static) {
-        *lock(&self.0.outbox) = Some(Outbox::load(Box::new(storage)));
+        let storage: Storage = Box::new(storage);
+        *lock(&self.0.outbox) = Some(Outbox::load(storage));
         self.publish();
         self.drain();
         let (this, online) = (self.clone(), self.0.connectivity.browser_online());
@@ -129,7 +130,8 @@ impl OfflineSync {
         let id = {
             let mut outbox = lock(&self.0.outbox);
             let outbox = outbox.get_or_insert_with(|| {
-                Outbox::load(Box::new(super::storage::MemoryStorage::default()))
+                let memory: Storage = Box::<super::storage::MemoryStorage>::default();
+                Outbox::load(memory)
             });
             outbox.enqueue(key.to_owned(), request, now)
         };
@@ -162,15 +164,14 @@ impl OfflineSync {
     /// answer; `true` in the latter case.
     async fn drain_now(&self) -> bool {
         loop {
-            let head = lock(&self.0.outbox).as_ref().and_then(|o| o.head().cloned());
+            let head = lock(&self.0.outbox)
+                .as_ref()
+                .and_then(|o| o.head().cloned());
             let Some(head) = head else {
                 return false;
             };
             let result = (self.0.send)(head.clone()).await;
-            let unanswered = matches!(
-                result,
-                Err(ApiError::Network(_) | ApiError::Timeout { .. })
-            );
+            let unanswered = matches!(result, Err(ApiError::Network(_) | ApiError::Timeout { .. }));
             let verdict = Verdict::of(result);
             let go_on = lock(&self.0.outbox)
                 .as_mut()

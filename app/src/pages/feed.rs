@@ -39,7 +39,7 @@ pub fn feed_rows(pages: &[Post], store: &EntityStore, queued: &[Post]) -> Vec<Fe
         .filter(|p| !in_pages.contains(&p.id))
         .filter(|p| optimistic.contains(&p.id) || newest.is_none_or(|n| p.created_at >= n))
         .collect();
-    fresh.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    fresh.sort_by_key(|p| std::cmp::Reverse(p.created_at));
 
     let mut queued: Vec<&Post> = queued.iter().collect();
     queued.reverse();
@@ -90,7 +90,7 @@ mod tests {
         let at = chrono::DateTime::from_timestamp(minute * 60, 0).unwrap();
         Post {
             id: Uuid::from_u128(n),
-            title: Title::parse(&format!("post {n}")).unwrap(),
+            title: Title::parse(format!("post {n}")).unwrap(),
             content: Content::parse("c").unwrap(),
             author_id: Uuid::from_u128(99),
             created_at: at,
@@ -100,7 +100,9 @@ mod tests {
     }
 
     fn ids(rows: &[FeedRow]) -> Vec<(u128, bool)> {
-        rows.iter().map(|r| (r.post.id.as_u128(), r.pending)).collect()
+        rows.iter()
+            .map(|r| (r.post.id.as_u128(), r.pending))
+            .collect()
     }
 
     #[test]
@@ -117,11 +119,21 @@ mod tests {
             StoreOp::Post(EntityOp::Upsert(post(4, 40))),
             StoreOp::Post(EntityOp::Upsert(post(1, 10))),
         ]);
-        store.apply_layer(MutationId(1), vec![StoreOp::Post(EntityOp::Add(post(5, 50)))]);
+        store.apply_layer(
+            MutationId(1),
+            vec![StoreOp::Post(EntityOp::Add(post(5, 50)))],
+        );
         let rows = feed_rows(&pages, &store, &[post(7, 60), post(8, 61)]);
         assert_eq!(
             ids(&rows),
-            [(8, true), (7, true), (5, true), (4, false), (3, false), (2, false)]
+            [
+                (8, true),
+                (7, true),
+                (5, true),
+                (4, false),
+                (3, false),
+                (2, false)
+            ]
         );
         assert_eq!(rows[5].post.title.as_str(), "edited");
 

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use tidings::cache::{InfiniteOptions, QueryOptions, Tag};
-use tidings::{CursorPage, Post, PostListQuery, SortOrder, User, UserFilter, UserListQuery, UserSort};
+use tidings::{
+    CursorPage, Post, PostListQuery, SortOrder, User, UserFilter, UserListQuery, UserSort,
+};
 use uuid::Uuid;
 
 use super::feed::{feed_rows, queued_post, FeedRow};
@@ -50,10 +52,7 @@ pub fn use_authors() -> QueryResult<Vec<User>> {
 
 /// Author names by id.
 pub(crate) fn names(authors: &[User]) -> HashMap<Uuid, String> {
-    authors
-        .iter()
-        .map(|u| (u.id, u.name.to_string()))
-        .collect()
+    authors.iter().map(|u| (u.id, u.name.to_string())).collect()
 }
 
 #[component]
