@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tidings::cache::{EntityOp, StoreOp, Tag};
 use tidings::Post;
 
-use crate::api::use_api;
+use crate::api::{ApiError, ApiHandle};
 use crate::components::layout::{Header, NotFound};
 use crate::offline::{Connectivity, OfflineSync};
 use crate::pages::post_detail::PostDetailPage;
@@ -80,10 +80,14 @@ pub fn App() -> impl IntoView {
 fn provide_offline(client: QueryClientHandle) -> OfflineSync {
     let connectivity = Connectivity::new();
     connectivity.listen();
-    let api = use_api();
+    // Absent only while the server lists the routes (nothing is sent then).
+    let api = use_context::<ApiHandle>();
     let offline = OfflineSync::new(
         connectivity,
-        move |pending| crate::offline::requests::replay(&api, pending),
+        move |pending| match &api {
+            Some(api) => crate::offline::requests::replay(&api.0, pending),
+            None => Box::pin(std::future::ready(Err(ApiError::Aborted))),
+        },
         move |_, answer| {
             if let Ok(post) = Post::deserialize(answer) {
                 let upsert = StoreOp::Post(EntityOp::Upsert(post));

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use tidings::cache::{QueryOptions, Tag};
 use tidings::{Page, Pagination, User, UserFilter, UserListQuery};
 
-use crate::api::use_api;
+use crate::api::{use_api, ApiHandle};
 use crate::components::error_box::ErrorBox;
 use crate::query::{use_query, QueryResult};
 
@@ -57,6 +57,12 @@ pub fn use_users_page(page: impl Fn() -> u32 + Send + Sync + 'static) -> QueryRe
 /// How many users there are, from the first page of the users list.
 #[component]
 pub fn UsersCount() -> impl IntoView {
+    // The server lists the routes without an API: nothing to count then.
+    use_context::<ApiHandle>().map(|_| view! { <UsersCountBadge/> })
+}
+
+#[component]
+fn UsersCountBadge() -> impl IntoView {
     let users = use_users_page(|| 1);
     view! {
         <Transition fallback=|| ()>
