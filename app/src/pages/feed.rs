@@ -4,7 +4,7 @@
 //! (created here or elsewhere, before the feed refetched), then the loaded
 //! pages, each post as the store last saw it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tidings::cache::{EntityOp, EntityStore, StoreOp};
 use tidings::{Content, Post, Title};
@@ -61,7 +61,33 @@ pub fn feed_rows(pages: &[Post], store: &EntityStore, queued: &[Post]) -> Vec<Fe
             pending: false,
         }
     });
-    queued.chain(fresh).chain(loaded).collect()
+    let rows: Vec<FeedRow> = queued.chain(fresh).chain(loaded).collect();
+    without_landed_twins(rows)
+}
+
+/// Drops each pending row whose post the server already reports (its
+/// event can arrive before the answer to the write): one pending row per
+/// confirmed post with the same author, title and content.
+fn without_landed_twins(rows: Vec<FeedRow>) -> Vec<FeedRow> {
+    let twin = |p: &Post| (p.author_id, p.title.to_string(), p.content.to_string());
+    let mut landed: HashMap<_, usize> = HashMap::new();
+    for row in rows.iter().filter(|r| !r.pending) {
+        *landed.entry(twin(&row.post)).or_default() += 1;
+    }
+    rows.into_iter()
+        .filter(|row| {
+            if !row.pending {
+                return true;
+            }
+            match landed.get_mut(&twin(&row.post)) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            }
+        })
+        .collect()
 }
 
 /// A queued post creation as the post it will be (its id is its
@@ -136,6 +162,14 @@ mod tests {
             ]
         );
         assert_eq!(rows[5].post.title.as_str(), "edited");
+
+        // The creation's event arrives before its answer: shown once.
+        let mut landed = post(5, 50);
+        landed.id = Uuid::from_u128(6);
+        store.confirm(&[StoreOp::Post(EntityOp::Upsert(landed))]);
+        let rows = feed_rows(&pages, &store, &[]);
+        assert_eq!(ids(&rows), [(6, false), (4, false), (3, false), (2, false)]);
+        store.confirm(&[StoreOp::Post(EntityOp::Remove(Uuid::from_u128(6)))]);
 
         // The creation is confirmed and the feed refetched: no duplicate.
         store.confirm(&[StoreOp::Post(EntityOp::Upsert(post(5, 50)))]);
