@@ -7,7 +7,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use serde::Deserialize;
-use tidings::cache::{EntityOp, StoreOp, Tag};
+use tidings::cache::{EntityOp, QueryOptions, StoreOp, Tag};
 use tidings::Post;
 
 use crate::api::{ApiError, ApiHandle};
@@ -17,6 +17,9 @@ use crate::pages::post_detail::PostDetailPage;
 use crate::pages::{posts::PostsPage, users::UsersPage};
 use crate::query::QueryClientHandle;
 use crate::realtime::{provide_realtime, RealtimeOptions, Status};
+
+/// How long fetched data counts as fresh unless a query says otherwise.
+const FRESH_MS: u64 = 30_000;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,7 +45,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let client = QueryClientHandle::builder().window_events(true).build();
+    // Data the server rendered stays fresh a while: focus and reconnect
+    // refetch only what is older (realtime events invalidate sooner).
+    let client = QueryClientHandle::builder()
+        .defaults(QueryOptions::default().stale_time(FRESH_MS))
+        .window_events(true)
+        .build();
     client.provide();
     // One socket per tab; a signed-in session will hand it a token here.
     let realtime = provide_realtime(client.clone(), RealtimeOptions::default());
