@@ -23,6 +23,11 @@ fn fire(name: &str) {
     web_sys::window().unwrap().dispatch_event(&event).unwrap();
 }
 
+/// Starts the page's task executor (mounting does), so effects run.
+fn start_executor() {
+    leptos::mount::mount_to_body(|| ());
+}
+
 /// Lets spawned tasks and effects run.
 async fn settle() {
     for _ in 0..8 {
@@ -108,6 +113,7 @@ fn page(key: &str, server: &Server, delivered: Arc<Mutex<Vec<Value>>>) -> Offlin
 
 #[wasm_bindgen_test]
 async fn offline_writes_survive_a_reload_and_replay_in_order_once() {
+    start_executor();
     let key = storage_key();
     let server = Server::default();
     let delivered = Arc::new(Mutex::new(Vec::<Value>::new()));
@@ -148,6 +154,7 @@ async fn offline_writes_survive_a_reload_and_replay_in_order_once() {
 
 #[wasm_bindgen_test]
 async fn a_write_without_answer_stays_pending_and_marks_the_server_unreachable() {
+    start_executor();
     let server = Server::default();
     *server.down.lock().unwrap() = true;
     let owner = Owner::new();
