@@ -1,12 +1,25 @@
-//! The document shell and the router: which page a path shows.
+//! The document shell, the router (which page a path shows), and the data
+//! layer every page reads through, provided in context: the query client,
+//! the tab's realtime connection feeding it, and the offline outbox.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use serde::Deserialize;
+use tidings::cache::{EntityOp, QueryOptions, StoreOp, Tag};
+use tidings::Post;
 
+use crate::api::{ApiError, ApiHandle};
 use crate::components::layout::{Header, NotFound};
+use crate::offline::{Connectivity, OfflineSync};
+use crate::pages::post_detail::PostDetailPage;
 use crate::pages::{login::LoginPage, posts::PostsPage, users::UsersPage};
+use crate::query::QueryClientHandle;
+use crate::realtime::{provide_realtime, RealtimeOptions, Status};
+
+/// How long fetched data counts as fresh unless a query says otherwise.
+const FRESH_MS: u64 = 30_000;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -32,6 +45,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Data the server rendered stays fresh a while: focus and reconnect
+    // refetch only what is older (realtime events invalidate sooner).
+    let client = QueryClientHandle::builder()
+        .defaults(QueryOptions::default().stale_time(FRESH_MS))
+        .window_events(true)
+        .build();
+    client.provide();
+    // One socket per tab; a signed-in session will hand it a token here.
+    let realtime = provide_realtime(client.clone(), RealtimeOptions::default());
+    let offline = provide_offline(client);
+    // A live socket means the server is back: replay what waits.
+    let status = realtime.status;
+    Effect::new(move |_| {
+        if status.get() == Status::Live {
+            offline.drain();
+        }
+    });
     mark_hydrated();
     // Async SSR: the server waits for the page's data and sends complete
     // HTML, so lists read without JavaScript.
@@ -46,10 +76,46 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/posts/:id") view=PostDetailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
     }
+}
+
+/// Provides the offline outbox: it follows the browser's connectivity,
+/// replays through the page's API, and puts what the server answered into
+/// the cache. In the browser it loads what an earlier page left pending.
+fn provide_offline(client: QueryClientHandle) -> OfflineSync {
+    let connectivity = Connectivity::new();
+    connectivity.listen();
+    // Absent only while the server lists the routes (nothing is sent then).
+    let api = use_context::<ApiHandle>();
+    let offline = OfflineSync::new(
+        connectivity,
+        move |pending| match &api {
+            Some(api) => crate::offline::requests::replay(&api.0, pending),
+            None => Box::pin(std::future::ready(Err(ApiError::Aborted))),
+        },
+        move |_, answer| {
+            if let Ok(post) = Post::deserialize(answer) {
+                let upsert = StoreOp::Post(EntityOp::Upsert(post));
+                client.store().update(|s| s.confirm(&[upsert]));
+            }
+            client.invalidate_tags(&[Tag::Posts]);
+        },
+    );
+    offline.provide();
+    #[cfg(feature = "hydrate")]
+    {
+        let offline = offline.clone();
+        Effect::new(move |_| {
+            offline.load(crate::offline::LocalStorage::new(
+                crate::offline::OUTBOX_KEY,
+            ))
+        });
+    }
+    offline
 }
 
 /// Sets `data-hydrated="true"` on `<html>` once the browser has taken over,

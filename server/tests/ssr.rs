@@ -156,3 +156,26 @@ async fn unknown_pages_are_404() {
     assert!(reply.text.contains("Page not found"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_post_has_its_own_page() {
+    let server = TestServer::start().await;
+    let user = server
+        .create_user("Grace Hopper", "grace@example.com")
+        .await;
+    let post = server
+        .create_post(&id_of(&user), "Compilers <3", "Nanoseconds & wire.")
+        .await;
+    let reply = server.get(&format!("/posts/{}", id_of(&post))).await;
+    assert_html(&reply, StatusCode::OK);
+    let html = &reply.text;
+    assert!(html.contains(r#"data-testid="post-detail""#));
+    assert!(html.contains("Compilers &lt;3"), "the title, escaped");
+    assert!(html.contains("Nanoseconds &amp; wire."), "the content");
+    assert!(html.contains("Grace Hopper"), "the author");
+
+    let missing = server.get(&format!("/posts/{}", uuid::Uuid::nil())).await;
+    assert_html(&missing, StatusCode::NOT_FOUND);
+    assert!(missing.text.contains("Page not found"));
+    server.stop().await;
+}

@@ -37,7 +37,7 @@ pub mod logging;
 pub mod metrics;
 pub mod middleware;
 pub mod pipeline;
-mod platform;
+pub(crate) mod platform;
 pub mod refresh_gate;
 pub mod request;
 pub mod response;

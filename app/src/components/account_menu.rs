@@ -4,11 +4,14 @@
 
 use leptos::prelude::*;
 
-use crate::api::use_api;
+use crate::api::ApiHandle;
 
 #[component]
 pub fn AccountMenu() -> impl IntoView {
-    let api = use_api();
+    // No API while the server only lists the routes: nothing to show.
+    let Some(ApiHandle(api)) = use_context::<ApiHandle>() else {
+        return ().into_any();
+    };
     let me = Resource::new(|| (), move |_| api.me());
     let signing_out = RwSignal::new(false);
     let sign_out = move |_| {
@@ -45,4 +48,5 @@ pub fn AccountMenu() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }

@@ -10,14 +10,21 @@
 //!
 //! The queue logic ([`outbox`]) and the replay loop ([`replay`]) are plain
 //! Rust, tested natively; [`storage`] persists to `localStorage` in the
-//! browser and to memory elsewhere.
+//! browser and to memory elsewhere. [`connectivity`] says whether the
+//! server can be reached, [`requests`] turns queued writes back into API
+//! calls, and [`sync`] runs the outbox in the app ([`OfflineSync`]).
 
+pub mod connectivity;
 pub mod outbox;
 pub mod replay;
+pub mod requests;
 pub mod storage;
+pub mod sync;
 
+pub use connectivity::Connectivity;
 pub use outbox::{Outbox, OutboxRequest, PendingMutation, Verdict};
 pub use replay::{drain, DrainReport, Sender};
 #[cfg(feature = "hydrate")]
 pub use storage::LocalStorage;
 pub use storage::{MemoryStorage, OutboxStorage};
+pub use sync::{use_offline, OfflineSync, OUTBOX_KEY, RETRY_EVERY};

@@ -1,12 +1,16 @@
 //! The users page: one server page of users in a table, `?page=N` to move,
-//! and a search box that narrows the rows in the browser as you type.
+//! and a search box that narrows the rows in the browser as you type; and
+//! the users count the header shows, read through the same query as the
+//! table's first page (one key, one request).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use tidings::cache::{QueryOptions, Tag};
 use tidings::{Page, Pagination, User, UserFilter, UserListQuery};
 
-use crate::api::use_api;
+use crate::api::{use_api, ApiHandle};
 use crate::components::error_box::ErrorBox;
+use crate::query::{use_query, QueryResult};
 
 /// Rows per page of the users table.
 pub const USERS_PER_PAGE: u32 = 25;
@@ -25,9 +29,57 @@ pub fn filter_rows(users: &[User], search: &str) -> Vec<User> {
         .collect()
 }
 
+/// How long a page of users counts as fresh (realtime events invalidate
+/// it sooner).
+const USERS_STALE_MS: u64 = 30_000;
+
+/// Page `page()` of the users list, newest first, as a query keyed
+/// `["users", {page, limit, ...}]`. Every component reading a page calls
+/// this, so equal pages share one cache entry and one request.
+pub fn use_users_page(page: impl Fn() -> u32 + Send + Sync + 'static) -> QueryResult<Page<User>> {
+    let api = use_api();
+    use_query(
+        move || {
+            let query = UserListQuery {
+                page: page(),
+                limit: USERS_PER_PAGE,
+                ..Default::default()
+            };
+            ("users", query)
+        },
+        move |(_, query)| api.list_users(query),
+        QueryOptions::default()
+            .stale_time(USERS_STALE_MS)
+            .tags([Tag::Users]),
+    )
+}
+
+/// How many users there are, from the first page of the users list.
+#[component]
+pub fn UsersCount() -> impl IntoView {
+    // The server lists the routes without an API: nothing to count then.
+    use_context::<ApiHandle>().map(|_| view! { <UsersCountBadge/> })
+}
+
+#[component]
+fn UsersCountBadge() -> impl IntoView {
+    let users = use_users_page(|| 1);
+    view! {
+        <Transition fallback=|| ()>
+            {move || users.data().get().map(|page| {
+                let total = page.pagination.total;
+                view! {
+                    <span class="users-count" data-testid="users-count" data-count=total.to_string()>
+                        {format!("{total} users")}
+                    </span>
+                }
+            })}
+        </Transition>
+    }
+}
+
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let api = use_api();
     let query = use_query_map();
     let page = move || {
         query
@@ -37,13 +89,7 @@ pub fn UsersPage() -> impl IntoView {
             .filter(|p| *p >= 1)
             .unwrap_or(1)
     };
-    let users = Resource::new(page, move |page| {
-        api.list_users(UserListQuery {
-            page,
-            limit: USERS_PER_PAGE,
-            ..Default::default()
-        })
-    });
+    let users = use_users_page(page);
     let (search, set_search) = signal(String::new());
 
     view! {
@@ -63,12 +109,11 @@ pub fn UsersPage() -> impl IntoView {
                 </label>
             </div>
             <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
-                {move || Suspend::new(async move {
-                    match users.await {
-                        Ok(page) => view! { <UsersTable page search/> }.into_any(),
-                        Err(error) => view! { <ErrorBox error/> }.into_any(),
-                    }
-                })}
+                {move || match (users.data().get(), users.error().get()) {
+                    (Some(page), _) => view! { <UsersTable page search/> }.into_any(),
+                    (None, Some(error)) => view! { <ErrorBox error/> }.into_any(),
+                    (None, None) => view! { <p class="loading">"Loading users…"</p> }.into_any(),
+                }}
             </Transition>
         </section>
     }

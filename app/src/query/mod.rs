@@ -46,3 +46,5 @@ pub use timers::Timers;
 pub use use_infinite_query::{use_infinite_query, InfiniteQueryResult};
 pub use use_mutation::{use_mutation, Mutation, MutationCall, MutationOptions};
 pub use use_query::{use_query, QueryResult};
+#[cfg(feature = "hydrate")]
+pub use window::navigator_online;

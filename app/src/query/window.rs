@@ -37,7 +37,7 @@ pub(crate) fn listen(handle: &QueryClientHandle) {
 
 /// `navigator.onLine`, `true` when it cannot be read.
 #[cfg(feature = "hydrate")]
-fn navigator_online() -> bool {
+pub fn navigator_online() -> bool {
     use js_sys::{global, Reflect};
     use wasm_bindgen::JsValue;
 
