@@ -1,9 +1,12 @@
 import { defineConfig } from "@playwright/test";
 
+import { SIGNED_IN_STATE } from "./tests/fixtures/global-setup";
+
 const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 
 export default defineConfig({
   testDir: "tests",
+  globalSetup: "./tests/fixtures/global-setup.ts",
   // The machine has two cores and the server under test is shared by every spec.
   workers: 1,
   fullyParallel: false,
@@ -14,6 +17,8 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   use: {
     baseURL,
+    // Signed in as the demo admin (see the global setup).
+    storageState: SIGNED_IN_STATE,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },

@@ -77,7 +77,14 @@ mod browser {
                 let call = refresher.client().refresh();
                 async move { call.await.map(|s| s.access_token) }.boxed_local()
             },
-            |_| go_to(&super::sign_in_path(&here())),
+            |_| {
+                let here = here();
+                // Reading who is signed in on the sign-in page is refused
+                // too: that is not a session to end.
+                if !here.starts_with("/login") {
+                    go_to(&super::sign_in_path(&here));
+                }
+            },
         );
         let builder = HttpApi::default_builder().session(Rc::new(session));
         ApiHandle::new(HttpApi::with_builder("", builder)).provide();

@@ -3,6 +3,9 @@ import { expect, test } from "@playwright/test";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "./fixtures/auth";
 import { LoginPage } from "./fixtures/login-page";
 
+// These readers start signed out.
+test.use({ storageState: { cookies: [], origins: [] } });
+
 test("a signed-out reader is sent to sign in and comes back to the page they asked for", async ({
   page,
 }) => {

@@ -83,11 +83,17 @@ impl Binding {
                 key
             }
         };
-        let key_fn = Arc::new(key_fn);
+        let (key_fn, bind) = (Arc::new(key_fn), Arc::new(bind));
         untrack(|| bind(&key_fn()));
+        // The fetcher does its work only when its future is polled: while
+        // hydrating, the resource builds a future it never polls, and the
+        // engine must not start a fetch for data the page already carries.
         let resource = Resource::new(move || key_fn(), {
             let handle = handle.clone();
-            move |args: K| handle.clone().load(bind(&args))
+            move |args: K| {
+                let (handle, bind) = (handle.clone(), Arc::clone(&bind));
+                async move { handle.load(bind(&args)).await }
+            }
         });
         let derived = *resource;
         if let Some(initial) = derived.get_untracked() {
