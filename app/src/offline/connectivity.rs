@@ -88,6 +88,10 @@ mod tests {
 
     #[test]
     fn network_errors_and_browser_events_combine() {
+        // Signals live in a reactive owner (an arena, when the server's
+        // build turns sandboxed arenas on).
+        let owner = leptos::prelude::Owner::new();
+        owner.set();
         let c = Connectivity::new();
         let online = c.online();
         assert!(online.get_untracked());
