@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 
+import { waitForHydration } from "./fixtures/app";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "./fixtures/auth";
 import { LoginPage } from "./fixtures/login-page";
 
@@ -51,6 +52,7 @@ test("signing out ends the session: pages send the reader back to sign in", asyn
   await login.openSignedOut("/login");
   await login.signIn(DEMO_ACCOUNTS.admin, DEMO_PASSWORD);
   await expect(login.accountRole()).toHaveText("admin");
+  await waitForHydration(page);
 
   await login.signOut().click();
 
