@@ -85,14 +85,14 @@ impl Binding {
         };
         let (key_fn, bind) = (Arc::new(key_fn), Arc::new(bind));
         untrack(|| bind(&key_fn()));
-        // The fetcher does its work only when its future is polled: while
-        // hydrating, the resource builds a future it never polls, and the
-        // engine must not start a fetch for data the page already carries.
+        // The fetch starts only when the future is polled: while hydrating,
+        // the resource builds a future it never polls, and the engine must
+        // not fetch data the page already carries.
         let resource = Resource::new(move || key_fn(), {
             let handle = handle.clone();
             move |args: K| {
-                let (handle, bind) = (handle.clone(), Arc::clone(&bind));
-                async move { handle.load(bind(&args)).await }
+                let (handle, key) = (handle.clone(), bind(&args));
+                async move { handle.load(key).await }
             }
         });
         let derived = *resource;
