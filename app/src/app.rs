@@ -11,6 +11,7 @@ use tidings::cache::{EntityOp, QueryOptions, StoreOp, Tag};
 use tidings::Post;
 
 use crate::api::{ApiError, ApiHandle};
+use crate::components::devtools::Devtools;
 use crate::components::layout::{Header, NotFound};
 use crate::offline::{Connectivity, OfflineSync};
 use crate::pages::post_detail::PostDetailPage;
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/posts/:id") view=PostDetailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
+            <Devtools/>
         </Router>
     }
 }

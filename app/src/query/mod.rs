@@ -18,11 +18,15 @@
 //!   observer for the component's lifetime, the query as a memo;
 //! - [`use_query`], [`use_infinite_query`], [`use_mutation`] (with
 //!   `mutations.rs`, its engine side): the hooks, typed at the edge (the
-//!   engine holds JSON); `key.rs` and `error.rs` translate keys and errors.
+//!   engine holds JSON); `key.rs` and `error.rs` translate keys and errors;
+//! - `entities.rs`: memos over the normalized store, per entity, per field
+//!   and per selector ([`use_user`], [`field`], [`use_selector`]), so a
+//!   change to one user re-renders only what shows it.
 
 mod binding;
 mod client;
 mod clock;
+mod entities;
 mod error;
 mod fetcher;
 mod host;
@@ -41,6 +45,7 @@ mod tests;
 
 pub use client::{provide_query_client, use_query_client, QueryClientBuilder, QueryClientHandle};
 pub use clock::SystemClock;
+pub use entities::{field, use_post, use_selector, use_user};
 pub use key::query_key;
 pub use timers::Timers;
 pub use use_infinite_query::{use_infinite_query, InfiniteQueryResult};
