@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tidings::{
     CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
-    UserListQuery, UserPatchInput,
+    UserListQuery, UserPatchInput, UserSearchQuery,
 };
 use uuid::Uuid;
 
@@ -270,6 +270,21 @@ impl Api for InProcessApi {
                     .await
                     .map_err(to_ui)?,
             )
+        })
+    }
+
+    fn search_users(&self, query: UserSearchQuery) -> ApiFuture<Vec<User>> {
+        let db = self.db.clone();
+        Box::pin(async move {
+            // Checked as the route checks its query string.
+            let params: Vec<(String, String)> = query
+                .to_params()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            let query = UserSearchQuery::from_params(&params)
+                .map_err(|fields| to_ui(ApiError::from(fields)))?;
+            db.search_users(&query).await.map_err(to_ui)
         })
     }
 

@@ -3,4 +3,8 @@
 pub mod account_menu;
 pub mod error_box;
 pub mod layout;
+pub mod search;
+mod search_results;
+pub mod sentinel;
 pub mod status;
+pub mod toasts;
