@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use super::search_results::{
     find, option_id, search_term, Found, SearchListbox, LISTBOX_ID, MIN_CHARS,
@@ -36,7 +35,9 @@ pub fn SiteSearch() -> impl IntoView {
     // The term whose answer is awaited; answers to other terms are late.
     let wanted = StoredValue::new(String::new());
     let hits = Memo::new(move |_| found.with(|f| f.as_ref().map(Found::hits).unwrap_or_default()));
-    let navigate = StoredValue::new_local(use_navigate());
+    // Local to the browser's thread; the server never picks.
+    #[cfg(feature = "hydrate")]
+    let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
 
     let search = move |term: String| {
         waiting.set(false);
@@ -81,7 +82,10 @@ pub fn SiteSearch() -> impl IntoView {
         active.set(None);
         text.set(String::new());
         found.set(None);
+        #[cfg(feature = "hydrate")]
         navigate.with_value(|go| go(&hit.href(), Default::default()));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = hit;
     };
     let pick = Callback::new(pick);
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
