@@ -14,47 +14,11 @@ use tidings::cache::{EntityOp, StoreOp, Tag};
 use tidings::{Post, PostPatchInput};
 use uuid::Uuid;
 
+use super::post_draft::Draft;
 use crate::api::{use_api, ApiError, IdempotencyKey};
 use crate::components::toasts::use_toasts;
 use crate::offline::sync::refusal;
 use crate::query::{use_mutation, use_query_client, Mutation, MutationOptions};
-
-/// An open editor.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Draft {
-    /// The post as the writer started from: their change is what differs.
-    pub original: Post,
-    /// The version a save names: the original, or the newer version the
-    /// writer chose to re-apply their change on.
-    pub base: Post,
-    pub title: String,
-    pub content: String,
-    /// The newer version the server answered a save with (412).
-    pub conflict: Option<Post>,
-    /// Why the last attempt was refused, if it was.
-    pub error: Option<String>,
-}
-
-impl Draft {
-    fn open(post: Post) -> Self {
-        Self {
-            title: post.title.to_string(),
-            content: post.content.to_string(),
-            original: post.clone(),
-            base: post,
-            conflict: None,
-            error: None,
-        }
-    }
-
-    /// The writer's change: the fields they edited.
-    fn change(&self) -> PostPatchInput {
-        PostPatchInput {
-            title: Some(self.title.clone()).filter(|t| t != self.original.title.as_str()),
-            content: Some(self.content.clone()).filter(|c| c != self.original.content.as_str()),
-        }
-    }
-}
 
 /// One save: the change, the post as it will read (its version is the
 /// one named), the draft to reopen if refused, the key.
@@ -110,19 +74,19 @@ pub fn use_editor() -> Editor {
             .on_success(|_, post: &Post| vec![StoreOp::Post(EntityOp::Upsert(post.clone()))])
             .invalidates([Tag::Posts])
             .on_error(move |e: &Edit, error: &ApiError| {
-                let mut again = e.draft.clone();
                 if let Some(current) = conflicting_post(error) {
                     let newer = StoreOp::Post(EntityOp::Upsert(current.clone()));
                     client.store().update(|s| s.confirm(&[newer]));
-                    again.conflict = Some(current);
-                    again.error = None;
                     toasts.error(format!("Not saved: {error}"));
+                    reopen(e.draft.clone().rebased(current));
                 } else {
                     let reason = refusal(error);
                     toasts.error(format!("Could not save your edit: {reason}"));
-                    again.error = Some(reason);
+                    reopen(Draft {
+                        error: Some(reason),
+                        ..e.draft.clone()
+                    });
                 }
-                reopen(again);
             }),
     );
     Editor { draft, save }
@@ -181,14 +145,12 @@ impl Editor {
         });
     }
 
-    /// After a conflict: makes the newer version the base and saves the
-    /// writer's change on top of it.
+    /// After a conflict: saves the writer's change on top of the newer
+    /// version (the draft was rebased on it).
     pub fn reapply(&self) {
         self.draft.update(|d| {
             if let Some(d) = d {
-                if let Some(current) = d.conflict.take() {
-                    d.base = current;
-                }
+                d.conflict = None;
             }
         });
         self.save();
@@ -249,19 +211,19 @@ pub fn PostEditor(editor: Editor) -> impl IntoView {
                 <p class="form-error" role="alert" data-testid="post-edit-error">{e}</p>
             })}
             {move || conflict.get().map(|theirs| view! { <Conflict theirs editor/> })}
-            <div class="post-edit-actions">
-                <Show when=move || conflict.with(Option::is_none)>
+            <Show when=move || conflict.with(Option::is_none)>
+                <div class="post-edit-actions">
                     <button type="submit" data-testid="post-edit-submit">"Save"</button>
-                </Show>
-                <button
-                    type="button"
-                    class="secondary"
-                    data-testid="post-edit-cancel"
-                    on:click=move |_| editor.close()
-                >
-                    "Cancel"
-                </button>
-            </div>
+                    <button
+                        type="button"
+                        class="secondary"
+                        data-testid="post-edit-cancel"
+                        on:click=move |_| editor.close()
+                    >
+                        "Cancel"
+                    </button>
+                </div>
+            </Show>
         </form>
     }
     .into_any()
@@ -274,7 +236,7 @@ fn Conflict(theirs: Post, editor: Editor) -> impl IntoView {
         <div class="post-conflict" role="alert" data-testid="post-conflict">
             <p class="post-conflict-lead">
                 <strong>"This post changed while you were editing."</strong>
-                " Your change was not saved. The current version:"
+                " Your change was not saved. The current version is below; your edits stay in the form."
             </p>
             <blockquote class="post-conflict-theirs">
                 <p class="post-conflict-title" data-testid="post-conflict-title">{theirs.title.to_string()}</p>
