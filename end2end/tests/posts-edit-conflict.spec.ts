@@ -66,7 +66,9 @@ test("saving over a newer version shows it, and re-applying puts my change on to
   await expect(detail.title).toHaveText(post.title);
   await expect(detail.content).toHaveText(theirContent);
   await expect(new Toasts(page).errors.first()).toContainText("changed");
+  // The form keeps my edit and shows their version of what I left alone.
   await expect(detail.newTitle).toHaveValue(myTitle);
+  await expect(detail.newContent).toHaveValue(theirContent);
 
   await detail.reapply.click();
   await expect(detail.conflict).toBeHidden();
