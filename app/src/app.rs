@@ -1,6 +1,7 @@
 //! The document shell, the router (which page a path shows), and the data
 //! layer every page reads through, provided in context: the query client,
-//! the tab's realtime connection feeding it, and the offline outbox.
+//! the tab's realtime connection feeding it, the offline outbox (and the
+//! posts this tab wrote), and the toasts.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -13,7 +14,9 @@ use tidings::Post;
 use crate::api::{ApiError, ApiHandle};
 use crate::components::devtools::Devtools;
 use crate::components::layout::{Header, NotFound};
+use crate::components::toasts::{ToastRegion, Toasts};
 use crate::offline::{Connectivity, OfflineSync};
+use crate::pages::feed::OwnPosts;
 use crate::pages::post_detail::PostDetailPage;
 use crate::pages::{login::LoginPage, posts::PostsPage, users::UsersPage};
 use crate::query::QueryClientHandle;
@@ -55,7 +58,9 @@ pub fn App() -> impl IntoView {
     client.provide();
     // One socket per tab; a signed-in session will hand it a token here.
     let realtime = provide_realtime(client.clone(), RealtimeOptions::default());
-    let offline = provide_offline(client);
+    Toasts::new().provide();
+    let own = OwnPosts::provide();
+    let offline = provide_offline(client, own);
     // A live socket means the server is back: replay what waits.
     let status = realtime.status;
     Effect::new(move |_| {
@@ -80,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/posts/:id") view=PostDetailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
+            <ToastRegion/>
             <Devtools/>
         </Router>
     }
@@ -87,8 +93,9 @@ pub fn App() -> impl IntoView {
 
 /// Provides the offline outbox: it follows the browser's connectivity,
 /// replays through the page's API, and puts what the server answered into
-/// the cache. In the browser it loads what an earlier page left pending.
-fn provide_offline(client: QueryClientHandle) -> OfflineSync {
+/// the cache (a post it created counts as this tab's). In the browser it
+/// loads what an earlier page left pending.
+fn provide_offline(client: QueryClientHandle, own: OwnPosts) -> OfflineSync {
     let connectivity = Connectivity::new();
     connectivity.listen();
     // Absent only while the server lists the routes (nothing is sent then).
@@ -101,6 +108,7 @@ fn provide_offline(client: QueryClientHandle) -> OfflineSync {
         },
         move |_, answer| {
             if let Ok(post) = Post::deserialize(answer) {
+                own.add(post.id);
                 let upsert = StoreOp::Post(EntityOp::Upsert(post));
                 client.store().update(|s| s.confirm(&[upsert]));
             }

@@ -35,7 +35,10 @@ test("a post written and edited in one browser shows in another's feed and detai
     await written.gotoHydrated();
     const newTitle = `From elsewhere ${unique}`;
     await written.publish(newTitle, `Written in another browser (${unique}).`);
-    await expect(feed.itemsWithTitle(newTitle)).toHaveCount(1, PROMPTLY);
+    // It waits behind the "new posts" pill rather than push the feed down.
+    await expect(feed.newPostsPill).toBeVisible(PROMPTLY);
+    await feed.newPostsPill.click();
+    await expect(feed.itemsWithTitle(newTitle)).toHaveCount(1);
     await expect(feed.titleOf(feed.items.first())).toHaveText(newTitle);
 
     // An edit of the existing post, made in the other browser.

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tidings::{
     CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
-    UserListQuery, UserPatchInput,
+    UserListQuery, UserPatchInput, UserSearchQuery,
 };
 use uuid::Uuid;
 
@@ -273,6 +273,21 @@ impl Api for InProcessApi {
         })
     }
 
+    fn search_users(&self, query: UserSearchQuery) -> ApiFuture<Vec<User>> {
+        let db = self.db.clone();
+        Box::pin(async move {
+            // Checked as the route checks its query string.
+            let params: Vec<(String, String)> = query
+                .to_params()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            let query = UserSearchQuery::from_params(&params)
+                .map_err(|fields| to_ui(ApiError::from(fields)))?;
+            db.search_users(&query).await.map_err(to_ui)
+        })
+    }
+
     fn me(&self) -> ApiFuture<User> {
         let db = self.db.clone();
         let reader = self.writer();
@@ -467,5 +482,33 @@ mod tests {
             .unwrap_err();
         assert_eq!(missing.status(), Some(404));
         api.health().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn searches_people_and_posts_as_the_routes_do() {
+        let (api, _dir) = api().await;
+        let ada = api.create_user(ada(), None).await.unwrap();
+        let post = NewPostInput {
+            title: Some("Notes on the Analytical Engine".into()),
+            content: Some("Bernoulli numbers, step by step.".into()),
+            author_id: Some(ada.id.to_string()),
+        };
+        api.create_post(post, None).await.unwrap();
+        let search = |q: &str| UserSearchQuery {
+            q: q.into(),
+            limit: 5,
+        };
+        let found = api.search_users(search("LOVE")).await.unwrap();
+        assert_eq!(found.iter().map(|u| u.id).collect::<Vec<_>>(), [ada.id]);
+        let posts = api
+            .list_posts(PostListQuery {
+                search: Some("bernoulli".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(posts.data.len(), 1);
+        let blank = api.search_users(search("  ")).await.unwrap_err();
+        assert!(blank.field_errors().unwrap().get("q").is_some());
     }
 }

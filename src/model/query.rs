@@ -93,13 +93,17 @@ impl UserSearchQuery {
     }
 }
 
-/// `GET /api/posts?cursor=&limit=&authorId=`
+/// `GET /api/posts?cursor=&limit=&authorId=&search=`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PostListQuery {
     pub cursor: Option<String>,
     pub limit: u32,
     pub author_id: Option<Uuid>,
+    /// Text the title or the content contains (ASCII case folded);
+    /// trimmed, 1 to [`MAX_SEARCH_LEN`] characters when present.
+    #[serde(default)]
+    pub search: Option<String>,
 }
 
 impl Default for PostListQuery {
@@ -108,6 +112,7 @@ impl Default for PostListQuery {
             cursor: None,
             limit: DEFAULT_LIMIT,
             author_id: None,
+            search: None,
         }
     }
 }
@@ -124,6 +129,22 @@ fn parse_limit(errors: &mut FieldErrors, raw: Option<&str>) -> u32 {
             DEFAULT_LIMIT
         }
     }
+}
+
+/// The `search` parameter: trimmed, absent when empty, named when longer
+/// than [`MAX_SEARCH_LEN`].
+fn parse_search(errors: &mut FieldErrors, params: &[(String, String)]) -> Option<String> {
+    let search = non_empty(params, "search").map(str::to_owned);
+    if search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SEARCH_LEN)
+    {
+        errors.add(
+            "search",
+            format!("search must be at most {MAX_SEARCH_LEN} characters"),
+        );
+    }
+    search
 }
 
 fn lookup<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -154,10 +175,7 @@ impl UserListQuery {
             },
         };
         let limit = parse_limit(&mut errors, lookup(params, "limit"));
-        let search = non_empty(params, "search").map(str::to_owned);
-        if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
-            errors.add("search", "search must be at most 100 characters");
-        }
+        let search = parse_search(&mut errors, params);
         let role = non_empty(params, "role").and_then(|r| errors.check("role", r.parse::<Role>()));
         let active = non_empty(params, "active").and_then(|a| match a {
             "true" => Some(true),
@@ -218,10 +236,12 @@ impl PostListQuery {
                 Uuid::parse_str(a).map_err(|_| "authorId must be a user id (a UUID)"),
             )
         });
+        let search = parse_search(&mut errors, params);
         errors.finish(|| Self {
             cursor,
             limit,
             author_id,
+            search,
         })
     }
 
@@ -232,6 +252,9 @@ impl PostListQuery {
         }
         if let Some(a) = self.author_id {
             out.push(("authorId", a.to_string()));
+        }
+        if let Some(s) = &self.search {
+            out.push(("search", s.clone()));
         }
         out
     }
@@ -324,5 +347,23 @@ mod tests {
         let e =
             PostListQuery::from_params(&pairs(&[("authorId", "x"), ("limit", "-1")])).unwrap_err();
         assert!(e.get("authorId").is_some() && e.get("limit").is_some());
+    }
+
+    #[test]
+    fn posts_search_is_trimmed_bounded_and_round_trips() {
+        let q = PostListQuery::from_params(&pairs(&[("search", "  rust ")])).unwrap();
+        assert_eq!(q.search.as_deref(), Some("rust"));
+        let back: Vec<(String, String)> = q
+            .to_params()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        assert_eq!(PostListQuery::from_params(&back).unwrap(), q);
+        let blank = PostListQuery::from_params(&pairs(&[("search", "   ")])).unwrap();
+        assert_eq!(blank.search, None);
+        let long = "x".repeat(MAX_SEARCH_LEN + 1);
+        let e = PostListQuery::from_params(&pairs(&[("search", long.as_str())])).unwrap_err();
+        assert!(e.get("search").is_some_and(|m| m.contains("search")));
+        assert!(e.get("limit").is_none());
     }
 }

@@ -4,6 +4,7 @@
 
 use tidings::{
     NewPostInput, NewUserInput, PostListQuery, PostPatchInput, UserListQuery, UserPatchInput,
+    UserSearchQuery,
 };
 use uuid::Uuid;
 
@@ -89,6 +90,12 @@ pub fn delete_post(id: Uuid, version: i64, key: Option<&IdempotencyKey>) -> ApiR
         .idempotent(key)
 }
 
+pub fn search_users(query: &UserSearchQuery) -> ApiRequest {
+    endpoint::SEARCH_USERS
+        .request()
+        .with_query(query.to_params())
+}
+
 pub fn health() -> ApiRequest {
     endpoint::HEALTH.request()
 }
@@ -132,6 +139,21 @@ mod tests {
         let id = Uuid::from_u128(9);
         assert_eq!(get_post(id).url(), format!("/api/posts/{id}"));
         assert_eq!(health().url(), "/healthz");
+        let search = search_users(&UserSearchQuery {
+            q: "ad a".into(),
+            limit: 5,
+        });
+        assert!(
+            search.url().starts_with("/api/users/search?q=ad"),
+            "{}",
+            search.url()
+        );
+        assert!(search.url().contains("limit=5"), "{}", search.url());
+        let posts = list_posts(&PostListQuery {
+            search: Some("rust".into()),
+            ..Default::default()
+        });
+        assert!(posts.url().contains("search=rust"), "{}", posts.url());
     }
 
     #[test]

@@ -12,9 +12,10 @@ use std::time::Duration;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use tidings::{
     CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
-    UserListQuery, UserPatchInput,
+    UserListQuery, UserPatchInput, UserSearchQuery,
 };
 use uuid::Uuid;
 
@@ -37,6 +38,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 pub type LocalApiFuture<T> = LocalBoxFuture<'static, ApiResult<T>>;
 
 type LogSink = dyn Fn(&str);
+
+/// `{data: [...]}`: how the server answers a list that is not paged.
+#[derive(Deserialize)]
+struct DataList<T> {
+    data: Vec<T>,
+}
 
 pub struct ClientBuilder {
     timeout: Option<Duration>,
@@ -269,6 +276,12 @@ impl ApiClient {
         key: Option<IdempotencyKey>,
     ) -> LocalApiFuture<()> {
         self.empty(calls::delete_post(id, version, key.as_ref()))
+    }
+
+    /// Users matching `query`, by name (the `{data}` list unwrapped).
+    pub fn search_users(&self, query: UserSearchQuery) -> LocalApiFuture<Vec<User>> {
+        let list: LocalApiFuture<DataList<User>> = self.json(Ok(calls::search_users(&query)));
+        list.map(|r| r.map(|l| l.data)).boxed_local()
     }
 
     pub fn health(&self) -> LocalApiFuture<()> {

@@ -88,6 +88,7 @@ pub const GET_POST: Endpoint = Endpoint::new(Method::Get, "/api/posts/{id}");
 pub const CREATE_POST: Endpoint = Endpoint::new(Method::Post, "/api/posts");
 pub const UPDATE_POST: Endpoint = Endpoint::new(Method::Patch, "/api/posts/{id}");
 pub const DELETE_POST: Endpoint = Endpoint::new(Method::Delete, "/api/posts/{id}");
+pub const SEARCH_USERS: Endpoint = Endpoint::new(Method::Get, "/api/users/search");
 pub const HEALTH: Endpoint = Endpoint::new(Method::Get, "/healthz");
 pub const ME: Endpoint = Endpoint::new(Method::Get, "/api/auth/me");
 
@@ -98,7 +99,7 @@ pub const REFRESH: Endpoint = Endpoint::new(Method::Post, "/api/auth/refresh");
 pub const LOGOUT: Endpoint = Endpoint::new(Method::Post, "/api/auth/logout");
 
 /// Every endpoint of the [`Api`](super::Api) trait.
-pub const ALL: [Endpoint; 12] = [
+pub const ALL: [Endpoint; 13] = [
     LIST_USERS,
     GET_USER,
     CREATE_USER,
@@ -109,6 +110,7 @@ pub const ALL: [Endpoint; 12] = [
     CREATE_POST,
     UPDATE_POST,
     DELETE_POST,
+    SEARCH_USERS,
     HEALTH,
     ME,
 ];

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use send_wrapper::SendWrapper;
 use tidings::{
     CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
-    UserListQuery, UserPatchInput,
+    UserListQuery, UserPatchInput, UserSearchQuery,
 };
 use uuid::Uuid;
 
@@ -128,6 +128,10 @@ impl Api for HttpApi {
 
     fn delete_post(&self, id: Uuid, version: i64, key: Option<IdempotencyKey>) -> ApiFuture<()> {
         send(self.client.delete_post(id, version, key))
+    }
+
+    fn search_users(&self, query: UserSearchQuery) -> ApiFuture<Vec<User>> {
+        send(self.client.search_users(query))
     }
 
     fn me(&self) -> ApiFuture<User> {

@@ -61,7 +61,7 @@ use std::sync::Arc;
 use leptos::prelude::{expect_context, provide_context};
 use tidings::{
     CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
-    UserListQuery, UserPatchInput,
+    UserListQuery, UserPatchInput, UserSearchQuery,
 };
 use uuid::Uuid;
 
@@ -118,6 +118,10 @@ pub trait Api: Send + Sync + 'static {
         key: Option<IdempotencyKey>,
     ) -> ApiFuture<Post>;
     fn delete_post(&self, id: Uuid, version: i64, key: Option<IdempotencyKey>) -> ApiFuture<()>;
+    /// Users whose name or email contains `query.q`, by name
+    /// (`GET /api/users/search`). Posts are searched through
+    /// [`Api::list_posts`] with [`PostListQuery::search`].
+    fn search_users(&self, query: UserSearchQuery) -> ApiFuture<Vec<User>>;
 
     /// The signed-in user (`GET /api/auth/me`); 401 when nobody is.
     fn me(&self) -> ApiFuture<User>;

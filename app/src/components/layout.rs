@@ -1,10 +1,12 @@
-//! Frame around every page: the header with navigation, the users count
-//! and the connection status, the offline banner; and the 404 page.
+//! Frame around every page: the header with navigation, the search box,
+//! the users count and the connection status, the offline banner; and
+//! the 404 page.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use super::account_menu::AccountMenu;
+use super::search::SiteSearch;
 use super::status::{ConnectionBadge, OfflineBanner};
 use crate::pages::users::UsersCount;
 
@@ -31,6 +33,7 @@ pub fn Header() -> impl IntoView {
                 <a href="/users" data-testid="nav-users" aria-current=move || current("/users")>"Users"</a>
                 <a href="/posts" data-testid="nav-posts" aria-current=move || current("/posts")>"Posts"</a>
             </nav>
+            <SiteSearch/>
             <div class="header-status">
                 <UsersCount/>
                 <ConnectionBadge/>

@@ -4,4 +4,8 @@ pub mod account_menu;
 pub mod devtools;
 pub mod error_box;
 pub mod layout;
+pub mod search;
+mod search_results;
+pub mod sentinel;
 pub mod status;
+pub mod toasts;

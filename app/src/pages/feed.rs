@@ -2,12 +2,19 @@
 //! writes waiting in the outbox, the optimistic posts of creations in
 //! flight, posts the store learned of that are newer than the loaded pages
 //! (created here or elsewhere, before the feed refetched), then the loaded
-//! pages, each post as the store last saw it.
+//! pages, each post as the store last saw it; minus the posts deleted here
+//! (optimistically or confirmed).
+//!
+//! Posts written elsewhere after the reader opened the feed are held back
+//! ([`feed_view`]): they do not push down what the reader is looking at,
+//! the page offers them behind an "N new posts" pill instead. This tab's
+//! own posts ([`OwnPosts`]) always show at once.
 
 use std::collections::{HashMap, HashSet};
 
+use leptos::prelude::*;
 use tidings::cache::{EntityOp, EntityStore, StoreOp};
-use tidings::{Content, Post, Title};
+use tidings::{Content, Post, Timestamp, Title};
 use uuid::Uuid;
 
 use crate::offline::PendingMutation;
@@ -19,8 +26,110 @@ pub struct FeedRow {
     pub pending: bool,
 }
 
-/// The feed, newest first; see the module docs.
+/// The server ids of the posts this tab wrote (online, or replayed from
+/// the outbox). Provided by the app shell; `Copy`.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnPosts(RwSignal<HashSet<Uuid>>);
+
+impl OwnPosts {
+    /// Creates the set and provides it to the components below.
+    pub fn provide() -> Self {
+        let own = Self(RwSignal::new(HashSet::new()));
+        provide_context(own);
+        own
+    }
+
+    /// Records that this tab wrote post `id`.
+    pub fn add(&self, id: Uuid) {
+        self.0.update(|own| {
+            own.insert(id);
+        });
+    }
+
+    /// The ids, tracked.
+    pub fn ids(&self) -> Signal<HashSet<Uuid>> {
+        self.0.into()
+    }
+}
+
+/// The posts this tab wrote.
+///
+/// # Panics
+/// When the app shell provided none.
+pub fn use_own_posts() -> OwnPosts {
+    expect_context::<OwnPosts>()
+}
+
+/// What the reader has taken in, for [`feed_view`].
+#[derive(Debug, Clone, Copy)]
+pub struct Seen<'a> {
+    /// The newest post the reader was shown (`None`: show everything).
+    pub up_to: Option<Timestamp>,
+    /// Posts this tab wrote: shown whenever they were written.
+    pub own: &'a HashSet<Uuid>,
+    /// Posts deleted here whose deletion the loaded pages may not reflect.
+    pub deleted: &'a HashSet<Uuid>,
+}
+
+/// The feed to show and what waits behind the pill.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FeedView {
+    pub rows: Vec<FeedRow>,
+    /// Posts written elsewhere since the reader's `up_to`, not shown.
+    pub held: usize,
+    /// The newest post known (shown or held): `up_to` once the reader
+    /// asks for the held posts.
+    pub newest: Option<Timestamp>,
+}
+
+/// The feed (see the module docs): [`feed_rows`] minus deletions, with
+/// the posts written elsewhere after `seen.up_to` held back.
+pub fn feed_view(pages: &[Post], store: &EntityStore, queued: &[Post], seen: Seen<'_>) -> FeedView {
+    let removing: HashSet<Uuid> = store
+        .layers()
+        .iter()
+        .flat_map(|layer| &layer.ops)
+        .filter_map(|op| match op {
+            StoreOp::Post(EntityOp::Remove(id)) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let (rows, landed_here) = rows_and_landed(pages, store, queued);
+    let rows: Vec<FeedRow> = rows
+        .into_iter()
+        .filter(|r| !removing.contains(&r.post.id) && !seen.deleted.contains(&r.post.id))
+        .collect();
+    let newest = rows
+        .iter()
+        .filter(|r| !r.pending)
+        .map(|r| r.post.created_at)
+        .max();
+    let is_held = |row: &FeedRow| {
+        !row.pending
+            && seen.up_to.is_some_and(|up_to| row.post.created_at > up_to)
+            && !seen.own.contains(&row.post.id)
+            && !landed_here.contains(&row.post.id)
+    };
+    let held = rows.iter().filter(|r| is_held(r)).count();
+    FeedView {
+        rows: rows.into_iter().filter(|r| !is_held(r)).collect(),
+        held,
+        newest,
+    }
+}
+
+/// The feed, newest first, every post shown; see the module docs.
 pub fn feed_rows(pages: &[Post], store: &EntityStore, queued: &[Post]) -> Vec<FeedRow> {
+    rows_and_landed(pages, store, queued).0
+}
+
+/// [`feed_rows`], and the ids of the posts that stand in for a pending
+/// row of this tab (the server has them, the answer is still on its way).
+fn rows_and_landed(
+    pages: &[Post],
+    store: &EntityStore,
+    queued: &[Post],
+) -> (Vec<FeedRow>, HashSet<Uuid>) {
     let in_pages: HashSet<Uuid> = pages.iter().map(|p| p.id).collect();
     let optimistic: HashSet<Uuid> = store
         .layers()
@@ -67,27 +176,31 @@ pub fn feed_rows(pages: &[Post], store: &EntityStore, queued: &[Post]) -> Vec<Fe
 
 /// Drops each pending row whose post the server already reports (its
 /// event can arrive before the answer to the write): one pending row per
-/// confirmed post with the same author, title and content.
-fn without_landed_twins(rows: Vec<FeedRow>) -> Vec<FeedRow> {
+/// confirmed post with the same author, title and content. Returns the
+/// rows left and the ids of the confirmed posts that replaced one.
+fn without_landed_twins(rows: Vec<FeedRow>) -> (Vec<FeedRow>, HashSet<Uuid>) {
     let twin = |p: &Post| (p.author_id, p.title.to_string(), p.content.to_string());
-    let mut landed: HashMap<_, usize> = HashMap::new();
+    let mut landed: HashMap<_, Vec<Uuid>> = HashMap::new();
     for row in rows.iter().filter(|r| !r.pending) {
-        *landed.entry(twin(&row.post)).or_default() += 1;
+        landed.entry(twin(&row.post)).or_default().push(row.post.id);
     }
-    rows.into_iter()
+    let mut replaced = HashSet::new();
+    let rows = rows
+        .into_iter()
         .filter(|row| {
             if !row.pending {
                 return true;
             }
-            match landed.get_mut(&twin(&row.post)) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
+            match landed.get_mut(&twin(&row.post)).and_then(Vec::pop) {
+                Some(id) => {
+                    replaced.insert(id);
                     false
                 }
-                _ => true,
+                None => true,
             }
         })
-        .collect()
+        .collect();
+    (rows, replaced)
 }
 
 /// A queued post creation as the post it will be (its id is its
@@ -108,76 +221,5 @@ pub fn queued_post(pending: &PendingMutation) -> Option<Post> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use tidings::cache::MutationId;
-
-    fn post(n: u128, minute: i64) -> Post {
-        let at = chrono::DateTime::from_timestamp(minute * 60, 0).unwrap();
-        Post {
-            id: Uuid::from_u128(n),
-            title: Title::parse(format!("post {n}")).unwrap(),
-            content: Content::parse("c").unwrap(),
-            author_id: Uuid::from_u128(99),
-            created_at: at,
-            updated_at: at,
-            version: 1,
-        }
-    }
-
-    fn ids(rows: &[FeedRow]) -> Vec<(u128, bool)> {
-        rows.iter()
-            .map(|r| (r.post.id.as_u128(), r.pending))
-            .collect()
-    }
-
-    #[test]
-    fn pending_and_newer_posts_come_first_and_edits_show() {
-        let pages = vec![post(3, 30), post(2, 20)];
-        let mut store = EntityStore::default();
-        let mut edited = post(2, 20);
-        edited.version = 2;
-        edited.title = Title::parse("edited").unwrap();
-        // An edit and a creation from elsewhere, and an old post a detail
-        // view loaded.
-        store.confirm(&[
-            StoreOp::Post(EntityOp::Upsert(edited)),
-            StoreOp::Post(EntityOp::Upsert(post(4, 40))),
-            StoreOp::Post(EntityOp::Upsert(post(1, 10))),
-        ]);
-        store.apply_layer(
-            MutationId(1),
-            vec![StoreOp::Post(EntityOp::Add(post(5, 50)))],
-        );
-        let rows = feed_rows(&pages, &store, &[post(7, 60), post(8, 61)]);
-        assert_eq!(
-            ids(&rows),
-            [
-                (8, true),
-                (7, true),
-                (5, true),
-                (4, false),
-                (3, false),
-                (2, false)
-            ]
-        );
-        assert_eq!(rows[5].post.title.as_str(), "edited");
-
-        // The creation's event arrives before its answer: shown once.
-        let mut landed = post(5, 50);
-        landed.id = Uuid::from_u128(6);
-        store.confirm(&[StoreOp::Post(EntityOp::Upsert(landed))]);
-        let rows = feed_rows(&pages, &store, &[]);
-        assert_eq!(ids(&rows), [(6, false), (4, false), (3, false), (2, false)]);
-        store.confirm(&[StoreOp::Post(EntityOp::Remove(Uuid::from_u128(6)))]);
-
-        // The creation is confirmed and the feed refetched: no duplicate.
-        store.confirm(&[StoreOp::Post(EntityOp::Upsert(post(5, 50)))]);
-        store.commit(MutationId(1));
-        let pages = vec![post(5, 50), post(4, 40), post(3, 30)];
-        assert_eq!(
-            ids(&feed_rows(&pages, &store, &[])),
-            [(5, false), (4, false), (3, false)]
-        );
-    }
-}
+#[path = "feed_tests.rs"]
+mod tests;

@@ -1,21 +1,20 @@
 //! One post at `/posts/:id`: its title, content and author, read through
 //! a query and shown as the store last saw it (so an edit made elsewhere
-//! shows as soon as its event arrives), with a form to edit it
-//! (optimistic, `If-Match` the version shown).
+//! shows as soon as its event arrives), with an editor (optimistic,
+//! `If-Match` the version it was opened on, see `post_editor`).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use serde::Serialize;
-use tidings::cache::{EntityOp, QueryOptions, StoreOp, Tag};
-use tidings::{Post, PostPatchInput};
+use tidings::cache::{QueryOptions, Tag};
+use tidings::Post;
 use uuid::Uuid;
 
+use super::post_editor::{use_editor, Editor, PostEditor};
 use super::posts::{names, use_authors, POSTS_STALE_MS};
-use crate::api::{use_api, ApiError, IdempotencyKey};
+use crate::api::{use_api, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::layout::NotFound;
-use crate::offline::sync::refusal;
-use crate::query::{use_mutation, use_query, use_query_client, MutationOptions};
+use crate::query::{use_query, use_query_client};
 
 #[component]
 pub fn PostDetailPage() -> impl IntoView {
@@ -43,6 +42,7 @@ fn PostDetail(id: Uuid) -> impl IntoView {
             .tags([Tag::Posts, Tag::Post(id)]),
     );
     let authors = use_authors();
+    let editor = use_editor();
     let store = use_query_client().store();
     let shown = Memo::new(move |_| {
         let fetched = post.data().get()?;
@@ -67,7 +67,7 @@ fn PostDetail(id: Uuid) -> impl IntoView {
                         let author = authors.data().with_untracked(|a| {
                             names(a.as_deref().unwrap_or(&[])).remove(&shown.author_id)
                         });
-                        view! { <PostView post=shown author/> }.into_any()
+                        view! { <PostView post=shown author editor/> }.into_any()
                     }
                     (None, Some(ApiError::Http { status: 404, .. })) => view! { <NotFound/> }.into_any(),
                     (None, Some(error)) => view! { <ErrorBox error/> }.into_any(),
@@ -79,8 +79,11 @@ fn PostDetail(id: Uuid) -> impl IntoView {
 }
 
 #[component]
-fn PostView(post: Post, author: Option<String>) -> impl IntoView {
+fn PostView(post: Post, author: Option<String>, editor: Editor) -> impl IntoView {
     let author = author.unwrap_or_else(|| "a former member".to_owned());
+    let id = post.id;
+    let editing = Memo::new(move |_| editor.is_open_on(id));
+    let opened = post.clone();
     view! {
         <article class="post-detail" data-testid="post-detail" data-post-id=post.id.to_string()>
             <h1 data-testid="post-detail-title">{post.title.to_string()}</h1>
@@ -92,65 +95,27 @@ fn PostView(post: Post, author: Option<String>) -> impl IntoView {
                 </time>
             </p>
             <p class="content" data-testid="post-detail-content">{post.content.to_string()}</p>
-            <EditPost post=post.clone()/>
+            <Show
+                when=move || editing.get()
+                fallback=move || {
+                    let opened = opened.clone();
+                    view! {
+                        <div class="post-actions">
+                            <button
+                                type="button"
+                                data-testid="post-edit-open"
+                                on:click=move |_| editor.open(opened.clone())
+                            >
+                                "Edit"
+                            </button>
+                        </div>
+                    }
+                }
+            >
+                <PostEditor editor/>
+            </Show>
             <p><a href="/posts">"← All posts"</a></p>
         </article>
     }
-}
-
-/// One edit: the change, the post as it will read (shown meanwhile; its
-/// version is the one the change was made against), its key.
-#[derive(Debug, Clone, Serialize)]
-struct Edit {
-    input: PostPatchInput,
-    edited: Post,
-    key: IdempotencyKey,
-}
-
-#[component]
-fn EditPost(post: Post) -> impl IntoView {
-    let api = use_api();
-    let title = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let edit = use_mutation(
-        move |e: Edit| api.update_post(e.edited.id, e.edited.version, e.input, Some(e.key)),
-        MutationOptions::default()
-            .on_mutate(|e: &Edit| vec![StoreOp::Post(EntityOp::Upsert(e.edited.clone()))])
-            .on_success(|_, post: &Post| vec![StoreOp::Post(EntityOp::Upsert(post.clone()))])
-            .invalidates([Tag::Posts])
-            .on_error(move |_, e: &ApiError| {
-                error.set(Some(format!("Could not save: {}", refusal(e))))
-            }),
-    );
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let input = PostPatchInput {
-            title: Some(title.get_untracked()),
-            content: None,
-        };
-        let patch = match input.validate() {
-            Ok(patch) => patch,
-            Err(fields) => {
-                error.set(Some(fields.to_string()));
-                return;
-            }
-        };
-        error.set(None);
-        let edited = patch.apply(&post);
-        let key = IdempotencyKey::random();
-        edit.mutate(Edit { input, edited, key });
-        title.set(String::new());
-    };
-    view! {
-        <form class="post-edit" data-testid="post-edit" on:submit=submit novalidate>
-            <label>
-                "New title"
-                <input type="text" data-testid="post-edit-title" maxlength="200" bind:value=title/>
-            </label>
-            <button type="submit" data-testid="post-edit-submit">"Save"</button>
-            {move || error.get().map(|e| view! {
-                <p class="form-error" role="alert" data-testid="post-edit-error">{e}</p>
-            })}
-        </form>
-    }
+    .into_any()
 }

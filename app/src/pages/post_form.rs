@@ -11,7 +11,9 @@ use tidings::cache::{EntityOp, StoreOp, Tag};
 use tidings::{NewPostInput, Post, User};
 use uuid::Uuid;
 
+use super::feed::use_own_posts;
 use crate::api::{use_api, ApiError, IdempotencyKey};
+use crate::components::toasts::use_toasts;
 use crate::offline::sync::refusal;
 use crate::offline::{use_offline, OutboxRequest};
 use crate::query::{use_mutation, MutationOptions, QueryResult};
@@ -63,8 +65,18 @@ pub fn PostForm(authors: QueryResult<Vec<User>>) -> impl IntoView {
     let author = RwSignal::new(first_author.unwrap_or_default());
     let error = RwSignal::new(None::<String>);
 
+    let own = use_own_posts();
+    let toasts = use_toasts();
     let create = use_mutation(
-        move |call: CreatePost| api.create_post(call.input, Some(call.key)),
+        move |call: CreatePost| {
+            let created = api.create_post(call.input, Some(call.key));
+            async move {
+                let post = created.await?;
+                // This tab's post: shown at once, not behind the pill.
+                own.add(post.id);
+                Ok(post)
+            }
+        },
         MutationOptions::default()
             .on_mutate(|call: &CreatePost| vec![StoreOp::Post(EntityOp::Add(call.draft.clone()))])
             .on_success(|_, post: &Post| vec![StoreOp::Post(EntityOp::Upsert(post.clone()))])
@@ -76,7 +88,9 @@ pub fn PostForm(authors: QueryResult<Vec<User>>) -> impl IntoView {
                         offline.connectivity().set_reachable(false);
                         offline.enqueue(call.key.as_str(), OutboxRequest::create_post(&call.input));
                     } else {
-                        error.set(Some(format!("Could not publish: {}", refusal(e))));
+                        let message = format!("Could not publish: {}", refusal(e));
+                        toasts.error(message.clone());
+                        error.set(Some(message));
                     }
                 }
             }),

@@ -1,9 +1,11 @@
 //! The posts page: a form to write a post, and the newest-first feed, one
-//! keyset page at a time ("Load more"), read through an infinite query and
-//! kept current by the store (optimistic posts, realtime events) and the
-//! outbox (posts written offline).
+//! keyset page at a time (fetched as the reader nears the end, or with
+//! "Load more"), read through an infinite query and kept current by the
+//! store (optimistic posts, edits and deletions, realtime events) and the
+//! outbox (posts written offline). Posts written elsewhere meanwhile wait
+//! behind an "N new posts" pill rather than push the feed down.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use tidings::cache::{InfiniteOptions, QueryOptions, Tag};
@@ -12,10 +14,13 @@ use tidings::{
 };
 use uuid::Uuid;
 
-use super::feed::{feed_rows, queued_post, FeedRow};
+use super::feed::{feed_view, queued_post, use_own_posts, Seen};
+use super::post_editor::use_editor;
 use super::post_form::PostForm;
+use super::post_item::{use_delete_post, PostItem};
 use crate::api::use_api;
 use crate::components::error_box::ErrorBox;
+use crate::components::sentinel::Sentinel;
 use crate::offline::use_offline;
 use crate::query::{use_infinite_query, use_query, use_query_client, QueryResult};
 
@@ -103,32 +108,89 @@ fn Feed(
     let names = Memo::new(move |_| authors.data().with(|a| names(a.as_deref().unwrap_or(&[]))));
     let store = use_query_client().store();
     let pending = use_offline().pending();
-    let rows = Memo::new(move |_| {
-        let pages: Vec<Post> = feed.data().with(|pages| {
+    let own = use_own_posts().ids();
+    let deleted = RwSignal::new(HashSet::new());
+    let pages = Memo::new(move |_| {
+        feed.data().with(|pages| {
             pages
                 .iter()
                 .flatten()
                 .flat_map(|page| page.data.iter().cloned())
-                .collect()
-        });
-        let queued: Vec<Post> = pending.with(|p| p.iter().filter_map(queued_post).collect());
-        store.with(|store| feed_rows(&pages, store, &queued))
+                .collect::<Vec<Post>>()
+        })
     });
+    // The reader has seen the feed as it first showed; posts written
+    // elsewhere after that wait behind the pill.
+    let up_to = RwSignal::new(pages.with_untracked(|p| p.iter().map(|p| p.created_at).max()));
+    let view = Memo::new(move |_| {
+        let queued: Vec<Post> = pending.with(|p| p.iter().filter_map(queued_post).collect());
+        own.with(|own| {
+            deleted.with(|deleted| {
+                let seen = Seen {
+                    up_to: up_to.get(),
+                    own,
+                    deleted,
+                };
+                pages.with(|pages| store.with(|store| feed_view(pages, store, &queued, seen)))
+            })
+        })
+    });
+    let held = Memo::new(move |_| view.with(|v| v.held));
+    let show_new = move |_| {
+        up_to.set(view.with_untracked(|v| v.newest));
+        #[cfg(feature = "hydrate")]
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    };
     let load_error = feed.query().error();
+    let editor = use_editor();
+    let delete = use_delete_post(deleted);
 
     view! {
         <PostForm authors/>
+        <div class="new-posts-bar">
+            <Show when=move || { held.get() > 0 }>
+                <button
+                    type="button"
+                    class="new-posts-pill"
+                    data-testid="new-posts-pill"
+                    data-count=move || held.get().to_string()
+                    on:click=show_new
+                >
+                    <span aria-hidden="true">"↑ "</span>
+                    {move || match held.get() {
+                        1 => "1 new post".to_owned(),
+                        n => format!("{n} new posts"),
+                    }}
+                </button>
+            </Show>
+        </div>
         <ol class="post-list" data-testid="posts-list">
             <For
-                each=move || rows.get()
-                key=|row| (row.post.id, row.post.version, row.post.title.to_string(), row.pending)
+                each=move || view.with(|v| v.rows.clone())
+                key=|row| {
+                    let p = &row.post;
+                    (p.id, p.version, p.title.to_string(), p.content.to_string(), row.pending)
+                }
                 let:row
             >
-                <PostItem author=names.with_untracked(|n| n.get(&row.post.author_id).cloned()) row/>
+                <PostItem
+                    author=names.with_untracked(|n| n.get(&row.post.author_id).cloned())
+                    row
+                    editor
+                    delete
+                />
             </For>
         </ol>
         {move || load_error.get().map(|error| view! { <ErrorBox error/> })}
-        <Show when=move || feed.has_next_page().get()>
+        <Sentinel
+            armed=feed.has_next_page()
+            busy=feed.is_fetching_next_page()
+            on_reached=Callback::new(move |_| feed.fetch_next_page())
+        />
+        <Show
+            when=move || feed.has_next_page().get()
+            fallback=|| view! { <p class="feed-end" data-testid="posts-end">"You're all caught up."</p> }
+        >
             <button
                 class="load-more"
                 data-testid="posts-load-more"
@@ -139,39 +201,5 @@ fn Feed(
             </button>
         </Show>
     }
-}
-
-#[component]
-fn PostItem(row: FeedRow, author: Option<String>) -> impl IntoView {
-    let FeedRow { post, pending } = row;
-    let author = author.unwrap_or_else(|| "a former member".to_owned());
-    let href = format!("/posts/{}", post.id);
-    view! {
-        <li
-            class="post"
-            class:pending=pending
-            data-testid="post-item"
-            data-post-id=post.id.to_string()
-            data-pending=pending.to_string()
-        >
-            <h2 data-testid="post-title-text">
-                {if pending {
-                    view! { <span>{post.title.to_string()}</span> }.into_any()
-                } else {
-                    view! { <a href=href data-testid="post-link">{post.title.to_string()}</a> }.into_any()
-                }}
-            </h2>
-            <p class="byline">
-                <span data-testid="post-author-name">{author}</span>
-                " · "
-                <time datetime=tidings::format_timestamp(&post.created_at)>
-                    {post.created_at.format("%b %-d, %Y").to_string()}
-                </time>
-                {pending.then(|| view! {
-                    " · " <span class="pending-mark" data-testid="post-pending">"pending"</span>
-                })}
-            </p>
-            <p class="content" data-testid="post-content-text">{post.content.to_string()}</p>
-        </li>
-    }
+    .into_any()
 }

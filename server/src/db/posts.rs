@@ -15,14 +15,19 @@ use super::engine::{dispatch, Conn};
 use super::events::WriteTx;
 use super::idempotency::{settle, Answer, Begun, IdempotentRequest, Written};
 use super::rows::{PostRow, POST_COLUMNS};
+use super::users::like_pattern;
 use super::{now_text, Db, PostCursor};
 use crate::auth::{policy, Actor};
 use crate::error::ApiError;
 use crate::extract::IfMatch;
 
-/// The feed's page query: `limit` posts after `cursor`, by `author`.
+/// The feed's page query: `limit` posts after `cursor`, by the query's
+/// author, containing its search text. The search folds ASCII case only,
+/// on both engines (`LOWER` does on SQLite, and on PostgreSQL's `"C"`
+/// columns), as the users' search does; it walks the feed's index and
+/// stops at `limit` matches.
 fn feed_query<'a, DB: Database>(
-    author: Option<Uuid>,
+    query: &PostListQuery,
     cursor: Option<&PostCursor>,
     limit: i64,
 ) -> QueryBuilder<'a, DB>
@@ -32,8 +37,22 @@ where
     DB::Arguments<'a>: Default,
 {
     let mut q = QueryBuilder::new(format!("SELECT {POST_COLUMNS} FROM posts WHERE 1 = 1"));
-    if let Some(author) = author {
+    if let Some(author) = query.author_id {
         q.push(" AND author_id = ").push_bind(author.to_string());
+    }
+    if let Some(search) = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let pattern = like_pattern(search);
+        q.push(" AND (LOWER(title) LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\'");
+        q.push(" OR LOWER(content) LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
     }
     if let Some(c) = cursor {
         q.push(" AND (created_at, id) < (")
@@ -57,7 +76,7 @@ async fn list_posts_on(
         .transpose()?;
     let limit = i64::from(query.limit) + 1;
     let mut rows: Vec<PostRow> = dispatch!(conn, c => {
-        let mut q = feed_query(query.author_id, cursor.as_ref(), limit);
+        let mut q = feed_query(query, cursor.as_ref(), limit);
         let rows = q.build_query_as().fetch_all(c).await?;
         rows
     });

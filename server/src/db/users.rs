@@ -37,7 +37,7 @@ fn sort_column(sort: UserSort) -> &'static str {
 /// `LIKE` pattern for a substring, ASCII-lowercased (the column it is
 /// matched against is too, see [`push_where`]), with the wildcards in it
 /// escaped.
-fn like_pattern(needle: &str) -> String {
+pub(super) fn like_pattern(needle: &str) -> String {
     let mut out = String::with_capacity(needle.len() + 2);
     out.push('%');
     for c in needle.chars().map(|c| c.to_ascii_lowercase()) {

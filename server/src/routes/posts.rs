@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size; default 20"),
         ("authorId" = Option<uuid::Uuid>, Query, description = "Only this user's posts"),
+        ("search" = Option<String>, Query, description = "Only posts whose title or content contains this text (case-insensitive), at most 100 characters"),
     ),
     responses(
         (status = 200, description = "One page of the feed, newest first", body = CursorPage<Post>),
