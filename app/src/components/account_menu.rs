@@ -33,7 +33,7 @@ pub fn AccountMenu() -> impl IntoView {
                 me.await.ok().map(|user| view! {
                     <div class="account" data-testid="account">
                         <span class="account-name" data-testid="account-name">{user.name.to_string()}</span>
-                        <span class="role-badge" data-testid="account-role">{user.role.to_string()}</span>
+                        <span class=format!("role role-{}", user.role) data-testid="account-role">{user.role.to_string()}</span>
                         <button
                             type="button"
                             class="link"
