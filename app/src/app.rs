@@ -14,6 +14,7 @@ use crate::api::{ApiError, ApiHandle};
 use crate::components::layout::{Header, NotFound};
 use crate::offline::{Connectivity, OfflineSync};
 use crate::pages::post_detail::PostDetailPage;
+use crate::pages::user::UserPage;
 use crate::pages::{login::LoginPage, posts::PostsPage, users::UsersPage};
 use crate::query::QueryClientHandle;
 use crate::realtime::{provide_realtime, RealtimeOptions, Status};
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/users/:id") view=UserPage ssr=SsrMode::Async/>
                     <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/posts/:id") view=PostDetailPage ssr=SsrMode::Async/>

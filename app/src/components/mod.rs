@@ -4,3 +4,4 @@ pub mod account_menu;
 pub mod error_box;
 pub mod layout;
 pub mod status;
+pub mod users_avatar;

@@ -6,4 +6,5 @@ pub mod login;
 pub mod post_detail;
 mod post_form;
 pub mod posts;
+pub mod user;
 pub mod users;
