@@ -20,8 +20,9 @@ use leptos_router::hooks::use_query_map;
 use tidings::cache::{EntityOp, QueryOptions, StoreOp, Tag};
 use tidings::{Page, User, UserFilter, UserListQuery};
 
-use self::actions::UsersState;
+pub use self::actions::UsersState;
 use self::params::UsersParams;
+pub use self::table::UsersTable;
 use crate::api::{use_api, ApiHandle};
 use crate::components::error_box::ErrorBox;
 use crate::query::{use_query, use_query_client, QueryResult};
@@ -144,7 +145,15 @@ pub fn UsersPage() -> impl IntoView {
                     // re-render only when loading turns into data or error.
                     untrack(|| users.data().with(|_| ()));
                     match loaded.get() {
-                        (true, _) => view! { <table::UsersTable users params typed/> }.into_any(),
+                        (true, _) => view! {
+                            <UsersTable
+                                page=users.data()
+                                busy=users.is_placeholder()
+                                params
+                                typed=typed.into()
+                            />
+                        }
+                        .into_any(),
                         (false, Some(error)) => view! { <ErrorBox error/> }.into_any(),
                         (false, None) => view! { <p class="loading">"Loading users…"</p> }.into_any(),
                     }

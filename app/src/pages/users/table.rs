@@ -11,22 +11,25 @@ use super::actions::use_users_state;
 use super::params::UsersParams;
 use super::row::UserRowView;
 use super::rows::{by_role, user_rows, UserRow};
-use crate::query::{use_query_client, QueryResult};
+use crate::query::use_query_client;
 
 /// Columns of the table, for `colspan`.
 const COLUMNS: u32 = 7;
 
 #[component]
 pub fn UsersTable(
-    users: QueryResult<Page<User>>,
+    /// The loaded page (the last one while another loads).
+    page: Signal<Option<Page<User>>>,
+    /// Whether `page` is the last one shown while another loads.
+    busy: Signal<bool>,
     params: Memo<UsersParams>,
-    typed: RwSignal<String>,
+    /// Text that narrows the shown rows at once.
+    typed: Signal<String>,
 ) -> impl IntoView {
     let state = use_users_state();
     let store = use_query_client().store();
     let rows = Memo::new(move |_| {
-        let page = users
-            .data()
+        let page = page
             .with(|d| d.as_ref().map(|p| p.data.clone()))
             .unwrap_or_default();
         let filter = params.with(|p| p.filter.clone());
@@ -41,8 +44,7 @@ pub fn UsersTable(
             .filter(|r| narrow.matches(&r.user))
             .collect::<Vec<UserRow>>()
     });
-    let pagination = Memo::new(move |_| users.data().with(|d| d.as_ref().map(|p| p.pagination)));
-    let busy = users.is_placeholder();
+    let pagination = Memo::new(move |_| page.with(|d| d.as_ref().map(|p| p.pagination)));
     let grouped = Memo::new(move |_| params.with(|p| p.grouped));
 
     view! {
