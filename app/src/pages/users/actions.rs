@@ -15,6 +15,7 @@ use tidings::cache::{EntityOp, EntityStore, StoreOp, Tag};
 use tidings::{FieldErrors, NewUserInput, Role, User, UserBatchUpdateInput, UserPatchInput};
 use uuid::Uuid;
 
+use super::rows::Recent;
 use crate::api::{use_api, ApiError, IdempotencyKey};
 use crate::offline::sync::refusal;
 use crate::query::{use_mutation, use_query_client, Mutation, MutationOptions};
@@ -65,8 +66,8 @@ pub struct UsersState {
     pub alert: RwSignal<Option<String>>,
     /// The last success worth telling.
     pub notice: RwSignal<Option<String>>,
-    /// Users created here, newest last.
-    pub created: RwSignal<Vec<Uuid>>,
+    /// Users created and deleted here.
+    pub recent: RwSignal<Recent>,
     /// The open dialog, if any.
     pub editor: RwSignal<Option<Editor>>,
     pub create: Mutation<CreateUser, User>,
@@ -157,7 +158,7 @@ impl UsersState {
         let alert = RwSignal::new(None::<String>);
         let notice = RwSignal::new(None::<String>);
         let editor = RwSignal::new(None::<Editor>);
-        let created = RwSignal::new(Vec::<Uuid>::new());
+        let recent = RwSignal::new(Recent::default());
         let selection = RwSignal::new(BTreeMap::<Uuid, i64>::new());
         let store: RwSignal<EntityStore> = use_query_client().store().into();
         // A refusal with the current state: show it as it now is.
@@ -177,7 +178,7 @@ impl UsersState {
             MutationOptions::default()
                 .on_mutate(|c: &CreateUser| vec![StoreOp::User(EntityOp::Add(c.draft.clone()))])
                 .on_success(move |_, user: &User| {
-                    created.update(|ids| ids.push(user.id));
+                    recent.update(|r| r.created.push(user.id));
                     notice.set(Some(format!("Created {}.", user.name)));
                     upserts(std::slice::from_ref(user))
                 })
@@ -239,6 +240,9 @@ impl UsersState {
                 .scope(|d: &DeleteUser| Some(format!("user:{}", d.user.id)))
                 .on_mutate(|d: &DeleteUser| vec![StoreOp::User(EntityOp::Remove(d.user.id))])
                 .on_success(move |d: &DeleteUser, _| {
+                    recent.update(|r| {
+                        r.deleted.insert(d.user.id);
+                    });
                     notice.set(Some(format!("Deleted {}.", d.user.name)));
                     vec![StoreOp::User(EntityOp::Remove(d.user.id))]
                 })
@@ -314,7 +318,7 @@ impl UsersState {
             selection,
             alert,
             notice,
-            created,
+            recent,
             editor,
             create,
             edit,

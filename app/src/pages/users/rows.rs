@@ -37,15 +37,24 @@ fn drafts(store: &EntityStore) -> Vec<Uuid> {
     ids
 }
 
-/// The rows of the table; see the module docs. `created` lists the users
-/// this tab created, newest last; those matching `filter` and missing
-/// from `page` are shown first.
+/// The users this tab has seen go, and the users it created (newest
+/// last), which the loaded page may not reflect yet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recent {
+    pub created: Vec<Uuid>,
+    pub deleted: HashSet<Uuid>,
+}
+
+/// The rows of the table; see the module docs. Users `recent` created
+/// that match `filter` and are missing from `page` are shown first; users
+/// it deleted are not shown, though the page may still list them.
 pub fn user_rows(
     page: &[User],
     store: &EntityStore,
-    created: &[Uuid],
+    recent: &Recent,
     filter: &UserFilter,
 ) -> Vec<UserRow> {
+    let created = &recent.created;
     let visible = &store.visible().users;
     let in_page: HashSet<Uuid> = page.iter().map(|u| u.id).collect();
     let pending = drafts(store)
@@ -66,6 +75,9 @@ pub fn user_rows(
             pending: false,
         });
     let loaded = page.iter().filter_map(|listed| {
+        if recent.deleted.contains(&listed.id) {
+            return None;
+        }
         let held = visible.get(&listed.id);
         let removed = held.is_none() && store.confirmed().users.contains(&listed.id);
         if removed {
@@ -158,13 +170,13 @@ mod tests {
             vec![StoreOp::User(EntityOp::Remove(Uuid::from_u128(2)))],
         );
         assert_eq!(
-            shown(&user_rows(&page, &store, &[], &filter)),
+            shown(&user_rows(&page, &store, &Recent::default(), &filter)),
             [(9, Role::User, true), (1, Role::Admin, false)]
         );
         store.rollback(MutationId(1));
         store.rollback(MutationId(3));
         assert_eq!(
-            shown(&user_rows(&page, &store, &[], &filter)),
+            shown(&user_rows(&page, &store, &Recent::default(), &filter)),
             [
                 (9, Role::User, true),
                 (1, Role::User, false),
@@ -176,9 +188,12 @@ mod tests {
         // page holds it, and only where the filter keeps it.
         store.confirm(&[StoreOp::User(EntityOp::Upsert(user(10, "New", Role::User)))]);
         store.commit(MutationId(2));
-        let created = [Uuid::from_u128(10)];
+        let recent = Recent {
+            created: vec![Uuid::from_u128(10)],
+            ..Default::default()
+        };
         assert_eq!(
-            shown(&user_rows(&page, &store, &created, &filter)),
+            shown(&user_rows(&page, &store, &recent, &filter)),
             [
                 (10, Role::User, false),
                 (1, Role::User, false),
@@ -189,11 +204,22 @@ mod tests {
             role: Some(Role::Admin),
             ..Default::default()
         };
-        assert_eq!(user_rows(&[], &store, &created, &admins), []);
+        assert_eq!(user_rows(&[], &store, &recent, &admins), []);
         let page = vec![user(10, "New", Role::User), page[0].clone()];
         assert_eq!(
-            shown(&user_rows(&page, &store, &created, &filter)),
+            shown(&user_rows(&page, &store, &recent, &filter)),
             [(10, Role::User, false), (1, Role::User, false)]
+        );
+
+        // Deleted here and confirmed: gone, though the page still lists it.
+        store.confirm(&[StoreOp::User(EntityOp::Remove(Uuid::from_u128(1)))]);
+        let recent = Recent {
+            deleted: [Uuid::from_u128(1)].into(),
+            ..recent
+        };
+        assert_eq!(
+            shown(&user_rows(&page, &store, &recent, &filter)),
+            [(10, Role::User, false)]
         );
     }
 
@@ -203,7 +229,12 @@ mod tests {
         newer.version = 3;
         let mut store = EntityStore::default();
         store.confirm(&[StoreOp::User(EntityOp::Upsert(user(1, "Ada", Role::User)))]);
-        let rows = user_rows(&[newer.clone()], &store, &[], &UserFilter::default());
+        let rows = user_rows(
+            &[newer.clone()],
+            &store,
+            &Recent::default(),
+            &UserFilter::default(),
+        );
         assert_eq!(rows[0].user, newer);
     }
 

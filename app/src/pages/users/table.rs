@@ -34,8 +34,8 @@ pub fn UsersTable(
             .unwrap_or_default();
         let filter = params.with(|p| p.filter.clone());
         let all = state
-            .created
-            .with(|created| store.with(|s| user_rows(&page, s, created, &filter)));
+            .recent
+            .with(|recent| store.with(|s| user_rows(&page, s, recent, &filter)));
         let narrow = UserFilter {
             search: Some(typed.get()),
             ..Default::default()
