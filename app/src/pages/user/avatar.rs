@@ -18,15 +18,15 @@ pub fn AvatarUpload(id: Uuid) -> impl IntoView {
     let input_id = format!("avatar-input-{id}");
     view! {
         <div class="user-avatar-upload">
-            <label class="users-upload-button" for=input_id.clone()>"Change avatar"</label>
             <input
-                id=input_id
+                id=input_id.clone()
                 class="visually-hidden"
                 type="file"
                 accept="image/png,image/jpeg,image/webp"
                 data-testid="avatar-input"
                 on:change=on_change
             />
+            <label class="users-upload-button" for=input_id>"Change avatar"</label>
             {move || progress.get().map(|pct| view! {
                 <div class="users-upload-progress">
                     <progress
