@@ -75,27 +75,29 @@ pub fn UserRowView(row: UserRow) -> impl IntoView {
                 />
             </td>
             <td class="users-name-cell">
-                <UserAvatar user=user.clone()/>
-                {if pending {
-                    view! {
-                        <span data-testid="user-name">{name.clone()}</span>
-                        <span class="pending-mark" data-testid="user-pending">"saving…"</span>
-                    }
-                    .into_any()
-                } else {
-                    let (hover, focus) = (prefetch.clone(), prefetch);
-                    view! {
-                        <a
-                            href=href
-                            data-testid="user-link"
-                            on:mouseenter=move |_| hover(id)
-                            on:focus=move |_| focus(id)
-                        >
+                <div class="users-name">
+                    <UserAvatar user=user.clone()/>
+                    {if pending {
+                        view! {
                             <span data-testid="user-name">{name.clone()}</span>
-                        </a>
-                    }
-                    .into_any()
-                }}
+                            <span class="pending-mark" data-testid="user-pending">"saving…"</span>
+                        }
+                        .into_any()
+                    } else {
+                        let (hover, focus) = (prefetch.clone(), prefetch);
+                        view! {
+                            <a
+                                href=href
+                                data-testid="user-link"
+                                on:mouseenter=move |_| hover(id)
+                                on:focus=move |_| focus(id)
+                            >
+                                <span data-testid="user-name">{name.clone()}</span>
+                            </a>
+                        }
+                        .into_any()
+                    }}
+                </div>
             </td>
             <td data-testid="user-email">{user.email.to_string()}</td>
             <td>
@@ -103,12 +105,12 @@ pub fn UserRowView(row: UserRow) -> impl IntoView {
                     {user.role.to_string()}
                 </span>
             </td>
-            <td>
+            <td class="users-joined">
                 <time datetime=tidings::format_timestamp(&user.created_at)>
                     {user.created_at.format("%b %-d, %Y").to_string()}
                 </time>
             </td>
-            <td>
+            <td class="users-last-active">
                 <time datetime=tidings::format_timestamp(&user.last_active)>
                     {user.last_active.format("%Y-%m-%d %H:%M").to_string()}
                 </time>
