@@ -49,6 +49,7 @@ pub fn AvatarUpload(id: Uuid) -> impl IntoView {
             })}
         </div>
     }
+    .into_any()
 }
 
 /// The picker's change handler: sends the chosen file (in the browser).

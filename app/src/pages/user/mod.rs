@@ -144,6 +144,7 @@ fn UserDetail(id: Uuid) -> impl IntoView {
             }}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]
@@ -181,6 +182,7 @@ fn Profile(user: Memo<Option<User>>, id: Uuid) -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -210,4 +212,5 @@ fn UserPosts(posts: QueryResult<CursorPage<Post>>) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }

@@ -69,4 +69,5 @@ pub fn BatchBar() -> impl IntoView {
             </div>
         </Show>
     }
+    .into_any()
 }

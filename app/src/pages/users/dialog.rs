@@ -197,4 +197,5 @@ fn EditorForm(editor: Editor) -> impl IntoView {
             </div>
         </div>
     }
+    .into_any()
 }

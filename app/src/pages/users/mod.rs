@@ -162,6 +162,7 @@ pub fn UsersPage() -> impl IntoView {
             <dialog::UserDialog/>
         </section>
     }
+    .into_any()
 }
 
 /// The page's refusal (an alert) and last success (a status line).

@@ -134,4 +134,5 @@ pub fn UserRowView(row: UserRow) -> impl IntoView {
             </td>
         </tr>
     }
+    .into_any()
 }

@@ -70,4 +70,5 @@ fn StatsView(stats: UserStats) -> impl IntoView {
             </ul>
         </section>
     }
+    .into_any()
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
-use tidings::{Page, Pagination, User, UserFilter, UserSort};
+use tidings::{Page, Pagination, Role, User, UserFilter, UserSort};
 
 use super::actions::use_users_state;
 use super::params::UsersParams;
@@ -66,17 +66,7 @@ pub fn UsersTable(
                 {move || if grouped.get() {
                     view! {
                         <For each=move || by_role(&rows.get()) key=|(role, group)| (*role, group.len()) let:group>
-                            <tbody data-testid="users-group" data-role=group.0.as_str()>
-                                <tr class="users-group-head">
-                                    <th colspan=COLUMNS scope="colgroup" data-testid="users-group-title">
-                                        {format!("{}s", capitalized(group.0.as_str()))}
-                                        <span class="users-group-count">{group.1.len().to_string()}</span>
-                                    </th>
-                                </tr>
-                                <Rows rows=Signal::derive(move || {
-                                    rows.with(|all| all.iter().filter(|r| r.user.role == group.0).cloned().collect())
-                                })/>
-                            </tbody>
+                            <RoleGroup role=group.0 count=group.1.len() rows/>
                         </For>
                     }
                     .into_any()
@@ -90,6 +80,32 @@ pub fn UsersTable(
         </Show>
         {move || pagination.get().map(|pagination| view! { <Pager pagination params/> })}
     }
+    .into_any()
+}
+
+/// One role's heading and rows.
+#[component]
+fn RoleGroup(role: Role, count: usize, rows: Memo<Vec<UserRow>>) -> impl IntoView {
+    let mine = Signal::derive(move || {
+        rows.with(|all| {
+            all.iter()
+                .filter(|r| r.user.role == role)
+                .cloned()
+                .collect()
+        })
+    });
+    view! {
+        <tbody data-testid="users-group" data-role=role.as_str()>
+            <tr class="users-group-head">
+                <th colspan=COLUMNS scope="colgroup" data-testid="users-group-title">
+                    {format!("{}s", capitalized(role.as_str()))}
+                    <span class="users-group-count">{count.to_string()}</span>
+                </th>
+            </tr>
+            <Rows rows=mine/>
+        </tbody>
+    }
+    .into_any()
 }
 
 fn capitalized(word: &str) -> String {

@@ -134,4 +134,5 @@ pub fn UsersToolbar(params: Memo<UsersParams>, typed: RwSignal<String>) -> impl 
             </label>
         </div>
     }
+    .into_any()
 }
