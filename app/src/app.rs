@@ -18,6 +18,7 @@ use crate::components::toasts::{ToastRegion, Toasts};
 use crate::offline::{Connectivity, OfflineSync};
 use crate::pages::feed::OwnPosts;
 use crate::pages::post_detail::PostDetailPage;
+use crate::pages::user::UserPage;
 use crate::pages::{login::LoginPage, posts::PostsPage, users::UsersPage};
 use crate::query::QueryClientHandle;
 use crate::realtime::{provide_realtime, RealtimeOptions, Status};
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/users/:id") view=UserPage ssr=SsrMode::Async/>
                     <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/posts/:id") view=PostDetailPage ssr=SsrMode::Async/>

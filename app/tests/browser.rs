@@ -3,9 +3,12 @@
 //! the users table narrowing its rendered rows as the search changes.
 #![cfg(target_arch = "wasm32")]
 
-use app::api::{http::HttpApi, Api, ApiError};
-use app::pages::users::{filter_rows, UsersTable};
+use app::api::{http::HttpApi, Api, ApiError, ApiHandle};
+use app::pages::users::params::UsersParams;
+use app::pages::users::{filter_rows, UsersState, UsersTable};
+use app::query::QueryClientHandle;
 use leptos::prelude::*;
+use leptos_router::components::Router;
 use tidings::fixtures::user;
 use tidings::{Page, Pagination, Role, User, UserListQuery};
 use uuid::Uuid;
@@ -71,8 +74,26 @@ async fn table_rows_follow_the_search_signal() {
         data: sample(),
         pagination: Pagination::new(1, 25, 3),
     };
-    let _mounted =
-        leptos::mount::mount_to(host.clone(), move || view! { <UsersTable page search/> });
+    let _mounted = leptos::mount::mount_to(host.clone(), move || {
+        QueryClientHandle::new().provide();
+        ApiHandle::new(HttpApi::default()).provide();
+        view! {
+            <Router>
+                {
+                    UsersState::provide();
+                    let params = Memo::new(|_| UsersParams::default());
+                    view! {
+                        <UsersTable
+                            page=Signal::stored(Some(page.clone()))
+                            busy=Signal::stored(false)
+                            params
+                            typed=search.into()
+                        />
+                    }
+                }
+            </Router>
+        }
+    });
 
     assert_eq!(
         rendered_names(&host),

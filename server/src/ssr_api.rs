@@ -12,10 +12,11 @@
 
 use app::api::{Api, ApiError as UiError, ApiFuture, ApiHandle, IdempotencyKey as UiKey};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tidings::{
     CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
-    UserListQuery, UserPatchInput, UserSearchQuery,
+    UserBatchInput, UserBatchUpdateInput, UserListQuery, UserPatchInput, UserSearchQuery,
+    UserStats,
 };
 use uuid::Uuid;
 
@@ -118,6 +119,12 @@ fn keyed(
     .transpose()
 }
 
+/// The batch route's answer, `{data: [users]}`.
+#[derive(Deserialize)]
+struct Changed {
+    data: Vec<User>,
+}
+
 /// `If-Match: "<version>"`.
 fn at_version(version: i64) -> IfMatch {
     IfMatch::Versions(vec![version])
@@ -194,6 +201,46 @@ impl Api for InProcessApi {
                     .await
                     .map_err(to_ui)?,
             )
+        })
+    }
+
+    fn user_stats(&self) -> ApiFuture<UserStats> {
+        let db = self.db.clone();
+        Box::pin(async move { db.user_stats().await.map_err(to_ui) })
+    }
+
+    fn batch_update_users(
+        &self,
+        updates: Vec<UserBatchUpdateInput>,
+        key: Option<UiKey>,
+    ) -> ApiFuture<Vec<User>> {
+        let db = self.db.clone();
+        let writer = self.writer();
+        Box::pin(async move {
+            let by = writer?;
+            policy::manage_users(&by).map_err(to_ui)?;
+            let input = UserBatchInput {
+                updates: Some(updates),
+            };
+            let body = canonical(&input)?;
+            let once = keyed(key, "PATCH", "/api/users/batch", None, &body)?;
+            let updates = input.validate().map_err(|f| to_ui(f.into()))?;
+            let changed: Changed = answered(
+                db.patch_users_once(&updates, &by, once.as_ref())
+                    .await
+                    .map_err(to_ui)?,
+            )?;
+            Ok(changed.data)
+        })
+    }
+
+    fn list_user_posts(&self, id: Uuid, query: PostListQuery) -> ApiFuture<CursorPage<Post>> {
+        let db = self.db.clone();
+        Box::pin(async move {
+            db.list_user_posts(id, &query)
+                .await
+                .map_err(to_ui)?
+                .ok_or_else(|| missing("user", id))
         })
     }
 
@@ -389,6 +436,73 @@ mod tests {
             .unwrap();
         let gone = api.get_user(user.id).await.unwrap_err();
         assert_eq!(gone.status(), Some(404));
+    }
+
+    fn promote(user: &User, version: i64) -> UserBatchUpdateInput {
+        UserBatchUpdateInput {
+            id: Some(user.id.to_string()),
+            version: Some(version),
+            changes: Some(UserPatchInput {
+                role: Some("moderator".into()),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[tokio::test]
+    async fn batches_are_all_or_nothing_and_stats_and_posts_read_the_store() {
+        let (api, _dir) = api().await;
+        let ada = api.create_user(ada(), None).await.unwrap();
+        let bob = api
+            .create_user(
+                NewUserInput {
+                    name: Some("Bob Builder".into()),
+                    email: Some("bob@engine.org".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let stale = api
+            .batch_update_users(
+                vec![promote(&ada, ada.version), promote(&bob, bob.version + 1)],
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(stale.status(), Some(412));
+        assert_eq!(api.get_user(ada.id).await.unwrap(), ada, "nothing changed");
+
+        let key = UiKey::new("promote-both");
+        let updates = vec![promote(&ada, ada.version), promote(&bob, bob.version)];
+        let changed = api
+            .batch_update_users(updates.clone(), Some(key.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            changed.iter().map(|u| (u.id, u.role)).collect::<Vec<_>>(),
+            [
+                (ada.id, tidings::Role::Moderator),
+                (bob.id, tidings::Role::Moderator)
+            ]
+        );
+        let replayed = api.batch_update_users(updates, Some(key)).await.unwrap();
+        assert_eq!(replayed, changed, "applied once");
+
+        let stats = api.user_stats().await.unwrap();
+        assert_eq!((stats.total, stats.by_role.moderator), (2, 2));
+
+        let posts = api
+            .list_user_posts(ada.id, PostListQuery::default())
+            .await
+            .unwrap();
+        assert!(posts.data.is_empty() && !posts.has_more);
+        let nobody = api
+            .list_user_posts(Uuid::nil(), PostListQuery::default())
+            .await
+            .unwrap_err();
+        assert_eq!(nobody.status(), Some(404));
     }
 
     #[tokio::test]

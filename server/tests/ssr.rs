@@ -179,3 +179,27 @@ async fn a_post_has_its_own_page() {
     assert!(missing.text.contains("Page not found"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_user_has_their_own_page_with_their_posts() {
+    let server = TestServer::start().await;
+    let user = server
+        .create_user("Ada <Lovelace>", "ada@example.com")
+        .await;
+    server
+        .create_post(&id_of(&user), "Notes & sketches", "On the engine.")
+        .await;
+    let reply = server.get(&format!("/users/{}", id_of(&user))).await;
+    assert_html(&reply, StatusCode::OK);
+    let html = &reply.text;
+    assert!(html.contains(r#"data-testid="user-page""#));
+    assert!(html.contains("Ada &lt;Lovelace&gt;"), "the name, escaped");
+    assert!(html.contains("ada@example.com"), "the email");
+    assert!(html.contains("Notes &amp; sketches"), "the user's post");
+    assert_eq!(html.matches(r#"data-testid="user-post""#).count(), 1);
+
+    let missing = server.get(&format!("/users/{}", uuid::Uuid::nil())).await;
+    assert_html(&missing, StatusCode::NOT_FOUND);
+    assert!(missing.text.contains("Page not found"));
+    server.stop().await;
+}

@@ -2,9 +2,10 @@
 //! query, JSON body, and for writes the `If-Match` version and the
 //! `Idempotency-Key`.
 
+use serde::Deserialize;
 use tidings::{
-    NewPostInput, NewUserInput, PostListQuery, PostPatchInput, UserListQuery, UserPatchInput,
-    UserSearchQuery,
+    NewPostInput, NewUserInput, PostListQuery, PostPatchInput, UserBatchInput,
+    UserBatchUpdateInput, UserListQuery, UserPatchInput, UserSearchQuery,
 };
 use uuid::Uuid;
 
@@ -50,6 +51,41 @@ pub fn delete_user(id: Uuid, version: i64, key: Option<&IdempotencyKey>) -> ApiR
         .request_for(id)
         .if_match(version)
         .idempotent(key)
+}
+
+pub fn user_stats() -> ApiRequest {
+    endpoint::USER_STATS.request()
+}
+
+/// `{data: [...]}`: how the server answers a list that is not paged.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DataList<T> {
+    pub data: Vec<T>,
+}
+
+/// The batch names each user's version in its body, not in `If-Match`.
+pub fn batch_update_users(
+    updates: Vec<UserBatchUpdateInput>,
+    key: Option<&IdempotencyKey>,
+) -> Result<ApiRequest, ApiError> {
+    let body = UserBatchInput {
+        updates: Some(updates),
+    };
+    Ok(endpoint::BATCH_UPDATE_USERS
+        .request()
+        .with_json(&body)?
+        .idempotent(key))
+}
+
+/// The query's cursor and limit; the path names the author.
+pub fn list_user_posts(id: Uuid, query: &PostListQuery) -> ApiRequest {
+    let query = PostListQuery {
+        author_id: None,
+        ..query.clone()
+    };
+    endpoint::LIST_USER_POSTS
+        .request_for(id)
+        .with_query(query.to_params())
 }
 
 pub fn list_posts(query: &PostListQuery) -> ApiRequest {
@@ -154,6 +190,38 @@ mod tests {
             ..Default::default()
         });
         assert!(posts.url().contains("search=rust"), "{}", posts.url());
+        assert_eq!(user_stats().url(), "/api/users/stats");
+        let by_author = list_user_posts(
+            id,
+            &PostListQuery {
+                author_id: Some(Uuid::from_u128(5)),
+                limit: 10,
+                ..Default::default()
+            },
+        );
+        assert_eq!(by_author.url(), format!("/api/users/{id}/posts?limit=10"));
+    }
+
+    #[test]
+    fn a_batch_carries_the_versions_in_its_body() {
+        let id = Uuid::from_u128(3);
+        let update = UserBatchUpdateInput {
+            id: Some(id.to_string()),
+            version: Some(4),
+            changes: Some(UserPatchInput {
+                role: Some("moderator".into()),
+                ..Default::default()
+            }),
+        };
+        let request = batch_update_users(vec![update], Some(&IdempotencyKey::new("k"))).unwrap();
+        assert_eq!(request.method(), Method::Patch);
+        assert_eq!(request.url(), "/api/users/batch");
+        assert_eq!(request.header("If-Match"), None);
+        assert_eq!(request.idempotency_key(), Some("k"));
+        assert_eq!(
+            request.body.as_deref(),
+            Some(format!(r#"{{"updates":[{{"id":"{id}","version":4,"changes":{{"role":"moderator"}}}}]}}"#).as_str())
+        );
     }
 
     #[test]

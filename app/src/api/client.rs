@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tidings::{
     CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
-    UserListQuery, UserPatchInput, UserSearchQuery,
+    UserBatchUpdateInput, UserListQuery, UserPatchInput, UserSearchQuery, UserStats,
 };
 use uuid::Uuid;
 
@@ -241,6 +241,29 @@ impl ApiClient {
         key: Option<IdempotencyKey>,
     ) -> LocalApiFuture<()> {
         self.empty(calls::delete_user(id, version, key.as_ref()))
+    }
+
+    pub fn user_stats(&self) -> LocalApiFuture<UserStats> {
+        self.json(Ok(calls::user_stats()))
+    }
+
+    /// The changed users (the server answers `{data: [users]}`).
+    pub fn batch_update_users(
+        &self,
+        updates: Vec<UserBatchUpdateInput>,
+        key: Option<IdempotencyKey>,
+    ) -> LocalApiFuture<Vec<User>> {
+        let call =
+            self.json::<calls::DataList<User>>(calls::batch_update_users(updates, key.as_ref()));
+        async move { call.await.map(|list| list.data) }.boxed_local()
+    }
+
+    pub fn list_user_posts(
+        &self,
+        id: Uuid,
+        query: PostListQuery,
+    ) -> LocalApiFuture<CursorPage<Post>> {
+        self.json(Ok(calls::list_user_posts(id, &query)))
     }
 
     pub fn list_posts(&self, query: PostListQuery) -> LocalApiFuture<CursorPage<Post>> {

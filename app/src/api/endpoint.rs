@@ -83,6 +83,9 @@ pub const GET_USER: Endpoint = Endpoint::new(Method::Get, "/api/users/{id}");
 pub const CREATE_USER: Endpoint = Endpoint::new(Method::Post, "/api/users");
 pub const UPDATE_USER: Endpoint = Endpoint::new(Method::Patch, "/api/users/{id}");
 pub const DELETE_USER: Endpoint = Endpoint::new(Method::Delete, "/api/users/{id}");
+pub const USER_STATS: Endpoint = Endpoint::new(Method::Get, "/api/users/stats");
+pub const BATCH_UPDATE_USERS: Endpoint = Endpoint::new(Method::Patch, "/api/users/batch");
+pub const LIST_USER_POSTS: Endpoint = Endpoint::new(Method::Get, "/api/users/{id}/posts");
 pub const LIST_POSTS: Endpoint = Endpoint::new(Method::Get, "/api/posts");
 pub const GET_POST: Endpoint = Endpoint::new(Method::Get, "/api/posts/{id}");
 pub const CREATE_POST: Endpoint = Endpoint::new(Method::Post, "/api/posts");
@@ -99,12 +102,15 @@ pub const REFRESH: Endpoint = Endpoint::new(Method::Post, "/api/auth/refresh");
 pub const LOGOUT: Endpoint = Endpoint::new(Method::Post, "/api/auth/logout");
 
 /// Every endpoint of the [`Api`](super::Api) trait.
-pub const ALL: [Endpoint; 13] = [
+pub const ALL: [Endpoint; 16] = [
     LIST_USERS,
     GET_USER,
     CREATE_USER,
     UPDATE_USER,
     DELETE_USER,
+    USER_STATS,
+    BATCH_UPDATE_USERS,
+    LIST_USER_POSTS,
     LIST_POSTS,
     GET_POST,
     CREATE_POST,

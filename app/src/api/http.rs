@@ -7,7 +7,7 @@ use std::rc::Rc;
 use send_wrapper::SendWrapper;
 use tidings::{
     CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
-    UserListQuery, UserPatchInput, UserSearchQuery,
+    UserBatchUpdateInput, UserListQuery, UserPatchInput, UserSearchQuery, UserStats,
 };
 use uuid::Uuid;
 
@@ -102,6 +102,22 @@ impl Api for HttpApi {
 
     fn delete_user(&self, id: Uuid, version: i64, key: Option<IdempotencyKey>) -> ApiFuture<()> {
         send(self.client.delete_user(id, version, key))
+    }
+
+    fn user_stats(&self) -> ApiFuture<UserStats> {
+        send(self.client.user_stats())
+    }
+
+    fn batch_update_users(
+        &self,
+        updates: Vec<UserBatchUpdateInput>,
+        key: Option<IdempotencyKey>,
+    ) -> ApiFuture<Vec<User>> {
+        send(self.client.batch_update_users(updates, key))
+    }
+
+    fn list_user_posts(&self, id: Uuid, query: PostListQuery) -> ApiFuture<CursorPage<Post>> {
+        send(self.client.list_user_posts(id, query))
     }
 
     fn list_posts(&self, query: PostListQuery) -> ApiFuture<CursorPage<Post>> {

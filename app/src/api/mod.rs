@@ -61,7 +61,7 @@ use std::sync::Arc;
 use leptos::prelude::{expect_context, provide_context};
 use tidings::{
     CursorPage, NewPostInput, NewUserInput, Page, Post, PostListQuery, PostPatchInput, User,
-    UserListQuery, UserPatchInput, UserSearchQuery,
+    UserBatchUpdateInput, UserListQuery, UserPatchInput, UserSearchQuery, UserStats,
 };
 use uuid::Uuid;
 
@@ -106,6 +106,18 @@ pub trait Api: Send + Sync + 'static {
         key: Option<IdempotencyKey>,
     ) -> ApiFuture<User>;
     fn delete_user(&self, id: Uuid, version: i64, key: Option<IdempotencyKey>) -> ApiFuture<()>;
+    /// `GET /api/users/stats`: totals, recent activity, users per role.
+    fn user_stats(&self) -> ApiFuture<UserStats>;
+    /// `PATCH /api/users/batch`: every update (each naming the version it
+    /// read) or none; the changed users in the order of `updates`.
+    fn batch_update_users(
+        &self,
+        updates: Vec<UserBatchUpdateInput>,
+        key: Option<IdempotencyKey>,
+    ) -> ApiFuture<Vec<User>>;
+    /// `GET /api/users/{id}/posts`: one keyset page of that user's posts,
+    /// newest first (`query.author_id` is ignored); 404 for no such user.
+    fn list_user_posts(&self, id: Uuid, query: PostListQuery) -> ApiFuture<CursorPage<Post>>;
 
     fn list_posts(&self, query: PostListQuery) -> ApiFuture<CursorPage<Post>>;
     fn get_post(&self, id: Uuid) -> ApiFuture<Post>;

@@ -9,3 +9,4 @@ mod search_results;
 pub mod sentinel;
 pub mod status;
 pub mod toasts;
+pub mod users_avatar;

@@ -11,4 +11,5 @@ mod post_editor;
 mod post_form;
 mod post_item;
 pub mod posts;
+pub mod user;
 pub mod users;

@@ -1,0 +1,190 @@
+//! The users page: the users table with its filters, sort and pages kept
+//! in the address (`params.rs`), the users' numbers (`stats.rs`), the
+//! batch role change (`batch.rs`), create / edit / delete (`actions.rs`,
+//! `dialog.rs`), the rows as the store shows them (`rows.rs`, `table.rs`);
+//! and the users count the header shows, read through the same query as
+//! the table's first page (one key, one request).
+
+mod actions;
+mod batch;
+mod dialog;
+pub mod params;
+mod row;
+pub mod rows;
+mod stats;
+mod table;
+mod toolbar;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use tidings::cache::{EntityOp, QueryOptions, StoreOp, Tag};
+use tidings::{Page, User, UserFilter, UserListQuery};
+
+pub use self::actions::UsersState;
+use self::params::UsersParams;
+pub use self::table::UsersTable;
+use crate::api::{use_api, ApiHandle};
+use crate::components::error_box::ErrorBox;
+use crate::query::{use_query, use_query_client, QueryResult};
+
+/// Rows per page of the users table.
+pub const USERS_PER_PAGE: u32 = 25;
+
+/// The rows of `users` a search string keeps, in their given order. The
+/// meaning of a match is [`UserFilter::matches`], the server's own.
+pub fn filter_rows(users: &[User], search: &str) -> Vec<User> {
+    let filter = UserFilter {
+        search: Some(search.to_owned()),
+        ..Default::default()
+    };
+    users
+        .iter()
+        .filter(|u| filter.matches(u))
+        .cloned()
+        .collect()
+}
+
+/// How long a page of users counts as fresh (realtime events invalidate
+/// it sooner).
+const USERS_STALE_MS: u64 = 30_000;
+
+/// The users list `query()` names, as a query keyed `["users", query]`.
+/// Every component reading a page calls this, so equal pages share one
+/// cache entry and one request. While a new page loads, the last one
+/// stays on screen (flagged by `is_placeholder`).
+pub fn use_users_list(
+    query: impl Fn() -> UserListQuery + Send + Sync + 'static,
+) -> QueryResult<Page<User>> {
+    let api = use_api();
+    use_query(
+        move || ("users", query()),
+        move |(_, query)| api.list_users(query),
+        QueryOptions::default()
+            .stale_time(USERS_STALE_MS)
+            .keep_previous_data(true)
+            .tags([Tag::Users]),
+    )
+}
+
+/// Page `page()` of the users list, newest first, unfiltered.
+pub fn use_users_page(page: impl Fn() -> u32 + Send + Sync + 'static) -> QueryResult<Page<User>> {
+    use_users_list(move || UserListQuery {
+        page: page(),
+        limit: USERS_PER_PAGE,
+        ..Default::default()
+    })
+}
+
+/// How many users there are, from the first page of the users list.
+#[component]
+pub fn UsersCount() -> impl IntoView {
+    // The server lists the routes without an API: nothing to count then.
+    use_context::<ApiHandle>().map(|_| view! { <UsersCountBadge/> })
+}
+
+#[component]
+fn UsersCountBadge() -> impl IntoView {
+    let users = use_users_page(|| 1);
+    view! {
+        <Transition fallback=|| ()>
+            {move || users.data().get().map(|page| {
+                let total = page.pagination.total;
+                view! {
+                    <span class="users-count" data-testid="users-count" data-count=total.to_string()>
+                        {format!("{total} users")}
+                    </span>
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = Memo::new(move |_| UsersParams::parse(|key| query.read().get(key)));
+    let users = use_users_list(move || params.read().list_query());
+    let state = UsersState::provide();
+    // What this page lists goes into the normalized store, so optimistic
+    // changes and realtime events reach its rows.
+    let store = use_query_client().store();
+    Effect::new(move |_| {
+        if let Some(page) = users.data().get() {
+            let ops: Vec<StoreOp> = page
+                .data
+                .into_iter()
+                .map(|u| StoreOp::User(EntityOp::Upsert(u)))
+                .collect();
+            store.update(|s| s.confirm(&ops));
+        }
+    });
+    let loaded = Memo::new(move |_| (users.data().with(Option::is_some), users.error().get()));
+    // Typed text narrows the shown rows at once; the address follows.
+    let typed = RwSignal::new(params.get_untracked().filter.search.unwrap_or_default());
+
+    view! {
+        <section class="users" data-testid="users-page">
+            <div class="page-head">
+                <h1>"Users"</h1>
+                <button
+                    type="button"
+                    class="users-new"
+                    data-testid="users-new"
+                    on:click=move |_| state.editor.set(Some(actions::Editor::create()))
+                >
+                    "New user"
+                </button>
+            </div>
+            <stats::UsersStats/>
+            <toolbar::UsersToolbar params typed/>
+            <Messages state/>
+            <batch::BatchBar/>
+            <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+                {move || {
+                    // Read untracked so the server waits for the page;
+                    // re-render only when loading turns into data or error.
+                    untrack(|| users.data().with(|_| ()));
+                    match loaded.get() {
+                        (true, _) => view! {
+                            <UsersTable
+                                page=users.data()
+                                busy=users.is_placeholder()
+                                params
+                                typed=typed.into()
+                            />
+                        }
+                        .into_any(),
+                        (false, Some(error)) => view! { <ErrorBox error/> }.into_any(),
+                        (false, None) => view! { <p class="loading">"Loading users…"</p> }.into_any(),
+                    }
+                }}
+            </Transition>
+            <dialog::UserDialog/>
+        </section>
+    }
+    .into_any()
+}
+
+/// The page's refusal (an alert) and last success (a status line).
+#[component]
+fn Messages(state: UsersState) -> impl IntoView {
+    view! {
+        {move || state.alert.get().map(|message| view! {
+            <div class="users-alert" role="alert" data-testid="users-alert">
+                <span>{message}</span>
+                <button
+                    type="button"
+                    class="link"
+                    aria-label="Dismiss"
+                    data-testid="users-alert-dismiss"
+                    on:click=move |_| state.alert.set(None)
+                >
+                    "×"
+                </button>
+            </div>
+        })}
+        {move || state.notice.get().map(|message| view! {
+            <p class="users-notice" role="status" data-testid="users-notice">{message}</p>
+        })}
+    }
+}

@@ -1,0 +1,261 @@
+//! What the users table shows, as one pure function of its sources: the
+//! users being created (optimistic, pending), users this tab created that
+//! the loaded page does not hold yet, then the loaded page, each user as
+//! the normalized store shows it (so optimistic edits, role changes and
+//! deletions, and realtime updates, show at once), and in groups by role
+//! when asked.
+
+use std::collections::HashSet;
+
+use tidings::cache::{EntityOp, EntityStore, StoreOp};
+use tidings::{Role, User, UserFilter};
+use uuid::Uuid;
+
+/// One row of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRow {
+    pub user: User,
+    /// Created here, not yet answered by the server.
+    pub pending: bool,
+}
+
+/// The ids of users that optimistic layers add and the server has not
+/// confirmed.
+fn drafts(store: &EntityStore) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = store
+        .layers()
+        .iter()
+        .flat_map(|layer| &layer.ops)
+        .filter_map(|op| match op {
+            StoreOp::User(EntityOp::Add(u)) => Some(u.id),
+            _ => None,
+        })
+        .filter(|id| !store.confirmed().users.contains(id))
+        .collect();
+    ids.dedup();
+    ids.reverse();
+    ids
+}
+
+/// The users this tab has seen go, and the users it created (newest
+/// last), which the loaded page may not reflect yet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recent {
+    pub created: Vec<Uuid>,
+    pub deleted: HashSet<Uuid>,
+}
+
+/// The rows of the table; see the module docs. Users `recent` created
+/// that match `filter` and are missing from `page` are shown first; users
+/// it deleted are not shown, though the page may still list them.
+pub fn user_rows(
+    page: &[User],
+    store: &EntityStore,
+    recent: &Recent,
+    filter: &UserFilter,
+) -> Vec<UserRow> {
+    let created = &recent.created;
+    let visible = &store.visible().users;
+    let in_page: HashSet<Uuid> = page.iter().map(|u| u.id).collect();
+    let pending = drafts(store)
+        .into_iter()
+        .filter_map(|id| visible.get(&id))
+        .map(|user| UserRow {
+            user: user.clone(),
+            pending: true,
+        });
+    let fresh = created
+        .iter()
+        .rev()
+        .filter(|id| !in_page.contains(id))
+        .filter_map(|id| visible.get(id))
+        .filter(|user| filter.matches(user))
+        .map(|user| UserRow {
+            user: user.clone(),
+            pending: false,
+        });
+    let loaded = page.iter().filter_map(|listed| {
+        if recent.deleted.contains(&listed.id) {
+            return None;
+        }
+        let held = visible.get(&listed.id);
+        let removed = held.is_none() && store.confirmed().users.contains(&listed.id);
+        if removed {
+            return None;
+        }
+        let user = held
+            .filter(|held| held.version >= listed.version)
+            .unwrap_or(listed);
+        Some(UserRow {
+            user: user.clone(),
+            pending: false,
+        })
+    });
+    let mut seen = HashSet::new();
+    pending
+        .chain(fresh)
+        .chain(loaded)
+        .filter(|row| seen.insert(row.user.id))
+        .collect()
+}
+
+/// `rows` under their role headings, in role order; roles without rows
+/// are left out. Within a group the table's order holds.
+pub fn by_role(rows: &[UserRow]) -> Vec<(Role, Vec<UserRow>)> {
+    Role::ALL
+        .into_iter()
+        .map(|role| {
+            let group: Vec<UserRow> = rows
+                .iter()
+                .filter(|r| r.user.role == role)
+                .cloned()
+                .collect();
+            (role, group)
+        })
+        .filter(|(_, group)| !group.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tidings::cache::MutationId;
+    use tidings::{Email, Name, UserPatch};
+
+    fn user(n: u128, name: &str, role: Role) -> User {
+        let t = chrono::DateTime::UNIX_EPOCH;
+        User {
+            id: Uuid::from_u128(n),
+            name: Name::parse(name).unwrap(),
+            email: Email::parse(format!("u{n}@example.org")).unwrap(),
+            role,
+            avatar_url: None,
+            last_active: t,
+            preferences: Default::default(),
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        }
+    }
+
+    fn shown(rows: &[UserRow]) -> Vec<(u128, Role, bool)> {
+        rows.iter()
+            .map(|r| (r.user.id.as_u128(), r.user.role, r.pending))
+            .collect()
+    }
+
+    #[test]
+    fn optimistic_changes_show_and_roll_back() {
+        let page = vec![user(1, "Ada", Role::User), user(2, "Bob", Role::User)];
+        let mut store = EntityStore::default();
+        store.confirm(&[StoreOp::User(EntityOp::Upsert(page[0].clone()))]);
+        store.confirm(&[StoreOp::User(EntityOp::Upsert(page[1].clone()))]);
+        let filter = UserFilter::default();
+        let promote = |id| {
+            StoreOp::User(EntityOp::Update {
+                id: Uuid::from_u128(id),
+                patch: UserPatch {
+                    role: Some(Role::Admin),
+                    ..Default::default()
+                },
+            })
+        };
+        store.apply_layer(MutationId(1), vec![promote(1), promote(2)]);
+        store.apply_layer(
+            MutationId(2),
+            vec![StoreOp::User(EntityOp::Add(user(9, "New", Role::User)))],
+        );
+        store.apply_layer(
+            MutationId(3),
+            vec![StoreOp::User(EntityOp::Remove(Uuid::from_u128(2)))],
+        );
+        assert_eq!(
+            shown(&user_rows(&page, &store, &Recent::default(), &filter)),
+            [(9, Role::User, true), (1, Role::Admin, false)]
+        );
+        store.rollback(MutationId(1));
+        store.rollback(MutationId(3));
+        assert_eq!(
+            shown(&user_rows(&page, &store, &Recent::default(), &filter)),
+            [
+                (9, Role::User, true),
+                (1, Role::User, false),
+                (2, Role::User, false)
+            ]
+        );
+
+        // Created: the server's user replaces the draft, first until the
+        // page holds it, and only where the filter keeps it.
+        store.confirm(&[StoreOp::User(EntityOp::Upsert(user(10, "New", Role::User)))]);
+        store.commit(MutationId(2));
+        let recent = Recent {
+            created: vec![Uuid::from_u128(10)],
+            ..Default::default()
+        };
+        assert_eq!(
+            shown(&user_rows(&page, &store, &recent, &filter)),
+            [
+                (10, Role::User, false),
+                (1, Role::User, false),
+                (2, Role::User, false)
+            ]
+        );
+        let admins = UserFilter {
+            role: Some(Role::Admin),
+            ..Default::default()
+        };
+        assert_eq!(user_rows(&[], &store, &recent, &admins), []);
+        let page = vec![user(10, "New", Role::User), page[0].clone()];
+        assert_eq!(
+            shown(&user_rows(&page, &store, &recent, &filter)),
+            [(10, Role::User, false), (1, Role::User, false)]
+        );
+
+        // Deleted here and confirmed: gone, though the page still lists it.
+        store.confirm(&[StoreOp::User(EntityOp::Remove(Uuid::from_u128(1)))]);
+        let recent = Recent {
+            deleted: [Uuid::from_u128(1)].into(),
+            ..recent
+        };
+        assert_eq!(
+            shown(&user_rows(&page, &store, &recent, &filter)),
+            [(10, Role::User, false)]
+        );
+    }
+
+    #[test]
+    fn an_older_store_copy_does_not_hide_a_newer_page() {
+        let mut newer = user(1, "Ada King", Role::Moderator);
+        newer.version = 3;
+        let mut store = EntityStore::default();
+        store.confirm(&[StoreOp::User(EntityOp::Upsert(user(1, "Ada", Role::User)))]);
+        let rows = user_rows(
+            &[newer.clone()],
+            &store,
+            &Recent::default(),
+            &UserFilter::default(),
+        );
+        assert_eq!(rows[0].user, newer);
+    }
+
+    #[test]
+    fn groups_follow_role_order_and_skip_empty_roles() {
+        let rows: Vec<UserRow> = [
+            user(1, "Ann", Role::User),
+            user(2, "Max", Role::Admin),
+            user(3, "Kim", Role::User),
+        ]
+        .into_iter()
+        .map(|user| UserRow {
+            user,
+            pending: false,
+        })
+        .collect();
+        let groups = by_role(&rows);
+        let summary: Vec<(Role, Vec<u128>)> = groups
+            .iter()
+            .map(|(role, rows)| (*role, rows.iter().map(|r| r.user.id.as_u128()).collect()))
+            .collect();
+        assert_eq!(summary, [(Role::Admin, vec![2]), (Role::User, vec![1, 3])]);
+    }
+}

@@ -1,0 +1,74 @@
+//! The users' numbers above the table, from `GET /api/users/stats`:
+//! total, active in 24 h and in 7 days, and how many hold each role.
+//! Tagged `users`, so every change to a user (here or, through realtime
+//! events, anywhere) refreshes them.
+
+use leptos::prelude::*;
+use tidings::cache::{QueryOptions, Tag};
+use tidings::{Role, UserStats};
+
+use crate::api::use_api;
+use crate::query::{use_query, QueryResult};
+
+/// The users' numbers, keyed `["users-stats"]`.
+pub fn use_user_stats() -> QueryResult<UserStats> {
+    let api = use_api();
+    use_query(
+        || ("users-stats",),
+        move |_| api.user_stats(),
+        QueryOptions::default()
+            .stale_time(30_000)
+            .tags([Tag::Users]),
+    )
+}
+
+#[component]
+pub fn UsersStats() -> impl IntoView {
+    let stats = use_user_stats();
+    view! {
+        <Transition fallback=|| ()>
+            {move || stats.data().get().map(|s| view! { <StatsView stats=s/> })}
+        </Transition>
+    }
+}
+
+#[component]
+fn StatsView(stats: UserStats) -> impl IntoView {
+    let card = |label: &'static str, value: u64, testid: &'static str| {
+        view! {
+            <div class="users-stat">
+                <dt>{label}</dt>
+                <dd data-testid=testid data-value=value.to_string()>{value.to_string()}</dd>
+            </div>
+        }
+    };
+    let roles = stats.by_role;
+    let count = |role: Role| match role {
+        Role::Admin => roles.admin,
+        Role::Moderator => roles.moderator,
+        Role::User => roles.user,
+    };
+    view! {
+        <section class="users-stats" data-testid="users-stats" aria-label="User numbers">
+            <dl class="users-stat-cards">
+                {card("Users", stats.total, "stat-total")}
+                {card("Active in 24 h", stats.active_24h, "stat-active24h")}
+                {card("Active in 7 days", stats.active_7d, "stat-active7d")}
+            </dl>
+            <ul class="users-roles" aria-label="Users by role">
+                {Role::ALL.map(|role| view! {
+                    <li>
+                        <span class=format!("role role-{role}")>{role.as_str()}</span>
+                        <strong
+                            data-testid=format!("stat-role-{role}")
+                            data-value=count(role).to_string()
+                        >
+                            {count(role).to_string()}
+                        </strong>
+                    </li>
+                })}
+            </ul>
+        </section>
+    }
+    .into_any()
+}
