@@ -17,7 +17,7 @@ mod toolbar;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use tidings::cache::{EntityOp, QueryOptions, StoreOp, Tag};
+use tidings::cache::{QueryOptions, Tag};
 use tidings::{Page, User, UserFilter, UserListQuery};
 
 pub use self::actions::UsersState;
@@ -107,16 +107,13 @@ pub fn UsersPage() -> impl IntoView {
     let state = UsersState::provide();
     // What this page lists goes into the normalized store, so optimistic
     // changes and realtime events reach its rows.
-    let store = use_query_client().store();
+    let client = use_query_client();
     Effect::new(move |_| {
-        if let Some(page) = users.data().get() {
-            let ops: Vec<StoreOp> = page
-                .data
-                .into_iter()
-                .map(|u| StoreOp::User(EntityOp::Upsert(u)))
-                .collect();
-            store.update(|s| s.confirm(&ops));
-        }
+        users.data().with(|page| {
+            if let Some(page) = page {
+                client.confirm_users(&page.data);
+            }
+        });
     });
     let loaded = Memo::new(move |_| (users.data().with(Option::is_some), users.error().get()));
     // Typed text narrows the shown rows at once; the address follows.

@@ -2,6 +2,11 @@
 //! the user's page that prefetches it on hover or focus), email, role,
 //! dates, and the row's actions (edit, delete with a second click to
 //! confirm). A pending row (created here, unanswered) offers none.
+//!
+//! Each cell reads its own memo over the user as the normalized store
+//! shows it, so a change to one user (an edit, a realtime event, an
+//! optimistic layer or its rollback) re-renders only the cells of that
+//! user whose value changed; the row itself is made once per user.
 
 use leptos::prelude::*;
 
@@ -10,15 +15,31 @@ use super::rows::UserRow;
 use crate::api::IdempotencyKey;
 use crate::components::users_avatar::UserAvatar;
 use crate::pages::user::use_prefetch_user;
+use crate::query::use_user;
 
 #[component]
 pub fn UserRowView(row: UserRow) -> impl IntoView {
     let state = use_users_state();
-    let UserRow { user, pending } = row;
-    let (id, version) = (user.id, user.version);
+    let UserRow {
+        user: listed,
+        pending,
+    } = row;
+    let id = listed.id;
+    let held = use_user(id);
+    // The listed copy stands in until the store holds the user (while the
+    // server renders, and before hydration feeds the store).
+    let user = Memo::new(move |_| held.get().unwrap_or_else(|| listed.clone()));
+    let name = Memo::new(move |_| user.with(|u| u.name.to_string()));
+    let email = Memo::new(move |_| user.with(|u| u.email.to_string()));
+    let role = Memo::new(move |_| user.with(|u| u.role));
+    let created = Memo::new(move |_| user.with(|u| u.created_at));
+    let last_active = Memo::new(move |_| user.with(|u| u.last_active));
+    let picture = Memo::new(move |_| user.with(|u| (u.name.clone(), u.avatar_url.clone())));
     let selected = move || state.selection.with(|s| s.contains_key(&id));
     let select = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
+        // The version selected is the one the batch will name.
+        let version = user.with_untracked(|u| u.version);
         state.selection.update(|s| {
             if on {
                 s.insert(id, version);
@@ -29,31 +50,24 @@ pub fn UserRowView(row: UserRow) -> impl IntoView {
     };
     let prefetch = use_prefetch_user();
     let armed = RwSignal::new(false);
-    let name = user.name.to_string();
     let href = format!("/users/{id}");
-    let edit = {
-        let user = user.clone();
-        move |_| {
-            state.alert.set(None);
-            state.editor.set(Some(Editor::edit(user.clone())));
-        }
+    let edit = move |_| {
+        state.alert.set(None);
+        state.editor.set(Some(Editor::edit(user.get_untracked())));
     };
-    let delete = {
-        let user = user.clone();
-        move |_| {
-            if !armed.get_untracked() {
-                armed.set(true);
-                return;
-            }
-            state.alert.set(None);
-            state.selection.update(|s| {
-                s.remove(&user.id);
-            });
-            state.delete.mutate(DeleteUser {
-                user: user.clone(),
-                key: IdempotencyKey::random(),
-            });
+    let delete = move |_| {
+        if !armed.get_untracked() {
+            armed.set(true);
+            return;
         }
+        state.alert.set(None);
+        state.selection.update(|s| {
+            s.remove(&id);
+        });
+        state.delete.mutate(DeleteUser {
+            user: user.get_untracked(),
+            key: IdempotencyKey::random(),
+        });
     };
 
     view! {
@@ -68,7 +82,7 @@ pub fn UserRowView(row: UserRow) -> impl IntoView {
                 <input
                     type="checkbox"
                     data-testid="user-select"
-                    aria-label=format!("Select {name}")
+                    aria-label=move || format!("Select {}", name.get())
                     disabled=pending
                     prop:checked=selected
                     on:change=select
@@ -76,10 +90,13 @@ pub fn UserRowView(row: UserRow) -> impl IntoView {
             </td>
             <td class="users-name-cell">
                 <div class="users-name">
-                    <UserAvatar user=user.clone()/>
+                    {move || {
+                        picture.track();
+                        view! { <UserAvatar user=user.get_untracked()/> }
+                    }}
                     {if pending {
                         view! {
-                            <span data-testid="user-name">{name.clone()}</span>
+                            <span data-testid="user-name">{name}</span>
                             <span class="pending-mark" data-testid="user-pending">"saving…"</span>
                         }
                         .into_any()
@@ -92,27 +109,27 @@ pub fn UserRowView(row: UserRow) -> impl IntoView {
                                 on:mouseenter=move |_| hover(id)
                                 on:focus=move |_| focus(id)
                             >
-                                <span data-testid="user-name">{name.clone()}</span>
+                                <span data-testid="user-name">{name}</span>
                             </a>
                         }
                         .into_any()
                     }}
                 </div>
             </td>
-            <td data-testid="user-email">{user.email.to_string()}</td>
+            <td data-testid="user-email">{email}</td>
             <td>
-                <span class=format!("role role-{}", user.role) data-testid="user-role">
-                    {user.role.to_string()}
+                <span class=move || format!("role role-{}", role.get()) data-testid="user-role">
+                    {move || role.get().to_string()}
                 </span>
             </td>
             <td class="users-joined">
-                <time datetime=tidings::format_timestamp(&user.created_at)>
-                    {user.created_at.format("%b %-d, %Y").to_string()}
+                <time datetime=move || tidings::format_timestamp(&created.get())>
+                    {move || created.get().format("%b %-d, %Y").to_string()}
                 </time>
             </td>
             <td class="users-last-active">
-                <time datetime=tidings::format_timestamp(&user.last_active)>
-                    {user.last_active.format("%Y-%m-%d %H:%M").to_string()}
+                <time datetime=move || tidings::format_timestamp(&last_active.get())>
+                    {move || last_active.get().format("%Y-%m-%d %H:%M").to_string()}
                 </time>
             </td>
             <td class="users-actions">

@@ -121,10 +121,9 @@ fn Rows(rows: Signal<Vec<UserRow>>) -> impl IntoView {
     view! {
         <For
             each=move || rows.get()
-            key=|r| {
-                let u = &r.user;
-                (u.id, u.version, r.pending, u.name.to_string(), u.email.to_string(), u.role, u.avatar_url.clone())
-            }
+            // A row per user, kept while its user changes: its cells follow
+            // the store on their own.
+            key=|r| (r.user.id, r.pending)
             let:row
         >
             <UserRowView row/>
