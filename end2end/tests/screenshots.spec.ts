@@ -34,6 +34,23 @@ const SHOTS: Shot[] = [
     },
   },
   {
+    name: "user",
+    open: async (page) => {
+      const user = await anyUserViaApi(page.request);
+      await openApp(page, `/users/${user.id}`);
+      await expect(page.getByTestId("user-profile")).toBeVisible();
+    },
+  },
+  {
+    name: "search",
+    open: async (page) => {
+      await openApp(page, "/posts");
+      await page.getByTestId("site-search-input").fill("th");
+      await expect(page.getByTestId("site-search-popup")).toBeVisible();
+    },
+    endless: true,
+  },
+  {
     name: "posts",
     open: async (page) => {
       await openApp(page, "/posts");
