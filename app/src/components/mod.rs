@@ -7,6 +7,7 @@ pub mod layout;
 pub mod search;
 mod search_results;
 pub mod sentinel;
+pub mod skeleton;
 pub mod status;
 pub mod toasts;
 pub mod users_avatar;

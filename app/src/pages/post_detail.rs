@@ -14,6 +14,7 @@ use super::posts::{names, use_authors, POSTS_STALE_MS};
 use crate::api::{use_api, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::layout::NotFound;
+use crate::components::skeleton::Skeleton;
 use crate::query::{use_query, use_query_client};
 
 #[component]
@@ -56,7 +57,7 @@ fn PostDetail(id: Uuid) -> impl IntoView {
         Some(held.unwrap_or(fetched))
     });
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading the post…"</p> }>
+        <Suspense fallback=|| view! { <Skeleton label="Loading the post…" rows=3/> }>
             {move || {
                 untrack(|| {
                     post.data().with(|_| ());
@@ -71,7 +72,7 @@ fn PostDetail(id: Uuid) -> impl IntoView {
                     }
                     (None, Some(ApiError::Http { status: 404, .. })) => view! { <NotFound/> }.into_any(),
                     (None, Some(error)) => view! { <ErrorBox error/> }.into_any(),
-                    (None, None) => view! { <p class="loading">"Loading the post…"</p> }.into_any(),
+                    (None, None) => view! { <Skeleton label="Loading the post…" rows=3/> }.into_any(),
                 }
             }}
         </Suspense>

@@ -21,6 +21,7 @@ use super::post_item::{use_delete_post, PostItem};
 use crate::api::use_api;
 use crate::components::error_box::ErrorBox;
 use crate::components::sentinel::Sentinel;
+use crate::components::skeleton::Skeleton;
 use crate::offline::use_offline;
 use crate::query::{use_infinite_query, use_query, use_query_client, QueryResult};
 
@@ -81,7 +82,7 @@ pub fn PostsPage() -> impl IntoView {
     view! {
         <section class="posts" data-testid="posts-page">
             <h1>"Posts"</h1>
-            <Suspense fallback=|| view! { <p class="loading">"Loading posts…"</p> }>
+            <Suspense fallback=|| view! { <Skeleton label="Loading posts…" rows=6/> }>
                 {move || {
                     // Read the queries here, untracked, so the server waits
                     // for both; re-render only when readiness changes.
@@ -92,7 +93,7 @@ pub fn PostsPage() -> impl IntoView {
                     match (ready.get(), error.get()) {
                         (true, _) => view! { <Feed feed authors/> }.into_any(),
                         (false, Some(error)) => view! { <ErrorBox error/> }.into_any(),
-                        (false, None) => view! { <p class="loading">"Loading posts…"</p> }.into_any(),
+                        (false, None) => view! { <Skeleton label="Loading posts…" rows=6/> }.into_any(),
                     }
                 }}
             </Suspense>

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::api::{use_api, Api, ApiError, ApiFuture};
 use crate::components::error_box::ErrorBox;
 use crate::components::layout::NotFound;
+use crate::components::skeleton::Skeleton;
 use crate::components::users_avatar::UserAvatar;
 use crate::query::{use_query, use_query_client, QueryResult};
 
@@ -122,7 +123,7 @@ fn UserDetail(id: Uuid) -> impl IntoView {
     });
     let loaded = Memo::new(move |_| (shown.with(Option::is_some), user.error().get()));
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading the user…"</p> }>
+        <Suspense fallback=|| view! { <Skeleton label="Loading the user…" rows=4/> }>
             {move || {
                 untrack(|| {
                     user.data().with(|_| ());
@@ -139,7 +140,7 @@ fn UserDetail(id: Uuid) -> impl IntoView {
                     .into_any(),
                     (false, Some(ApiError::Http { status: 404, .. })) => view! { <NotFound/> }.into_any(),
                     (false, Some(error)) => view! { <ErrorBox error/> }.into_any(),
-                    (false, None) => view! { <p class="loading">"Loading the user…"</p> }.into_any(),
+                    (false, None) => view! { <Skeleton label="Loading the user…" rows=4/> }.into_any(),
                 }
             }}
         </Suspense>
@@ -208,7 +209,7 @@ fn UserPosts(posts: QueryResult<CursorPage<Post>>) -> impl IntoView {
                 .into_any(),
                 (Some(_), _) => view! { <p class="empty" data-testid="user-posts-empty">"No posts yet."</p> }.into_any(),
                 (None, Some(error)) => view! { <ErrorBox error/> }.into_any(),
-                (None, None) => view! { <p class="loading">"Loading posts…"</p> }.into_any(),
+                (None, None) => view! { <Skeleton label="Loading posts…" rows=3/> }.into_any(),
             }}
         </section>
     }

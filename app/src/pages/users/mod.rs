@@ -25,6 +25,7 @@ use self::params::UsersParams;
 pub use self::table::UsersTable;
 use crate::api::{use_api, ApiHandle};
 use crate::components::error_box::ErrorBox;
+use crate::components::skeleton::Skeleton;
 use crate::query::{use_query, use_query_client, QueryResult};
 
 /// Rows per page of the users table.
@@ -136,7 +137,7 @@ pub fn UsersPage() -> impl IntoView {
             <toolbar::UsersToolbar params typed/>
             <Messages state/>
             <batch::BatchBar/>
-            <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+            <Transition fallback=|| view! { <Skeleton label="Loading users…" rows=8/> }>
                 {move || {
                     // Read untracked so the server waits for the page;
                     // re-render only when loading turns into data or error.
@@ -152,7 +153,7 @@ pub fn UsersPage() -> impl IntoView {
                         }
                         .into_any(),
                         (false, Some(error)) => view! { <ErrorBox error/> }.into_any(),
-                        (false, None) => view! { <p class="loading">"Loading users…"</p> }.into_any(),
+                        (false, None) => view! { <Skeleton label="Loading users…" rows=8/> }.into_any(),
                     }
                 }}
             </Transition>
