@@ -40,6 +40,12 @@ impl InProcessApi {
         ApiHandle::new(Self { db, reader })
     }
 
+    /// The store, for reading: like `/api`, reading needs a signed-in
+    /// reader (401 without one), so a signed-out page shows no data.
+    fn reading(&self) -> Result<Db, UiError> {
+        self.writer().map(|_| self.db.clone())
+    }
+
     /// The reader, who any write is made as; 401 without one.
     fn writer(&self) -> Result<Actor, UiError> {
         self.reader
@@ -132,13 +138,14 @@ fn at_version(version: i64) -> IfMatch {
 
 impl Api for InProcessApi {
     fn list_users(&self, query: UserListQuery) -> ApiFuture<Page<User>> {
-        let db = self.db.clone();
-        Box::pin(async move { db.list_users(&query).await.map_err(to_ui) })
+        let db = self.reading();
+        Box::pin(async move { db?.list_users(&query).await.map_err(to_ui) })
     }
 
     fn get_user(&self, id: Uuid) -> ApiFuture<User> {
-        let db = self.db.clone();
+        let db = self.reading();
         Box::pin(async move {
+            let db = db?;
             db.get_user(id)
                 .await
                 .map_err(to_ui)?
@@ -205,8 +212,8 @@ impl Api for InProcessApi {
     }
 
     fn user_stats(&self) -> ApiFuture<UserStats> {
-        let db = self.db.clone();
-        Box::pin(async move { db.user_stats().await.map_err(to_ui) })
+        let db = self.reading();
+        Box::pin(async move { db?.user_stats().await.map_err(to_ui) })
     }
 
     fn batch_update_users(
@@ -235,8 +242,9 @@ impl Api for InProcessApi {
     }
 
     fn list_user_posts(&self, id: Uuid, query: PostListQuery) -> ApiFuture<CursorPage<Post>> {
-        let db = self.db.clone();
+        let db = self.reading();
         Box::pin(async move {
+            let db = db?;
             db.list_user_posts(id, &query)
                 .await
                 .map_err(to_ui)?
@@ -245,13 +253,14 @@ impl Api for InProcessApi {
     }
 
     fn list_posts(&self, query: PostListQuery) -> ApiFuture<CursorPage<Post>> {
-        let db = self.db.clone();
-        Box::pin(async move { db.list_posts(&query).await.map_err(to_ui) })
+        let db = self.reading();
+        Box::pin(async move { db?.list_posts(&query).await.map_err(to_ui) })
     }
 
     fn get_post(&self, id: Uuid) -> ApiFuture<Post> {
-        let db = self.db.clone();
+        let db = self.reading();
         Box::pin(async move {
+            let db = db?;
             db.get_post(id)
                 .await
                 .map_err(to_ui)?
@@ -321,8 +330,9 @@ impl Api for InProcessApi {
     }
 
     fn search_users(&self, query: UserSearchQuery) -> ApiFuture<Vec<User>> {
-        let db = self.db.clone();
+        let db = self.reading();
         Box::pin(async move {
+            let db = db?;
             // Checked as the route checks its query string.
             let params: Vec<(String, String)> = query
                 .to_params()
@@ -557,6 +567,11 @@ mod tests {
             status(nobody.create_user(ada(), None).await),
             (401, "unauthorized".to_owned())
         );
+        // Nor does a signed-out page read anything (the users count included).
+        match nobody.list_users(Default::default()).await {
+            Err(UiError::Http { status, .. }) => assert_eq!(status, 401),
+            other => panic!("expected 401, got {other:?}"),
+        }
         let member = InProcessApi {
             db: api.db.clone(),
             reader: Some(Actor {
