@@ -33,11 +33,15 @@ pub fn Header() -> impl IntoView {
                 <a href="/users" data-testid="nav-users" aria-current=move || current("/users")>"Users"</a>
                 <a href="/posts" data-testid="nav-posts" aria-current=move || current("/posts")>"Posts"</a>
             </nav>
-            <SiteSearch/>
-            <div class="header-status">
-                <UsersCount/>
-                <ConnectionBadge/>
-            </div>
+            // The sign-in page is for visitors: nothing there to search or
+            // count, and no live connection to report.
+            <Show when=move || location.pathname.get() != "/login">
+                <SiteSearch/>
+                <div class="header-status">
+                    <UsersCount/>
+                    <ConnectionBadge/>
+                </div>
+            </Show>
             <AccountMenu/>
         </header>
         <OfflineBanner/>
