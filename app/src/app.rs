@@ -8,7 +8,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use serde::Deserialize;
-use tidings::cache::{EntityOp, QueryOptions, StoreOp, Tag};
+use tidings::cache::{QueryOptions, Tag};
 use tidings::Post;
 
 use crate::api::{ApiError, ApiHandle};
@@ -111,8 +111,7 @@ fn provide_offline(client: QueryClientHandle, own: OwnPosts) -> OfflineSync {
         move |_, answer| {
             if let Ok(post) = Post::deserialize(answer) {
                 own.add(post.id);
-                let upsert = StoreOp::Post(EntityOp::Upsert(post));
-                client.store().update(|s| s.confirm(&[upsert]));
+                client.confirm_posts(&[post]);
             }
             client.invalidate_tags(&[Tag::Posts]);
         },

@@ -3,8 +3,8 @@
 //! shows as soon as its event arrives), with an editor (optimistic,
 //! `If-Match` the version it was opened on, see `post_editor`).
 
+use crate::pages::use_id_param;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use tidings::cache::{QueryOptions, Tag};
 use tidings::Post;
 use uuid::Uuid;
@@ -19,13 +19,7 @@ use crate::query::{use_query, use_query_client};
 
 #[component]
 pub fn PostDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|raw| Uuid::parse_str(&raw).ok())
-    });
+    let id = use_id_param();
     move || match id.get() {
         Some(id) => view! { <PostDetail id/> }.into_any(),
         None => view! { <NotFound/> }.into_any(),

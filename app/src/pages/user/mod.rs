@@ -10,9 +10,9 @@ mod upload;
 
 use std::sync::Arc;
 
+use crate::pages::use_id_param;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
-use tidings::cache::{EntityOp, EntityStore, QueryOptions, StoreOp, Tag};
+use tidings::cache::{QueryOptions, Tag};
 use tidings::{CursorPage, Post, PostListQuery, User};
 use uuid::Uuid;
 
@@ -77,13 +77,7 @@ pub fn use_prefetch_user() -> impl Fn(Uuid) + Clone + Send + Sync + 'static {
 
 #[component]
 pub fn UserPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|raw| Uuid::parse_str(&raw).ok())
-    });
+    let id = use_id_param();
     move || match id.get() {
         Some(id) => view! { <UserDetail id/> }.into_any(),
         None => view! { <NotFound/> }.into_any(),
@@ -103,22 +97,17 @@ fn UserDetail(id: Uuid) -> impl IntoView {
         fetch_posts(api),
         posts_options(id),
     );
-    let store: RwSignal<EntityStore> = use_query_client().store().into();
+    let client = use_query_client();
     // The user as the store last saw it (an upload, an edit elsewhere).
+    let held = client.user(id);
     let shown = Memo::new(move |_| {
         let fetched = user.data().get()?;
-        let held = store.with(|s| {
-            s.visible()
-                .users
-                .get(&fetched.id)
-                .filter(|held| held.version >= fetched.version)
-                .cloned()
-        });
+        let held = held.get().filter(|held| held.version >= fetched.version);
         Some(held.unwrap_or(fetched))
     });
     Effect::new(move |_| {
         if let Some(fetched) = user.data().get() {
-            store.update(|s| s.confirm(&[StoreOp::User(EntityOp::Upsert(fetched))]));
+            client.confirm_users(&[fetched]);
         }
     });
     let loaded = Memo::new(move |_| (shown.with(Option::is_some), user.error().get()));

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use tidings::Role;
 
 use super::actions::{use_users_state, BatchRole};
+use super::role_select::RoleSelect;
 use crate::api::IdempotencyKey;
 
 #[component]
@@ -37,18 +38,7 @@ pub fn BatchBar() -> impl IntoView {
                 </span>
                 <label class="users-field">
                     <span>"New role"</span>
-                    <select
-                        data-testid="users-batch-role"
-                        on:change=move |ev| {
-                            if let Ok(r) = event_target_value(&ev).parse::<Role>() {
-                                role.set(r);
-                            }
-                        }
-                    >
-                        {Role::ALL.map(|r| view! {
-                            <option value=r.as_str() selected=move || role.get() == r>{r.as_str()}</option>
-                        })}
-                    </select>
+                    <RoleSelect role testid="users-batch-role"/>
                 </label>
                 <button
                     type="button"

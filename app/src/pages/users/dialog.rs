@@ -9,6 +9,7 @@ use tidings::{FieldErrors, NewUserInput, Role, User, UserPatchInput};
 use uuid::Uuid;
 
 use super::actions::{use_users_state, CreateUser, EditUser, Editor};
+use super::role_select::RoleSelect;
 use crate::api::{platform, IdempotencyKey};
 
 /// The open dialog, if any.
@@ -168,18 +169,7 @@ fn EditorForm(editor: Editor) -> impl IntoView {
                     </label>
                     <label>
                         "Role"
-                        <select
-                            data-testid="user-form-role"
-                            on:change=move |ev| {
-                                if let Ok(r) = event_target_value(&ev).parse::<Role>() {
-                                    role.set(r);
-                                }
-                            }
-                        >
-                            {Role::ALL.map(|r| view! {
-                                <option value=r.as_str() selected=move || role.get() == r>{r.as_str()}</option>
-                            })}
-                        </select>
+                        <RoleSelect role testid="user-form-role"/>
                         {error("role")}
                     </label>
                     {move || errors.with(|e| e.get("body").map(str::to_owned)).map(|m| view! {

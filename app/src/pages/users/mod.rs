@@ -9,6 +9,7 @@ mod actions;
 mod batch;
 mod dialog;
 pub mod params;
+mod role_select;
 mod row;
 pub mod rows;
 mod stats;
