@@ -70,6 +70,34 @@ pub mod error_code {
     /// The server could not read its log; the socket closes after this
     /// and the client reconnects and resumes.
     pub const UNAVAILABLE: &str = "unavailable";
+    /// The user holds as many sockets as they may (or the server does);
+    /// the socket closes after this.
+    pub const TOO_MANY_SOCKETS: &str = "too_many_sockets";
+    /// `subscribe` frames came faster than the server allows; that frame
+    /// changed nothing.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// The frame was larger than [`MAX_CLIENT_FRAME`](super::MAX_CLIENT_FRAME)
+    /// bytes; the socket closes after this.
+    pub const FRAME_TOO_LARGE: &str = "frame_too_large";
+}
+
+/// Largest frame a client may send, in bytes.
+pub const MAX_CLIENT_FRAME: usize = 16 * 1024;
+
+/// The close codes the server ends a socket with, beyond the standard
+/// 1001 (going away: shutdown), 1008 (policy: not signed in, too many
+/// sockets), 1009 (a frame too large) and 1011 (the log cannot be read).
+pub mod close_code {
+    /// The access token the socket signed in with expired and no fresh
+    /// `auth` frame came before: refresh the token, reconnect and resume.
+    pub const TOKEN_EXPIRED: u16 = 4001;
+    /// The user's role changed: refresh the token, reconnect and resume.
+    pub const ROLE_CHANGED: u16 = 4003;
+    /// The session ended (signed out, or the user was deleted): do not
+    /// reconnect with the same credentials.
+    pub const SESSION_ENDED: u16 = 4004;
+    /// The client did not read its frames in time: reconnect and resume.
+    pub const TOO_SLOW: u16 = 4008;
 }
 
 /// Which entities an event is about: the entity family of a kind.

@@ -72,6 +72,33 @@ pub struct Config {
     #[arg(long, env = "TIDINGS_EVENTS_BATCH", default_value_t = 500)]
     pub events_batch: u32,
 
+    /// How many of the newest events are kept in memory for the realtime
+    /// sockets; a socket further behind reads the table.
+    #[arg(long, env = "TIDINGS_EVENTS_TAIL", default_value_t = crate::realtime::hub::DEFAULT_TAIL)]
+    pub events_tail: usize,
+
+    /// Milliseconds a realtime client has to take a batch of frames before
+    /// its socket is dropped (it reconnects and resumes).
+    #[arg(long, env = "TIDINGS_SOCKET_SEND_TIMEOUT_MS", default_value_t = 10_000)]
+    pub socket_send_timeout_ms: u64,
+
+    /// Milliseconds a socket not signed in at the upgrade has to send its
+    /// `auth` frame.
+    #[arg(
+        long,
+        env = "TIDINGS_SOCKET_AUTH_DEADLINE_MS",
+        default_value_t = 10_000
+    )]
+    pub socket_auth_deadline_ms: u64,
+
+    /// Realtime sockets one user may hold at once.
+    #[arg(long, env = "TIDINGS_SOCKETS_PER_USER", default_value_t = 16)]
+    pub sockets_per_user: usize,
+
+    /// Realtime sockets the server holds at most.
+    #[arg(long, env = "TIDINGS_SOCKETS_TOTAL", default_value_t = 100_000)]
+    pub sockets_total: usize,
+
     /// Milliseconds a request may take before it is answered 503
     /// (`timeout`); 0 disables the limit. The realtime socket is exempt.
     #[arg(long, env = "TIDINGS_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
@@ -152,6 +179,11 @@ impl Config {
             heartbeat_ms: 25_000,
             events_keep: 100_000,
             events_batch: 500,
+            events_tail: crate::realtime::hub::DEFAULT_TAIL,
+            socket_send_timeout_ms: 10_000,
+            socket_auth_deadline_ms: 10_000,
+            sockets_per_user: 16,
+            sockets_total: 100_000,
             request_timeout_ms: 30_000,
             max_body_bytes: 8 * 1024 * 1024,
             cors_origins: Vec::new(),
@@ -211,9 +243,17 @@ impl Config {
 
     /// How the realtime sockets are tuned.
     pub fn socket_settings(&self) -> crate::realtime::SocketSettings {
+        let ms = |n: u64| std::time::Duration::from_millis(n.max(1));
         crate::realtime::SocketSettings {
-            heartbeat: std::time::Duration::from_millis(self.heartbeat_ms.max(1)),
+            heartbeat: ms(self.heartbeat_ms),
             batch: self.events_batch.max(1),
+            send_timeout: ms(self.socket_send_timeout_ms),
+            auth_deadline: ms(self.socket_auth_deadline_ms),
+            limits: crate::realtime::sessions::SocketLimits {
+                per_user: self.sockets_per_user.max(1),
+                total: self.sockets_total.max(1),
+            },
+            ..Default::default()
         }
     }
 

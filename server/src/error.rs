@@ -90,9 +90,16 @@ pub enum ApiError {
     /// 403: the caller is signed in, but their role does not allow this.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 403: a browser request from a page of another origin, which may
+    /// not act on this site with the user's cookies.
+    #[error("foreign origin: {0}")]
+    ForeignOrigin(String),
     /// 429: too many attempts; `Retry-After` says when to try again.
     #[error("rate limited for {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// 429: the caller holds as many realtime sockets as they may.
+    #[error("too many sockets: {0}")]
+    TooManySockets(String),
     /// 500: logged with its cause, answered generically.
     #[error("internal error: {0}")]
     Internal(String),
@@ -164,8 +171,10 @@ impl ApiError {
             ApiError::Unauthorized(_)
             | ApiError::InvalidCredentials
             | ApiError::InvalidRefresh(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Forbidden(_) | ApiError::ForeignOrigin(_) => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } | ApiError::TooManySockets(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -261,6 +270,8 @@ impl ApiError {
             ),
             ApiError::InvalidRefresh(m) => ("invalid_refresh", m.clone(), serde_json::Value::Null),
             ApiError::Forbidden(m) => ("forbidden", m.clone(), serde_json::Value::Null),
+            ApiError::ForeignOrigin(m) => ("forbidden_origin", m.clone(), serde_json::Value::Null),
+            ApiError::TooManySockets(m) => ("too_many_sockets", m.clone(), serde_json::Value::Null),
             ApiError::RateLimited { retry_after } => (
                 "rate_limited",
                 format!("too many attempts; try again in {retry_after} s"),

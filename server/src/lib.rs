@@ -82,6 +82,10 @@ pub fn build_router(state: AppState) -> Router {
     router
         .layer(from_fn_with_state(
             state.cors.clone(),
+            ops::cors::refuse_foreign_writes,
+        ))
+        .layer(from_fn_with_state(
+            state.cors.clone(),
             ops::cors::refuse_foreign_preflights,
         ))
         .layer(from_fn_with_state(

@@ -49,7 +49,9 @@ impl AppState {
             url: crate::db::engine::redact_password(&config.database_url),
             source,
         };
-        let db = Db::connect(&config.database_url).await.map_err(db_error)?;
+        let db = Db::connect_with_tail(&config.database_url, config.events_tail)
+            .await
+            .map_err(db_error)?;
         if config.seed {
             let report = db
                 .seed_if_empty(SeedPlan::default(), chrono::Utc::now())

@@ -14,50 +14,12 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use support::metrics::{eventually, metric, metrics_text};
 use support::ws::WsClient;
 use support::{assert_error, id_of, Reply, TestServer};
 use tidings::protocol::Topic;
 
 const EVENTS: &str = "/api/events";
-
-/// The value of the metric line `series` (name and labels exactly as
-/// exposed), if present.
-fn metric(text: &str, series: &str) -> Option<f64> {
-    text.lines().find_map(|line| {
-        let value = line.strip_prefix(series)?.strip_prefix(' ')?;
-        Some(value.parse().expect("a metric value is a number"))
-    })
-}
-
-async fn metrics_text(server: &TestServer) -> String {
-    let reply = server.get("/metrics").await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    assert!(
-        reply
-            .content_type()
-            .starts_with("text/plain; version=0.0.4"),
-        "content type {:?}",
-        reply.content_type()
-    );
-    reply.text
-}
-
-/// Waits (bounded) until `series` reads `expected`.
-async fn eventually(server: &TestServer, series: &str, expected: f64) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = metrics_text(server).await;
-        let value = metric(&text, series);
-        if value == Some(expected) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{series} stayed {value:?}, expected {expected}:\n{text}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())

@@ -10,9 +10,11 @@
 //! (`crate::db::auth`, `crate::routes::auth`); pages without a signed-in
 //! reader are sent to `/login` ([`pages`]).
 //!
-//! Access tokens are not checked against the store: a user deleted or
-//! demoted keeps what their token says until it expires (15 minutes by
-//! default); refresh re-reads the user.
+//! Access tokens are not checked against the store on each request: a user
+//! deleted or demoted keeps what their token says until it expires (15
+//! minutes by default); refresh re-reads the user. Realtime sockets are
+//! checked against the store when they sign in, and end when the session
+//! does (see `crate::realtime::sessions`).
 
 pub mod cookies;
 pub mod limiter;
@@ -132,6 +134,13 @@ impl Auth {
         self.0.keys.issue(actor, now_secs(), self.0.access_ttl)
     }
 
+    /// A fresh access token for `actor` in the sign-in `session`.
+    pub fn issue_in(&self, actor: Actor, session: Uuid) -> String {
+        self.0
+            .keys
+            .issue_in(actor, Some(session), now_secs(), self.0.access_ttl)
+    }
+
     /// The hash unknown emails are checked against.
     pub async fn decoy_hash(&self) -> Result<String, ApiError> {
         self.0
@@ -147,9 +156,14 @@ impl Auth {
 
     /// The actor an access token names, or 401.
     pub fn verify(&self, token: &str) -> Result<Actor, ApiError> {
+        self.grant(token).map(|g| g.actor)
+    }
+
+    /// What an access token grants (actor, session, expiry), or 401.
+    pub fn grant(&self, token: &str) -> Result<token::Grant, ApiError> {
         self.0
             .keys
-            .verify(token, now_secs())
+            .grant(token, now_secs())
             .map_err(|e| ApiError::Unauthorized(e.to_string()))
     }
 
@@ -157,6 +171,11 @@ impl Auth {
     /// `tidings_access` cookie; 401 without either, or when the one sent
     /// is not valid.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Actor, ApiError> {
+        self.authenticate_grant(headers).map(|g| g.actor)
+    }
+
+    /// [`Auth::authenticate`], with the token's session and expiry.
+    pub fn authenticate_grant(&self, headers: &HeaderMap) -> Result<token::Grant, ApiError> {
         if let Some(value) = headers.get(header::AUTHORIZATION) {
             let token = value
                 .to_str()
@@ -171,10 +190,10 @@ impl Auth {
                         "the Authorization header must be `Bearer <access token>`".into(),
                     )
                 })?;
-            return self.verify(token);
+            return self.grant(token);
         }
         match cookies::read(headers, cookies::ACCESS) {
-            Some(token) => self.verify(token),
+            Some(token) => self.grant(token),
             None => Err(ApiError::Unauthorized(
                 "sign in first: send `Authorization: Bearer <access token>`".into(),
             )),

@@ -1,5 +1,6 @@
 //! Access tokens: HS256 JSON Web Tokens with the claims `sub` (the user's
-//! id), `role`, `iat` and `exp` (Unix seconds). Only HS256 is accepted,
+//! id), `role`, `iat` and `exp` (Unix seconds), and `sid`, the sign-in
+//! session (refresh family) the token was issued in, when there is one. Only HS256 is accepted,
 //! whatever a token's header claims. The key is the server's secret
 //! (`--jwt-secret`), which every instance behind one site must share.
 
@@ -25,6 +26,17 @@ struct Claims {
     role: Role,
     iat: i64,
     exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<Uuid>,
+}
+
+/// What a valid token grants: its actor, the session it was issued in,
+/// and when it expires (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub actor: Actor,
+    pub session: Option<Uuid>,
+    pub expires_at: i64,
 }
 
 #[derive(Deserialize)]
@@ -76,11 +88,17 @@ impl TokenKeys {
     /// A token for `actor`, issued at `now` (Unix seconds), valid for
     /// `ttl_secs`.
     pub fn issue(&self, actor: Actor, now: i64, ttl_secs: i64) -> String {
+        self.issue_in(actor, None, now, ttl_secs)
+    }
+
+    /// [`TokenKeys::issue`], naming the sign-in `session`.
+    pub fn issue_in(&self, actor: Actor, session: Option<Uuid>, now: i64, ttl_secs: i64) -> String {
         let claims = Claims {
             sub: actor.id.to_string(),
             role: actor.role,
             iat: now,
             exp: now + ttl_secs,
+            sid: session,
         };
         let claims = serde_json::to_vec(&claims).expect("claims serialize");
         let mut token = format!(
@@ -99,6 +117,11 @@ impl TokenKeys {
     /// The actor a token names, if it is signed with this key, is HS256
     /// and has not expired at `now` (Unix seconds).
     pub fn verify(&self, token: &str, now: i64) -> Result<Actor, TokenError> {
+        self.grant(token, now).map(|g| g.actor)
+    }
+
+    /// [`TokenKeys::verify`], with the session and expiry.
+    pub fn grant(&self, token: &str, now: i64) -> Result<Grant, TokenError> {
         let mut parts = token.split('.');
         let (Some(header), Some(claims), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -127,9 +150,13 @@ impl TokenKeys {
             return Err(TokenError::Expired);
         }
         let id = Uuid::parse_str(&claims.sub).map_err(|_| TokenError::Malformed)?;
-        Ok(Actor {
-            id,
-            role: claims.role,
+        Ok(Grant {
+            actor: Actor {
+                id,
+                role: claims.role,
+            },
+            session: claims.sid,
+            expires_at: claims.exp,
         })
     }
 }
@@ -178,6 +205,19 @@ mod tests {
         for bad in ["", "a.b", "a.b.c.d", "!!.??.**"] {
             assert_eq!(keys.verify(bad, 1_000), Err(TokenError::Malformed), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_token_names_its_session_and_expiry() {
+        let keys = TokenKeys::new(b"secret");
+        let session = Uuid::from_u128(42);
+        let token = keys.issue_in(actor(), Some(session), 1_000, 900);
+        let grant = keys.grant(&token, 1_000).unwrap();
+        assert_eq!(grant.session, Some(session));
+        assert_eq!(grant.expires_at, 1_900);
+        assert_eq!(grant.actor, actor());
+        let plain = keys.issue(actor(), 1_000, 900);
+        assert_eq!(keys.grant(&plain, 1_000).unwrap().session, None);
     }
 
     #[test]

@@ -18,10 +18,12 @@ use crate::error::ApiError;
 /// What presenting a refresh token did.
 #[derive(Debug)]
 pub enum Rotation {
-    /// It was current: its successor is stored; here is its user.
-    Rotated(User),
-    /// It had already been rotated: its whole family is now revoked.
-    Reused,
+    /// It was current: its successor is stored; here is its user and the
+    /// session (family) it belongs to.
+    Rotated { user: User, session: Uuid },
+    /// It had already been rotated: its whole family (the session of
+    /// `user`) is now revoked.
+    Reused { user: Uuid, session: Uuid },
     /// Unknown, expired, revoked, or its user is gone.
     Invalid,
 }
@@ -103,18 +105,85 @@ impl Db {
         Ok(self.get_user(id).await?.map(|user| (user, hash)))
     }
 
-    /// Stores the first token of a new family for `user` (a sign-in).
+    /// Stores the first token of a new family for `user` (a sign-in);
+    /// the family's id names the session.
     pub async fn start_refresh_family(
         &self,
         user: Uuid,
         token_hash: &str,
         now: DateTime<Utc>,
         ttl: TimeDelta,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Uuid, ApiError> {
         let mut tx = self.begin_write().await?;
-        let family = Uuid::new_v4().to_string();
-        insert_token(&mut tx, token_hash, &family, &user.to_string(), now, ttl).await?;
-        tx.commit().await
+        let family = Uuid::new_v4();
+        insert_token(
+            &mut tx,
+            token_hash,
+            &family.to_string(),
+            &user.to_string(),
+            now,
+            ttl,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(family)
+    }
+
+    /// Whether a token naming `user` with `role`, signed in through
+    /// `session` (if it names one), still stands: the user has that role,
+    /// and the session exists and was not signed out or revoked. A token
+    /// without a session (an operator's) stands unless its user has
+    /// another role.
+    pub async fn session_is_current(
+        &self,
+        user: Uuid,
+        role: tidings::Role,
+        session: Option<Uuid>,
+    ) -> Result<bool, ApiError> {
+        let stored: Option<String> = dispatch!(self.pool(), pool => {
+            sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+                .bind(user.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        let session = match (&stored, session) {
+            (Some(stored), _) if stored != role.as_str() => return Ok(false),
+            // A signed-in user who is gone.
+            (None, Some(_)) => return Ok(false),
+            // Tokens without a session are an operator's, minted with the
+            // signing secret; they name no row when the store is empty.
+            (_, None) => return Ok(true),
+            (Some(_), Some(session)) => session,
+        };
+        let live: Option<i32> = dispatch!(self.pool(), pool => {
+            sqlx::query_scalar(
+                "SELECT 1 FROM refresh_tokens \
+                 WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL LIMIT 1",
+            )
+            .bind(session.to_string())
+            .bind(user.to_string())
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(live.is_some())
+    }
+
+    /// The sessions (user, family) revoked at or after `since`.
+    pub async fn sessions_revoked_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(Uuid, Uuid)>, ApiError> {
+        let rows: Vec<(String, String)> = dispatch!(self.pool(), pool => {
+            sqlx::query_as(
+                "SELECT DISTINCT user_id, family_id FROM refresh_tokens WHERE revoked_at >= $1",
+            )
+            .bind(format_timestamp(&since))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.iter()
+            .map(|(user, family)| Ok((super::rows::id(user)?, super::rows::id(family)?)))
+            .collect()
     }
 
     /// Exchanges the token hashed `presented` for the one hashed `next`
@@ -149,9 +218,12 @@ impl Db {
                 .await?);
             return match known {
                 Some((family, Some(_), None)) => {
-                    revoke_family(&mut tx, &family, &at).await?;
+                    let ended = revoke_family(&mut tx, &family, &at).await?;
                     tx.commit().await?;
-                    Ok(Rotation::Reused)
+                    Ok(match ended {
+                        Some((user, session)) => Rotation::Reused { user, session },
+                        None => Rotation::Invalid,
+                    })
                 }
                 _ => Ok(Rotation::Invalid),
             };
@@ -159,19 +231,22 @@ impl Db {
         insert_token(&mut tx, next, &family, &user_id, now, ttl).await?;
         tx.commit().await?;
         let id = super::rows::id(&user_id)?;
+        let session = super::rows::id(&family)?;
         Ok(match self.get_user(id).await? {
-            Some(user) => Rotation::Rotated(user),
+            Some(user) => Rotation::Rotated { user, session },
             None => Rotation::Invalid,
         })
     }
 
     /// Revokes the family of the token hashed `presented`, if it is known
-    /// (a sign-out).
+    /// (a sign-out): the session (user, family) it ended. On PostgreSQL
+    /// the commit notifies every instance, whose sockets of that session
+    /// end; the caller ends this instance's.
     pub async fn revoke_refresh_family(
         &self,
         presented: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Option<(Uuid, Uuid)>, ApiError> {
         let mut tx = self.begin_write().await?;
         let family: Option<String> = dispatch!(tx.conn(), c => {
             sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
@@ -179,22 +254,43 @@ impl Db {
                 .fetch_optional(c)
                 .await?
         });
-        if let Some(family) = family {
-            revoke_family(&mut tx, &family, &format_timestamp(&now)).await?;
-            tx.commit().await?;
-        }
-        Ok(())
+        let Some(family) = family else {
+            return Ok(None);
+        };
+        let ended = revoke_family(&mut tx, &family, &format_timestamp(&now)).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 }
 
-async fn revoke_family(tx: &mut WriteTx, family: &str, at: &str) -> Result<(), ApiError> {
-    dispatch!(tx.conn(), c => sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+/// Revokes every token of `family`; the session (user, family) it was, if
+/// any token was still valid. On PostgreSQL the commit also notifies
+/// [`super::engine::SESSIONS_CHANNEL`].
+async fn revoke_family(
+    tx: &mut WriteTx,
+    family: &str,
+    at: &str,
+) -> Result<Option<(Uuid, Uuid)>, ApiError> {
+    let user: Option<String> = dispatch!(tx.conn(), c => sqlx::query_scalar(
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL \
+         RETURNING user_id",
     )
     .bind(at)
     .bind(family)
-    .execute(c)
-    .await
-    .map(|_| ())?);
-    Ok(())
+    .fetch_all(c)
+    .await?
+    .into_iter()
+    .next());
+    let Some(user) = user else {
+        return Ok(None);
+    };
+    let ended = (super::rows::id(&user)?, super::rows::id(family)?);
+    if let super::engine::Engine::Postgres(c) = tx.conn() {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(super::engine::SESSIONS_CHANNEL)
+            .bind(format!("{}:{}", ended.0, ended.1))
+            .execute(c)
+            .await?;
+    }
+    Ok(Some(ended))
 }

@@ -207,6 +207,10 @@ const LOG_LOCK_CLASS: i32 = 0x7469_6469;
 /// The channel a commit that appended events notifies on PostgreSQL.
 pub const LOG_CHANNEL: &str = "tidings_events";
 
+/// The channel a sign-out notifies on PostgreSQL, with
+/// `<user id>:<session id>` as its payload.
+pub const SESSIONS_CHANNEL: &str = "tidings_sessions";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,9 +28,10 @@ use uuid::Uuid;
 
 use super::engine::{self, dispatch, Conn, Engine, Tx};
 use super::rows::{id, time};
-use super::{now_text, Db};
+use super::Db;
 use crate::error::ApiError;
 use crate::realtime::hub::Hub;
+use crate::realtime::tail::Committed;
 
 /// The log's identity and retention, with its head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +72,8 @@ pub(crate) struct WriteTx {
     tx: Tx,
     hub: Hub,
     last_seq: Option<u64>,
+    /// The events appended, for the hub's tail once committed.
+    appended: Vec<Event>,
     /// The user making the change, named in every event appended.
     actor: Option<Uuid>,
     // Released after the transaction ends (fields drop in order).
@@ -141,8 +144,9 @@ impl WriteTx {
         entity_id: Uuid,
         data: &impl Serialize,
     ) -> Result<u64, ApiError> {
-        let data = serde_json::to_string(data)
+        let data = serde_json::to_value(data)
             .map_err(|e| ApiError::internal("encoding an event payload", e))?;
+        let text = data.to_string();
         let topic = match Entity::of(kind) {
             Entity::User => "users",
             Entity::Post => "posts",
@@ -152,7 +156,8 @@ impl WriteTx {
                 engine::lock_log(c).await?;
             }
         }
-        let ts = now_text();
+        let now = chrono::Utc::now();
+        let ts = tidings::format_timestamp(&now);
         let actor = self.actor.map(|a| a.to_string());
         let seq: i64 = dispatch!(self.tx.conn(), c => {
             sqlx::query_scalar(
@@ -163,27 +168,41 @@ impl WriteTx {
             .bind(topic)
             .bind(entity_id.to_string())
             .bind(&actor)
-            .bind(&data)
+            .bind(&text)
             .bind(&ts)
             .fetch_one(c)
             .await?
         });
         let seq = seq as u64;
         self.last_seq = Some(seq);
+        self.appended.push(Event {
+            kind,
+            seq,
+            // As the table keeps it, so both paths send the same frame.
+            ts: time(&ts)?,
+            actor: self.actor,
+            data,
+        });
         Ok(seq)
     }
 
-    /// Commits, then tells the hub how far the log now goes. On
-    /// PostgreSQL the commit also notifies the other instances (a
-    /// notification is delivered when, and only if, its transaction
-    /// commits).
+    /// Commits, then hands the events to the hub. On SQLite they go
+    /// straight into its tail, still under the write lock, so the tail
+    /// gets every commit in seq order. On PostgreSQL the commit notifies
+    /// every instance (a notification is delivered when, and only if, its
+    /// transaction commits) and pokes this one's listener, which reads the
+    /// table after its tail: another instance may have committed seqs in
+    /// between.
     pub(crate) async fn commit(self) -> Result<(), ApiError> {
         let Self {
             mut tx,
             hub,
             last_seq,
-            ..
+            appended,
+            actor: _,
+            _lock: lock,
         } = self;
+        let postgres = tx.is_postgres();
         if let (Some(_), Engine::Postgres(c)) = (last_seq, tx.conn()) {
             sqlx::query("SELECT pg_notify($1, '')")
                 .bind(engine::LOG_CHANNEL)
@@ -192,8 +211,13 @@ impl WriteTx {
         }
         tx.commit().await?;
         if let Some(seq) = last_seq {
-            hub.advance(seq);
+            if postgres {
+                hub.poke();
+            } else {
+                hub.publish(appended.into_iter().map(Committed::new).collect(), seq);
+            }
         }
+        drop(lock);
         Ok(())
     }
 }
@@ -265,6 +289,7 @@ impl Db {
             tx,
             hub: self.hub.clone(),
             last_seq: None,
+            appended: Vec::new(),
             actor,
             _lock: lock,
         })
@@ -318,16 +343,21 @@ impl Db {
         })
     }
 
-    /// Every retained event after `after`, in seq order, however many.
-    pub async fn all_events_after(&self, after: u64) -> Result<Vec<Event>, ApiError> {
+    /// Up to `limit` events of every topic after `after`, in seq order,
+    /// with the floor: what the hub's tail is filled from.
+    pub async fn read_log(&self, after: u64, limit: u32) -> Result<EventBatch, ApiError> {
         let mut topics = TopicSet::new();
         topics.insert([Entity::User.topic(), Entity::Post.topic()]);
+        self.read_events(after, i64::MAX as u64, &topics, limit)
+            .await
+    }
+
+    /// Every retained event after `after`, in seq order, however many.
+    pub async fn all_events_after(&self, after: u64) -> Result<Vec<Event>, ApiError> {
         let mut out = Vec::new();
         let mut after = after;
         loop {
-            let batch = self
-                .read_events(after, i64::MAX as u64, &topics, 1000)
-                .await?;
+            let batch = self.read_log(after, 1000).await?;
             match batch.events.last() {
                 None => return Ok(out),
                 Some(last) => after = last.seq,
@@ -361,6 +391,7 @@ impl Db {
                 .await?;
         });
         tx.commit().await?;
+        self.hub.pruned_below(new_floor);
         Ok(new_floor)
     }
 }

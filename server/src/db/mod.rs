@@ -37,13 +37,19 @@ impl Db {
     /// `postgres://` URL is a PostgreSQL database, anything else a SQLite
     /// file (created if missing).
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        Self::connect_with_tail(url, crate::realtime::hub::DEFAULT_TAIL).await
+    }
+
+    /// [`Db::connect`], with a hub whose in-memory tail keeps at most
+    /// `tail` events.
+    pub async fn connect_with_tail(url: &str, tail: usize) -> Result<Self, sqlx::Error> {
         let pool = engine::connect(url).await?;
-        let db = Self {
+        let mut db = Self {
             pool,
             write_lock: Default::default(),
-            hub: Hub::new(0),
+            hub: Hub::new(0, tail),
         };
-        db.hub.advance(db.log_state().await?.head);
+        db.hub = Hub::new(db.log_state().await?.head, tail);
         Ok(db)
     }
 

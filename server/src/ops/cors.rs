@@ -10,21 +10,32 @@
 //! `TIDINGS_CORS_ORIGINS`) are allowed: their preflights are answered and
 //! their requests get the CORS headers, credentials included (the refresh
 //! token is a cookie).
+//!
+//! What needs no preflight is checked here too: a write (`POST`, `PUT`,
+//! `PATCH`, `DELETE`) and the realtime socket's upgrade that carry an
+//! `Origin` other than the site's own (the `Host` the request was sent to)
+//! or an allowed one are refused with 403 (`forbidden_origin`), so a page
+//! elsewhere can neither post a form or a multipart upload with the user's
+//! cookies, nor read the event stream (cross-site WebSocket hijacking).
+//! Requests without `Origin` (non-browser clients) pass.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
+use axum::http::header::HOST;
 use axum::http::header::{
     ACCESS_CONTROL_REQUEST_METHOD, AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH, LOCATION, ORIGIN,
     RETRY_AFTER,
 };
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::request_id::X_REQUEST_ID;
+use crate::error::ApiError;
 
 /// The origins allowed to call across origins; empty means same-origin
 /// only.
@@ -54,6 +65,29 @@ impl CorsPolicy {
 
     pub fn allows(&self, origin: &HeaderValue) -> bool {
         self.origins.iter().any(|o| o == origin)
+    }
+
+    /// `Ok` unless `headers` carry an `Origin` that is neither the site's
+    /// own (`http(s)://` + the `Host` header) nor an allowed one.
+    pub fn check_origin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let Some(origin) = headers.get(ORIGIN) else {
+            return Ok(());
+        };
+        let own = headers.get(HOST).and_then(|h| h.to_str().ok());
+        let same_site = match (origin.to_str().ok(), own) {
+            (Some(origin), Some(host)) => origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                .is_some_and(|authority| authority.eq_ignore_ascii_case(host)),
+            _ => false,
+        };
+        if same_site || self.allows(origin) {
+            Ok(())
+        } else {
+            Err(ApiError::ForeignOrigin(
+                "requests from pages of another origin may not act on this site".into(),
+            ))
+        }
     }
 
     /// The layer answering the allowed origins, if there are any.
@@ -131,9 +165,60 @@ pub async fn refuse_foreign_preflights(
     }
 }
 
+/// Middleware: refuses writes from pages of foreign origins (see the
+/// module's comment).
+pub async fn refuse_foreign_writes(
+    State(policy): State<CorsPolicy>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let write = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    if write {
+        if let Err(refused) = policy.check_origin(request.headers()) {
+            return refused.into_response();
+        }
+    }
+    next.run(request).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_sites_own_and_allowed_origins_pass() {
+        let policy = CorsPolicy::parse(&["https://app.example".to_owned()]).unwrap();
+        let headers = |origin: Option<&'static str>| {
+            let mut h = HeaderMap::new();
+            h.insert(HOST, HeaderValue::from_static("127.0.0.1:3000"));
+            if let Some(origin) = origin {
+                h.insert(ORIGIN, HeaderValue::from_static(origin));
+            }
+            h
+        };
+        for passes in [
+            None,
+            Some("http://127.0.0.1:3000"),
+            Some("https://127.0.0.1:3000"),
+            Some("https://app.example"),
+        ] {
+            assert!(policy.check_origin(&headers(passes)).is_ok(), "{passes:?}");
+        }
+        for refused in [
+            "http://evil.example",
+            "http://127.0.0.1:3001",
+            "null",
+            "http://127.0.0.1:3000.evil.example",
+        ] {
+            assert!(
+                policy.check_origin(&headers(Some(refused))).is_err(),
+                "{refused}"
+            );
+        }
+    }
 
     fn parse(origins: &[&str]) -> Result<Vec<String>, String> {
         let owned: Vec<String> = origins.iter().map(|s| s.to_string()).collect();

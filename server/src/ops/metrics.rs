@@ -13,6 +13,12 @@
 //!   `crate::realtime::counters`;
 //! - `tidings_realtime_readers_lagging`: readers more than a batch behind
 //!   now;
+//! - `tidings_event_log_reads_total{by}`: reads of the event table for the
+//!   stream, by sockets behind the in-memory tail (`socket`) and by the
+//!   PostgreSQL listener (`listener`);
+//! - `tidings_realtime_refused_total{reason}` and
+//!   `tidings_realtime_closed_total{reason}`: sockets and frames refused,
+//!   and sockets the server closed (see `crate::realtime::counters`);
 //! - `tidings_event_log_head`: the newest committed seq.
 //!
 //! `route` is the matched route template (`/api/users/{id}`), never the
@@ -34,7 +40,7 @@ use axum::routing::get;
 use axum::Router;
 
 use super::route_of;
-use crate::realtime::counters::RealtimeSnapshot;
+use crate::realtime::counters::{Closed, RealtimeSnapshot, Refused};
 use crate::realtime::Hub;
 use crate::state::AppState;
 
@@ -226,6 +232,39 @@ fn render_realtime(out: &mut String, realtime: RealtimeSnapshot, log_head: u64) 
         "{name}{{reason=\"resync\"}} {}",
         realtime.lagged_resync
     );
+    let name = "tidings_event_log_reads_total";
+    header(
+        out,
+        name,
+        "counter",
+        "Reads of the event table for the realtime stream: by a socket that fell behind the in-memory tail (socket), or by the PostgreSQL listener filling the tail (listener).",
+    );
+    let _ = writeln!(
+        out,
+        "{name}{{by=\"socket\"}} {}",
+        realtime.socket_table_reads
+    );
+    let _ = writeln!(out, "{name}{{by=\"listener\"}} {}", realtime.listener_reads);
+    let name = "tidings_realtime_refused_total";
+    header(
+        out,
+        name,
+        "counter",
+        "Realtime sockets or frames refused, by reason.",
+    );
+    for (why, n) in Refused::ALL.iter().zip(realtime.refused) {
+        let _ = writeln!(out, "{name}{{reason=\"{}\"}} {n}", why.label());
+    }
+    let name = "tidings_realtime_closed_total";
+    header(
+        out,
+        name,
+        "counter",
+        "Signed-in realtime sockets the server closed, by reason.",
+    );
+    for (why, n) in Closed::ALL.iter().zip(realtime.closed) {
+        let _ = writeln!(out, "{name}{{reason=\"{}\"}} {n}", why.label());
+    }
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -346,6 +385,10 @@ mod tests {
                 lagged_behind: 1,
                 lagged_resync: 3,
                 readers_lagging: 1,
+                socket_table_reads: 4,
+                listener_reads: 5,
+                refused: [0, 0, 0, 0, 6, 0],
+                closed: [7, 0, 0, 0, 0],
             },
             0,
         );
@@ -356,6 +399,10 @@ mod tests {
             "tidings_realtime_readers_lagging 1",
             r#"tidings_realtime_lagged_readers_total{reason="behind"} 1"#,
             r#"tidings_realtime_lagged_readers_total{reason="resync"} 3"#,
+            r#"tidings_event_log_reads_total{by="socket"} 4"#,
+            r#"tidings_event_log_reads_total{by="listener"} 5"#,
+            r#"tidings_realtime_refused_total{reason="subscribe_rate"} 6"#,
+            r#"tidings_realtime_closed_total{reason="token_expired"} 7"#,
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }

@@ -13,9 +13,85 @@
 //!   a gauge says how many readers are more than a batch behind right now.
 //!   A `RESYNC` answering a `subscribe` (a client back from far away or
 //!   from another epoch) is not a lag of this server's and is not counted.
+//! - reads of the event table: by a socket that fell behind the in-memory
+//!   tail, and by the PostgreSQL listener filling the tail;
+//! - refusals (a socket or frame the server would not take, by [`Refused`])
+//!   and closes the server decided (by [`Closed`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+/// What the server refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// A socket beyond the user's limit.
+    SocketsPerUser,
+    /// A socket beyond the server's limit.
+    SocketsTotal,
+    /// A socket whose `auth` frame did not come in time.
+    AuthDeadline,
+    /// A socket whose credentials were bad, or whose session had ended.
+    Unauthorized,
+    /// A `subscribe` frame beyond the rate limit.
+    SubscribeRate,
+    /// A frame larger than the limit.
+    FrameTooLarge,
+}
+
+impl Refused {
+    pub const ALL: [Refused; 6] = [
+        Refused::SocketsPerUser,
+        Refused::SocketsTotal,
+        Refused::AuthDeadline,
+        Refused::Unauthorized,
+        Refused::SubscribeRate,
+        Refused::FrameTooLarge,
+    ];
+
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Refused::SocketsPerUser => "sockets_per_user",
+            Refused::SocketsTotal => "sockets_total",
+            Refused::AuthDeadline => "auth_deadline",
+            Refused::Unauthorized => "unauthorized",
+            Refused::SubscribeRate => "subscribe_rate",
+            Refused::FrameTooLarge => "frame_too_large",
+        }
+    }
+}
+
+/// Why the server closed a signed-in socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    TokenExpired,
+    SignedOut,
+    Deleted,
+    RoleChanged,
+    /// A send missed its deadline.
+    TooSlow,
+}
+
+impl Closed {
+    pub const ALL: [Closed; 5] = [
+        Closed::TokenExpired,
+        Closed::SignedOut,
+        Closed::Deleted,
+        Closed::RoleChanged,
+        Closed::TooSlow,
+    ];
+
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Closed::TokenExpired => "token_expired",
+            Closed::SignedOut => "signed_out",
+            Closed::Deleted => "deleted",
+            Closed::RoleChanged => "role_changed",
+            Closed::TooSlow => "too_slow",
+        }
+    }
+}
 
 /// The counters; one set per hub.
 #[derive(Debug, Default)]
@@ -25,6 +101,10 @@ pub struct RealtimeCounters {
     lagged_behind: AtomicU64,
     lagged_resync: AtomicU64,
     readers_lagging: AtomicU64,
+    socket_table_reads: AtomicU64,
+    listener_reads: AtomicU64,
+    refused: [AtomicU64; Refused::ALL.len()],
+    closed: [AtomicU64; Closed::ALL.len()],
 }
 
 /// The counters' values at one moment.
@@ -39,6 +119,14 @@ pub struct RealtimeSnapshot {
     pub lagged_resync: u64,
     /// Readers more than one read batch behind now.
     pub readers_lagging: u64,
+    /// Reads of the event table by sockets behind the tail.
+    pub socket_table_reads: u64,
+    /// Reads of the event table by the PostgreSQL listener.
+    pub listener_reads: u64,
+    /// By [`Refused::ALL`].
+    pub refused: [u64; Refused::ALL.len()],
+    /// By [`Closed::ALL`].
+    pub closed: [u64; Closed::ALL.len()],
 }
 
 impl RealtimeCounters {
@@ -55,13 +143,30 @@ impl RealtimeCounters {
         self.events_delivered.fetch_add(n, Ordering::Relaxed);
     }
 
+    pub fn listener_read(&self) {
+        self.listener_reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn refused(&self, why: Refused) {
+        self.refused[why as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn closed(&self, why: Closed) {
+        self.closed[why as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn snapshot(&self) -> RealtimeSnapshot {
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
         RealtimeSnapshot {
-            sockets_open: self.sockets_open.load(Ordering::Relaxed),
-            events_delivered: self.events_delivered.load(Ordering::Relaxed),
-            lagged_behind: self.lagged_behind.load(Ordering::Relaxed),
-            lagged_resync: self.lagged_resync.load(Ordering::Relaxed),
-            readers_lagging: self.readers_lagging.load(Ordering::Relaxed),
+            sockets_open: load(&self.sockets_open),
+            events_delivered: load(&self.events_delivered),
+            lagged_behind: load(&self.lagged_behind),
+            lagged_resync: load(&self.lagged_resync),
+            readers_lagging: load(&self.readers_lagging),
+            socket_table_reads: load(&self.socket_table_reads),
+            listener_reads: load(&self.listener_reads),
+            refused: self.refused.each_ref().map(load),
+            closed: self.closed.each_ref().map(load),
         }
     }
 }
@@ -104,6 +209,18 @@ impl SocketOpen {
 
     pub fn delivered(&self, n: u64) {
         self.counters.events_delivered(n);
+    }
+
+    /// Records a read of the table (this socket fell behind the tail).
+    pub fn table_read(&self) {
+        self.counters
+            .socket_table_reads
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The hub's counters.
+    pub fn all(&self) -> &RealtimeCounters {
+        &self.counters
     }
 }
 

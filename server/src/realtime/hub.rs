@@ -1,19 +1,30 @@
-//! The hub: where the event log's newest committed seq is announced, and
-//! where the server says it is shutting down.
+//! The hub: the in-memory tail of the event log, the head that wakes the
+//! sockets, the open sockets by user, and the shutdown signal.
 //!
-//! A write transaction pokes the hub with its last seq after it commits;
-//! socket tasks watch the head and, when it moves, read the `events` table
-//! after their own position. The hub carries a number, never events, so
-//! nothing queues up for a slow socket and a lost poke loses nothing: the
-//! next one (or a reconnect) reads the table from where the reader left
-//! off. With several server instances on one PostgreSQL database, the
-//! [`super::listener`] task pokes the hub for the other instances' commits.
+//! Committed events are published into the [`Tail`], encoded once; then the
+//! head moves and every socket task wakes and takes what its subscription
+//! wants from the tail, without asking the database. Nothing is queued
+//! per socket: a socket keeps only its position, and one that fell behind
+//! the tail reads the table from there. On SQLite the write transaction
+//! publishes its own events after commit; with several instances on one
+//! PostgreSQL database, the [`super::listener`] task reads the table after
+//! the tail's head when poked (by a local commit or another instance's
+//! notification) and publishes what it found.
+//!
+//! Publishing also applies account changes to the open sockets
+//! ([`Sessions`]): a deleted user's sockets end, and so do those holding a
+//! token of a role the user no longer has.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use super::counters::RealtimeCounters;
+use super::sessions::Sessions;
+use super::tail::{Committed, Tail};
+
+/// Events the tail keeps unless configured otherwise.
+pub const DEFAULT_TAIL: usize = 10_000;
 
 /// Handle to the hub; cheap to clone, shared by the store and the sockets.
 #[derive(Clone, Debug)]
@@ -23,8 +34,14 @@ pub struct Hub {
 
 #[derive(Debug)]
 struct Inner {
-    /// The newest seq known to be committed.
+    /// The newest committed events.
+    tail: RwLock<Tail>,
+    /// The tail's head: every event up to it is committed and published.
     head: watch::Sender<u64>,
+    /// Asks the PostgreSQL listener to read the table after the tail.
+    poke: Notify,
+    /// The signed-in sockets by user.
+    sessions: Arc<Sessions>,
     /// Becomes `true` once, when the server starts shutting down. Every
     /// task that must end on shutdown holds a receiver, so "all receivers
     /// dropped" means "all such tasks finished".
@@ -34,26 +51,68 @@ struct Inner {
 }
 
 impl Hub {
-    /// A hub whose log already holds events up to `head`.
-    pub fn new(head: u64) -> Self {
+    /// A hub whose log already holds events up to `head`, with a tail of
+    /// at most `tail` events.
+    pub fn new(head: u64, tail: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
+                tail: RwLock::new(Tail::new(head, tail)),
                 head: watch::Sender::new(head),
+                poke: Notify::new(),
+                sessions: Arc::default(),
                 shutdown: watch::Sender::new(false),
                 counters: Arc::default(),
             }),
         }
     }
 
-    /// The newest committed seq.
+    /// The newest committed seq published.
     pub fn head(&self) -> u64 {
         *self.inner.head.borrow()
     }
 
-    /// Announces that every event up to `seq` is committed. Called after
-    /// the commit; the head never moves back, so pokes arriving out of
-    /// order are harmless.
-    pub fn advance(&self, seq: u64) {
+    /// The tail, to read.
+    pub fn tail(&self) -> RwLockReadGuard<'_, Tail> {
+        self.inner.tail.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn tail_mut(&self) -> RwLockWriteGuard<'_, Tail> {
+        self.inner.tail.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Publishes `events`, every event committed after the head up to
+    /// `through`, in seq order; the caller guarantees none is missing.
+    /// Then wakes the sockets.
+    pub fn publish(&self, events: Vec<Committed>, through: u64) {
+        let events: Vec<Arc<Committed>> = events.into_iter().map(Arc::new).collect();
+        let head = {
+            let mut tail = self.tail_mut();
+            tail.push(events.iter().cloned(), through);
+            tail.head()
+        };
+        for change in events.iter().filter_map(|e| e.account_change()) {
+            self.inner.sessions.follow(change);
+        }
+        self.advance(head);
+    }
+
+    /// Starts the tail again at `head` (events before it cannot be had
+    /// from memory any more); sockets behind it read the table.
+    pub fn restart_tail(&self, head: u64) {
+        let head = {
+            let mut tail = self.tail_mut();
+            tail.restart(head);
+            tail.head()
+        };
+        self.advance(head);
+    }
+
+    /// The log was pruned below `floor`: the tail drops those events too.
+    pub fn pruned_below(&self, floor: u64) {
+        self.tail_mut().trim_below(floor);
+    }
+
+    fn advance(&self, seq: u64) {
         self.inner.head.send_if_modified(|head| {
             if seq > *head {
                 *head = seq;
@@ -62,6 +121,23 @@ impl Hub {
                 false
             }
         });
+    }
+
+    /// Asks the PostgreSQL listener to read the log after the tail now
+    /// (this instance committed events).
+    pub fn poke(&self) {
+        self.inner.poke.notify_one();
+    }
+
+    /// Resolves at the next [`Hub::poke`] (or at once for one not yet
+    /// taken).
+    pub async fn poked(&self) {
+        self.inner.poke.notified().await;
+    }
+
+    /// The signed-in sockets by user.
+    pub fn sessions(&self) -> &Arc<Sessions> {
+        &self.inner.sessions
     }
 
     /// A receiver that wakes whenever the head moves.
@@ -125,24 +201,55 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    use tidings::protocol::{Event, EventKind};
+    use tidings::Role;
+    use uuid::Uuid;
+
+    fn committed(seq: u64, kind: EventKind, data: serde_json::Value) -> Committed {
+        Committed::new(Event {
+            kind,
+            seq,
+            ts: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            actor: None,
+            data,
+        })
+    }
+
     #[tokio::test]
-    async fn the_head_only_moves_forward_and_wakes_watchers() {
-        let hub = Hub::new(5);
+    async fn publishing_fills_the_tail_and_wakes_watchers_forward_only() {
+        let hub = Hub::new(5, 10);
         let mut rx = hub.watch_head();
         assert_eq!(*rx.borrow_and_update(), 5);
-        hub.advance(4);
-        hub.advance(5);
+        hub.publish(vec![], 4);
+        hub.publish(vec![], 5);
         assert!(!rx.has_changed().unwrap());
-        hub.advance(9);
+        let post = serde_json::json!({ "id": Uuid::from_u128(1) });
+        hub.publish(vec![committed(9, EventKind::PostDeleted, post)], 9);
         rx.changed().await.unwrap();
         assert_eq!(*rx.borrow_and_update(), 9);
-        hub.advance(7);
+        assert_eq!(hub.tail().len(), 1);
+        hub.restart_tail(7);
         assert_eq!(hub.head(), 9);
+        assert_eq!(hub.tail().start(), 9);
+    }
+
+    #[tokio::test]
+    async fn a_published_deletion_ends_the_users_sockets() {
+        let hub = Hub::new(0, 10);
+        let user = Uuid::from_u128(3);
+        let seat = hub
+            .sessions()
+            .admit(user, Role::User, None, Default::default())
+            .unwrap();
+        let gone = serde_json::json!({ "id": user });
+        hub.publish(vec![committed(1, EventKind::UserDeleted, gone)], 1);
+        let why = tokio::time::timeout(Duration::from_secs(1), seat.ended()).await;
+        assert_eq!(why.ok(), Some(super::super::sessions::SessionEnd::Deleted));
     }
 
     #[tokio::test]
     async fn shutdown_reaches_tickets_and_waits_for_their_tasks() {
-        let hub = Hub::new(0);
+        let hub = Hub::new(0, 10);
         hub.tasks_finished().await;
         let mut ticket = hub.shutdown_ticket();
         let task = tokio::spawn(async move {

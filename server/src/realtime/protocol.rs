@@ -3,7 +3,9 @@
 //! The frame types are `tidings::protocol`'s, shared with the browser.
 
 use axum::extract::ws::Message;
-pub use tidings::protocol::{error_code, ClientFrame, Event, ServerFrame, Topic, TopicSet};
+pub use tidings::protocol::{
+    error_code, ClientFrame, Event, ServerFrame, Topic, TopicSet, MAX_CLIENT_FRAME,
+};
 
 /// What one incoming message asks of the socket.
 #[derive(Debug)]
@@ -12,6 +14,8 @@ pub enum Incoming {
     Frame(ClientFrame),
     /// A frame that could not be read: send this `error` frame back.
     Refused(ServerFrame),
+    /// A frame over [`MAX_CLIENT_FRAME`] bytes: the socket closes.
+    TooLarge,
     /// The client closed the socket.
     Closed,
     /// Pings and pongs (answered by the WebSocket layer itself).
@@ -26,6 +30,8 @@ pub fn encode(frame: &ServerFrame) -> Message {
 /// Reads one message from the client.
 pub fn decode(message: Message) -> Incoming {
     match message {
+        Message::Text(text) if text.len() > MAX_CLIENT_FRAME => Incoming::TooLarge,
+        Message::Binary(bytes) if bytes.len() > MAX_CLIENT_FRAME => Incoming::TooLarge,
         Message::Text(text) => match ClientFrame::parse(text.as_str()) {
             Ok(frame) => Incoming::Frame(frame),
             Err(e) => Incoming::Refused(ServerFrame::error(
@@ -74,6 +80,11 @@ mod tests {
             "bad_frame"
         );
         assert!(matches!(decode(Message::Close(None)), Incoming::Closed));
+        let big = format!(
+            r#"{{"type":"HEARTBEAT","pad":"{}"}}"#,
+            "x".repeat(MAX_CLIENT_FRAME)
+        );
+        assert!(matches!(decode(Message::text(big)), Incoming::TooLarge));
         assert!(matches!(
             decode(Message::Ping(Default::default())),
             Incoming::Ignored

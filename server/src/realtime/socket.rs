@@ -1,60 +1,80 @@
-//! One task per socket: says `hello`, reads the client's frames, and
-//! streams the log to it.
+//! One task per socket: signs it in, says `hello`, reads the client's
+//! frames, and streams the log to it.
 //!
-//! The task keeps only a position in the log. Whenever the hub says the
-//! head moved past it, the task reads the `events` table after its
-//! position, a bounded batch at a time, and sends what the subscription
-//! wants; sending waits for the client (WebSocket backpressure), so a slow
-//! reader just reads later from the table and nothing piles up in memory.
-//! If retention prunes the log past a slow reader, it is told to `RESYNC`.
-//! The task keeps the hub's counters (see [`super::counters`]): it is an
-//! open socket for its whole life, counts the events it flushes, and
-//! reports a read that came back full short of the head (more than one
-//! batch behind) and a `RESYNC` sent mid-stream as lagging.
+//! The task keeps only a position in the log. Whenever the hub's head
+//! moves past it, the task takes the events after its position from the
+//! hub's in-memory tail (frames encoded once for every socket) and sends
+//! those its subscription wants. A socket that fell behind the tail reads
+//! the `events` table instead, a bounded batch at a time, until it is back
+//! inside; if retention pruned what it needed, it is told to `RESYNC`.
+//! Nothing is queued per socket, and every send has a deadline
+//! ([`SocketSettings::send_timeout`]): a client that does not read its
+//! frames in time is dropped (it reconnects and resumes from its seq), so
+//! a client that never reads costs the server one frame's buffer.
 //!
-//! A socket serves a signed-in user only: one authenticated at the
-//! upgrade (Bearer or access cookie) is greeted at once; any other must
-//! send `{"type":"auth","token":...}` first, within [`AUTH_DEADLINE`].
-//! Anything else first (a bad token included) is answered with an `error`
-//! frame (`unauthorized`) and a close with 1008 (policy violation). A
-//! later `auth` frame with a bad token is answered `unauthorized` and
-//! changes nothing. A signed-in socket may read every topic.
+//! A socket serves one signed-in user. One authenticated at the upgrade
+//! (Bearer or access cookie) arrives signed in; any other must send
+//! `{"type":"auth","token":...}` first, within
+//! [`SocketSettings::auth_deadline`]. Signing in checks the store (the
+//! user exists with the token's role, the session was not signed out) and
+//! takes a seat (see [`super::sessions`]) within the user's and the
+//! server's socket limits. Refusals are an `error` frame and a close with
+//! 1008. A socket lives as long as its access token: a later `auth` frame
+//! with a fresh token of the same user extends it; otherwise the socket is
+//! closed with `TOKEN_EXPIRED`. Sign-out, deletion and a role change close
+//! it with `SESSION_ENDED` or `ROLE_CHANGED` (see
+//! `tidings::protocol::close_code`).
 //!
+//! `subscribe` frames are rate-limited; a frame over
+//! `tidings::protocol::MAX_CLIENT_FRAME` bytes closes the socket with 1009.
 //! On shutdown every socket gets a close frame with code 1001 (going
 //! away). A socket whose log read fails gets an `error` frame
-//! (`unavailable`) and a close with 1011; the client reconnects and
-//! resumes from its last seq.
+//! (`unavailable`) and a close with 1011.
 
 use std::time::Duration;
 
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
+use tidings::protocol::close_code as app_close;
 use tokio::sync::watch;
-use tokio::time::{interval_at, Instant, MissedTickBehavior};
+use tokio::time::{interval_at, sleep_until, Instant, MissedTickBehavior};
 
-use super::counters::SocketOpen;
-use super::hub::Shutdown;
+use super::counters::{Closed, Refused, SocketOpen};
+use super::hub::{Hub, Shutdown};
 use super::protocol::{decode, encode, error_code, ClientFrame, Incoming, ServerFrame};
+use super::sessions::{Seat, SessionEnd, SocketLimits};
 use super::subscription::Subscription;
-use crate::auth::Auth;
+use super::tail::TailRead;
+use crate::auth::token::Grant;
+use crate::auth::{now_secs, Auth};
 use crate::db::Db;
 use crate::error::ApiError;
 
 /// How long a closing socket waits for the client's close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
-/// How long a socket not authenticated at the upgrade waits for its
-/// `auth` frame.
-pub const AUTH_DEADLINE: Duration = Duration::from_secs(10);
+/// A token bucket for `subscribe` frames: `burst` at once, then one every
+/// `every`.
+#[derive(Debug, Clone, Copy)]
+pub struct SubscribeRate {
+    pub burst: u32,
+    pub every: Duration,
+}
 
 /// Tuning of the socket tasks.
 #[derive(Debug, Clone, Copy)]
 pub struct SocketSettings {
     /// Time between the server's `HEARTBEAT` frames.
     pub heartbeat: Duration,
-    /// Most events read from the log at once.
+    /// Most events read from the log, or sent, at once.
     pub batch: u32,
+    /// Longest wait for the client to take one batch of frames.
+    pub send_timeout: Duration,
+    /// How long a socket not signed in at the upgrade waits for `auth`.
+    pub auth_deadline: Duration,
+    pub limits: SocketLimits,
+    pub subscribes: SubscribeRate,
 }
 
 impl Default for SocketSettings {
@@ -62,6 +82,13 @@ impl Default for SocketSettings {
         Self {
             heartbeat: Duration::from_secs(25),
             batch: 500,
+            send_timeout: Duration::from_secs(10),
+            auth_deadline: Duration::from_secs(10),
+            limits: SocketLimits::default(),
+            subscribes: SubscribeRate {
+                burst: 20,
+                every: Duration::from_millis(200),
+            },
         }
     }
 }
@@ -76,21 +103,39 @@ enum End {
     Shutdown,
     /// The log could not be read.
     Unavailable(ApiError),
-    /// The client did not authenticate; says why.
-    Unauthorized(String),
+    /// The client did not sign in, or may not; says why.
+    Refused(Refused, &'static str, String),
+    /// The client sent a frame over the size limit.
+    TooLarge,
+    /// The access token expired without a fresh `auth`.
+    Expired,
+    /// The session ended.
+    Ended(SessionEnd),
+    /// A send missed its deadline.
+    TooSlow,
 }
 
 type Sink = SplitSink<WebSocket, Message>;
 type Stream = SplitStream<WebSocket>;
 
+/// The signed-in socket: its credentials and its seat.
+struct Signed {
+    seat: Seat,
+    /// When the token it holds expires.
+    expires: Instant,
+}
+
 /// The sending half of a socket with its subscription.
 struct Connection {
     sink: Sink,
     db: Db,
+    hub: Hub,
     auth: Auth,
     settings: SocketSettings,
     epoch: String,
     sub: Subscription,
+    /// `subscribe` frames the bucket holds, and when it was last filled.
+    subscribe_tokens: (f64, Instant),
     /// This socket's share of the hub's counters.
     counters: SocketOpen,
 }
@@ -98,21 +143,87 @@ struct Connection {
 /// What woke the task.
 enum Step {
     Shutdown,
+    Ended(SessionEnd),
+    Expired,
     Incoming(Option<Result<Message, axum::Error>>),
     Heartbeat,
     CatchUp,
     HeadMoved,
 }
 
-/// Serves one upgraded socket until the client leaves or the server shuts
-/// down. `signed_in`: the upgrade request was authenticated; otherwise
-/// the first frame must be `auth`.
+/// Signs in a socket whose upgrade carried `grant`: checks the store and
+/// takes a seat. The refusal is the HTTP answer to the upgrade.
+pub async fn admit_upgrade(
+    db: &Db,
+    grant: Grant,
+    settings: &SocketSettings,
+) -> Result<Seat, ApiError> {
+    admit(db, grant, settings)
+        .await
+        .map_err(|(why, code, message)| {
+            db.hub().counters().refused(why);
+            match code {
+                error_code::TOO_MANY_SOCKETS => ApiError::TooManySockets(message),
+                _ => ApiError::Unauthorized(message),
+            }
+        })
+}
+
+/// Checks `grant` against the store and takes a seat for it.
+async fn admit(
+    db: &Db,
+    grant: Grant,
+    settings: &SocketSettings,
+) -> Result<Seat, (Refused, &'static str, String)> {
+    let hub = db.hub();
+    let current = db
+        .session_is_current(grant.actor.id, grant.actor.role, grant.session)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "checking a socket's session failed");
+            (
+                Refused::Unauthorized,
+                error_code::UNAUTHORIZED,
+                "the session could not be checked; reconnect".to_owned(),
+            )
+        })?;
+    if !current {
+        return Err((
+            Refused::Unauthorized,
+            error_code::UNAUTHORIZED,
+            "this session has ended or the account changed: refresh the token and reconnect".into(),
+        ));
+    }
+    hub.sessions()
+        .admit(
+            grant.actor.id,
+            grant.actor.role,
+            grant.session,
+            settings.limits,
+        )
+        .map_err(|refusal| {
+            let why = match refusal {
+                super::sessions::Refusal::PerUser(_) => Refused::SocketsPerUser,
+                super::sessions::Refusal::Total(_) => Refused::SocketsTotal,
+            };
+            (why, error_code::TOO_MANY_SOCKETS, refusal.message())
+        })
+}
+
+fn expiry(expires_at: i64) -> Instant {
+    let left = expires_at.saturating_sub(now_secs()).max(0) as u64;
+    Instant::now() + Duration::from_secs(left)
+}
+
+/// Serves one upgraded socket until the client leaves, its session ends
+/// or the server shuts down. `signed_in`: the upgrade was authenticated
+/// (its grant and seat); otherwise the first frame must be `auth`.
 pub async fn serve(
     socket: WebSocket,
     db: Db,
     settings: SocketSettings,
     auth: Auth,
-    signed_in: bool,
+    signed_in: Option<(Grant, Seat)>,
 ) {
     let hub = db.hub().clone();
     // Held until this task ends: shutdown waits for it.
@@ -122,135 +233,154 @@ pub async fn serve(
     let mut conn = Connection {
         sink,
         db,
+        hub: hub.clone(),
         auth,
         settings,
         epoch: String::new(),
         sub: Subscription::default(),
+        subscribe_tokens: (f64::from(settings.subscribes.burst), Instant::now()),
         counters: hub.counters().socket_opened(),
     };
-    let admitted = if signed_in {
-        Ok(())
-    } else {
-        await_token(&conn.auth, &mut stream, &mut shutdown).await
+    let admitted = match signed_in {
+        Some((grant, seat)) => Ok(Signed {
+            seat,
+            expires: expiry(grant.expires_at),
+        }),
+        None => conn.await_token(&mut stream, &mut shutdown).await,
     };
     let end = match admitted {
         Err(end) => end,
-        Ok(()) => {
+        Ok(mut signed) => {
             let now = *head.borrow_and_update();
             match conn.hello(now).await {
                 Err(end) => end,
-                Ok(()) => serve_frames(&mut conn, &mut stream, &mut shutdown, &mut head).await,
+                Ok(()) => {
+                    conn.serve_frames(&mut signed, &mut stream, &mut shutdown, &mut head)
+                        .await
+                }
             }
         }
     };
-    match end {
-        End::Gone => {}
-        End::ClosedByClient => {
-            // Completes the close handshake the client started.
-            let _ = conn.sink.close().await;
-        }
-        End::Shutdown => {
-            conn.close(close_code::AWAY, "server shutting down", &mut stream)
-                .await;
-        }
-        End::Unavailable(error) => conn.fail(error, &mut stream).await,
-        End::Unauthorized(message) => {
-            let _ = conn
-                .send(&ServerFrame::error(error_code::UNAUTHORIZED, message))
-                .await;
-            conn.close(close_code::POLICY, "unauthorized", &mut stream)
-                .await;
-        }
-    }
-}
-
-/// Waits for the first frame of a socket not authenticated at the
-/// upgrade: `Ok` for an `auth` frame with a valid token.
-async fn await_token(auth: &Auth, stream: &mut Stream, shutdown: &mut Shutdown) -> Result<(), End> {
-    let deadline = Instant::now() + AUTH_DEADLINE;
-    loop {
-        let next = tokio::select! {
-            biased;
-            () = shutdown.requested() => return Err(End::Shutdown),
-            next = tokio::time::timeout_at(deadline, stream.next()) => next,
-        };
-        let message = match next {
-            Err(_) => {
-                return Err(End::Unauthorized(
-                    "no auth frame came in time; send {\"type\":\"auth\",\"token\":...} first"
-                        .into(),
-                ))
-            }
-            Ok(None | Some(Err(_))) => return Err(End::Gone),
-            Ok(Some(Ok(message))) => message,
-        };
-        return match decode(message) {
-            Incoming::Ignored => continue,
-            Incoming::Closed => Err(End::ClosedByClient),
-            Incoming::Frame(ClientFrame::Auth { token }) => auth
-                .verify(&token)
-                .map(|_| ())
-                .map_err(|e| End::Unauthorized(e.info().message)),
-            Incoming::Frame(_) | Incoming::Refused(_) => Err(End::Unauthorized(
-                "sign in first: send {\"type\":\"auth\",\"token\":\"<access token>\"}".into(),
-            )),
-        };
-    }
-}
-
-/// The socket's life after `hello`: returns why it ends.
-async fn serve_frames(
-    conn: &mut Connection,
-    stream: &mut Stream,
-    shutdown: &mut Shutdown,
-    head: &mut watch::Receiver<u64>,
-) -> End {
-    let period = conn.settings.heartbeat.max(Duration::from_millis(1));
-    let mut heartbeat = interval_at(Instant::now() + period, period);
-    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    loop {
-        let target = *head.borrow_and_update();
-        let behind = conn.sub.is_behind(target);
-        let step = tokio::select! {
-            biased;
-            () = shutdown.requested() => Step::Shutdown,
-            message = stream.next() => Step::Incoming(message),
-            _ = heartbeat.tick() => Step::Heartbeat,
-            () = std::future::ready(()), if behind => Step::CatchUp,
-            moved = head.changed() => match moved {
-                Ok(()) => Step::HeadMoved,
-                // The store is gone: nothing more will come.
-                Err(_) => Step::Shutdown,
-            },
-        };
-        let work = async {
-            match step {
-                Step::Shutdown => Err(End::Shutdown),
-                Step::Incoming(None | Some(Err(_))) => Err(End::Gone),
-                Step::Incoming(Some(Ok(message))) => match decode(message) {
-                    Incoming::Frame(frame) => conn.handle(frame, target).await,
-                    Incoming::Refused(error) => conn.send(&error).await,
-                    Incoming::Closed => Err(End::ClosedByClient),
-                    Incoming::Ignored => Ok(()),
-                },
-                Step::Heartbeat => conn.heartbeat(target).await,
-                Step::CatchUp => conn.catch_up(target).await,
-                Step::HeadMoved => Ok(()),
-            }
-        };
-        // Shutdown never waits for a slow reader to take a frame.
-        let outcome = tokio::select! {
-            biased;
-            () = shutdown.requested() => Err(End::Shutdown),
-            outcome = work => outcome,
-        };
-        if let Err(end) = outcome {
-            return end;
-        }
-    }
+    conn.finish(end, &mut stream).await;
 }
 
 impl Connection {
+    /// Waits for the first frame of a socket not authenticated at the
+    /// upgrade: signed in for an `auth` frame with a valid token whose
+    /// session stands, within the limits.
+    async fn await_token(
+        &mut self,
+        stream: &mut Stream,
+        shutdown: &mut Shutdown,
+    ) -> Result<Signed, End> {
+        let deadline = Instant::now() + self.settings.auth_deadline;
+        loop {
+            let next = tokio::select! {
+                biased;
+                () = shutdown.requested() => return Err(End::Shutdown),
+                next = tokio::time::timeout_at(deadline, stream.next()) => next,
+            };
+            let message =
+                match next {
+                    Err(_) => return Err(End::Refused(
+                        Refused::AuthDeadline,
+                        error_code::UNAUTHORIZED,
+                        "no auth frame came in time; send {\"type\":\"auth\",\"token\":...} first"
+                            .into(),
+                    )),
+                    Ok(None | Some(Err(_))) => return Err(End::Gone),
+                    Ok(Some(Ok(message))) => message,
+                };
+            let not_signed_in = || {
+                End::Refused(
+                    Refused::Unauthorized,
+                    error_code::UNAUTHORIZED,
+                    "sign in first: send {\"type\":\"auth\",\"token\":\"<access token>\"}".into(),
+                )
+            };
+            return match decode(message) {
+                Incoming::Ignored => continue,
+                Incoming::Closed => Err(End::ClosedByClient),
+                Incoming::TooLarge => Err(End::TooLarge),
+                Incoming::Frame(ClientFrame::Auth { token }) => {
+                    let grant = self.auth.grant(&token).map_err(|e| {
+                        End::Refused(
+                            Refused::Unauthorized,
+                            error_code::UNAUTHORIZED,
+                            e.info().message,
+                        )
+                    })?;
+                    let seat = admit(&self.db, grant, &self.settings)
+                        .await
+                        .map_err(|(why, code, message)| End::Refused(why, code, message))?;
+                    Ok(Signed {
+                        seat,
+                        expires: expiry(grant.expires_at),
+                    })
+                }
+                Incoming::Frame(_) | Incoming::Refused(_) => Err(not_signed_in()),
+            };
+        }
+    }
+
+    /// The socket's life after `hello`: returns why it ends.
+    async fn serve_frames(
+        &mut self,
+        signed: &mut Signed,
+        stream: &mut Stream,
+        shutdown: &mut Shutdown,
+        head: &mut watch::Receiver<u64>,
+    ) -> End {
+        let period = self.settings.heartbeat.max(Duration::from_millis(1));
+        let mut heartbeat = interval_at(Instant::now() + period, period);
+        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            let target = *head.borrow_and_update();
+            let behind = self.sub.is_behind(target);
+            let step = tokio::select! {
+                biased;
+                () = shutdown.requested() => Step::Shutdown,
+                why = signed.seat.ended() => Step::Ended(why),
+                () = sleep_until(signed.expires) => Step::Expired,
+                message = stream.next() => Step::Incoming(message),
+                _ = heartbeat.tick() => Step::Heartbeat,
+                () = std::future::ready(()), if behind => Step::CatchUp,
+                moved = head.changed() => match moved {
+                    Ok(()) => Step::HeadMoved,
+                    // The store is gone: nothing more will come.
+                    Err(_) => Step::Shutdown,
+                },
+            };
+            let work = async {
+                match step {
+                    Step::Shutdown => Err(End::Shutdown),
+                    Step::Ended(why) => Err(End::Ended(why)),
+                    Step::Expired => Err(End::Expired),
+                    Step::Incoming(None | Some(Err(_))) => Err(End::Gone),
+                    Step::Incoming(Some(Ok(message))) => match decode(message) {
+                        Incoming::Frame(frame) => self.handle(frame, target, signed).await,
+                        Incoming::Refused(error) => self.send(&error).await,
+                        Incoming::TooLarge => Err(End::TooLarge),
+                        Incoming::Closed => Err(End::ClosedByClient),
+                        Incoming::Ignored => Ok(()),
+                    },
+                    Step::Heartbeat => self.heartbeat(target).await,
+                    Step::CatchUp => self.catch_up(target).await,
+                    Step::HeadMoved => Ok(()),
+                }
+            };
+            // Shutdown never waits for a slow reader to take a frame.
+            let outcome = tokio::select! {
+                biased;
+                () = shutdown.requested() => Err(End::Shutdown),
+                outcome = work => outcome,
+            };
+            if let Err(end) = outcome {
+                return end;
+            }
+        }
+    }
+
     /// Reads the log's identity and says `hello`.
     async fn hello(&mut self, head: u64) -> Result<(), End> {
         let log = self
@@ -266,30 +396,43 @@ impl Connection {
         .await
     }
 
+    /// Sends one frame within the deadline.
     async fn send(&mut self, frame: &ServerFrame) -> Result<(), End> {
-        self.sink.send(encode(frame)).await.map_err(|_| End::Gone)
+        self.send_message(encode(frame)).await
+    }
+
+    async fn send_message(&mut self, message: Message) -> Result<(), End> {
+        match tokio::time::timeout(self.settings.send_timeout, self.sink.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::Gone),
+            Err(_) => Err(End::TooSlow),
+        }
     }
 
     /// Acts on one client frame. `head` is the newest committed seq.
-    async fn handle(&mut self, frame: ClientFrame, head: u64) -> Result<(), End> {
+    async fn handle(
+        &mut self,
+        frame: ClientFrame,
+        head: u64,
+        signed: &mut Signed,
+    ) -> Result<(), End> {
         match frame {
-            // Already signed in: a valid token changes nothing, a bad one
-            // is refused and the socket stays as it was.
-            ClientFrame::Auth { token } => match self.auth.verify(&token) {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    self.send(&ServerFrame::error(
-                        error_code::UNAUTHORIZED,
-                        e.info().message,
-                    ))
-                    .await
-                }
-            },
+            ClientFrame::Auth { token } => self.reauthenticate(&token, signed).await,
             ClientFrame::Subscribe {
                 topics,
                 since,
                 epoch,
             } => {
+                if !self.take_subscribe_token() {
+                    self.hub.counters().refused(Refused::SubscribeRate);
+                    return self
+                        .send(&ServerFrame::error(
+                            error_code::RATE_LIMITED,
+                            "too many subscribe frames; this one changed nothing, send it again \
+                             in a moment",
+                        ))
+                        .await;
+                }
                 let mut log = self
                     .db
                     .log_state()
@@ -310,6 +453,65 @@ impl Connection {
         }
     }
 
+    /// A fresh `auth` frame: a valid token of the same user whose session
+    /// stands extends the socket's life; anything else is refused and
+    /// changes nothing.
+    async fn reauthenticate(&mut self, token: &str, signed: &mut Signed) -> Result<(), End> {
+        let grant = match self.auth.grant(token) {
+            Ok(grant) if grant.actor.id == signed.seat.user() => grant,
+            Ok(_) => {
+                return self
+                    .send(&ServerFrame::error(
+                        error_code::UNAUTHORIZED,
+                        "this socket serves the user it signed in as; open another for \
+                         another user",
+                    ))
+                    .await
+            }
+            Err(e) => {
+                return self
+                    .send(&ServerFrame::error(
+                        error_code::UNAUTHORIZED,
+                        e.info().message,
+                    ))
+                    .await
+            }
+        };
+        let current = self
+            .db
+            .session_is_current(grant.actor.id, grant.actor.role, grant.session)
+            .await
+            .map_err(End::Unavailable)?;
+        if !current {
+            return self
+                .send(&ServerFrame::error(
+                    error_code::UNAUTHORIZED,
+                    "this session has ended or the account changed",
+                ))
+                .await;
+        }
+        signed.seat.renew(grant.actor.role, grant.session);
+        signed.expires = expiry(grant.expires_at);
+        Ok(())
+    }
+
+    /// Takes one token from the `subscribe` bucket, if it holds one.
+    fn take_subscribe_token(&mut self) -> bool {
+        let rate = self.settings.subscribes;
+        let (tokens, filled) = &mut self.subscribe_tokens;
+        let now = Instant::now();
+        let every = rate.every.as_secs_f64().max(f64::EPSILON);
+        *tokens = (*tokens + now.duration_since(*filled).as_secs_f64() / every)
+            .min(f64::from(rate.burst));
+        *filled = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
     /// `HEARTBEAT` with the stream's position (the head before the first
     /// subscribe).
     async fn heartbeat(&mut self, head: u64) -> Result<(), End> {
@@ -317,16 +519,65 @@ impl Connection {
         self.send(&ServerFrame::Heartbeat { seq }).await
     }
 
-    /// Sends one batch of the log after the position, up to `head`.
+    /// Sends the next events after the position, up to `head`: from the
+    /// tail, or from the table when the position is behind it.
     async fn catch_up(&mut self, head: u64) -> Result<(), End> {
         let Some(position) = self.sub.position() else {
             return Ok(());
         };
         if self.sub.topics().is_empty() {
             self.sub.advance_to(head);
-            self.counters.read(false);
             return Ok(());
         }
+        let read = self
+            .hub
+            .tail()
+            .read_after(position, self.settings.batch as usize);
+        match read {
+            TailRead::Served { events, through } => {
+                let full = events.len() >= self.settings.batch as usize;
+                let frames: Vec<Message> = events
+                    .iter()
+                    .filter(|e| e.wanted_by(self.sub.topics()))
+                    .map(|e| Message::Text(e.frame()))
+                    .collect();
+                self.send_batch(frames).await?;
+                self.sub.advance_to(through);
+                // A full batch that still ends short of the head: more
+                // than one batch behind.
+                self.counters.read(full && self.sub.is_behind(head));
+                Ok(())
+            }
+            TailRead::Behind => self.catch_up_from_table(position, head).await,
+        }
+    }
+
+    /// Sends `frames` and flushes them, all within one deadline.
+    async fn send_batch(&mut self, frames: Vec<Message>) -> Result<(), End> {
+        if frames.is_empty() {
+            return Ok(());
+        }
+        let sent = frames.len() as u64;
+        let sink = &mut self.sink;
+        let sending = async move {
+            for frame in frames {
+                sink.feed(frame).await?;
+            }
+            sink.flush().await
+        };
+        match tokio::time::timeout(self.settings.send_timeout, sending).await {
+            Ok(Ok(())) => {
+                self.counters.delivered(sent);
+                Ok(())
+            }
+            Ok(Err(_)) => Err(End::Gone),
+            Err(_) => Err(End::TooSlow),
+        }
+    }
+
+    /// One batch of the table after `position`, up to `head`.
+    async fn catch_up_from_table(&mut self, position: u64, head: u64) -> Result<(), End> {
+        self.counters.table_read();
         let batch = self
             .db
             .read_events(position, head, self.sub.topics(), self.settings.batch)
@@ -339,18 +590,17 @@ impl Connection {
             return self.send(&resync).await;
         }
         let complete = batch.events.len() < self.settings.batch as usize;
-        let sent = batch.events.len() as u64;
-        for event in batch.events {
-            debug_assert!(self.sub.topics().matches(&event), "seq {}", event.seq);
-            let seq = event.seq;
-            self.sink
-                .feed(encode(&ServerFrame::Event(event)))
-                .await
-                .map_err(|_| End::Gone)?;
-            self.sub.advance_to(seq);
+        let last = batch.events.last().map(|e| e.seq);
+        let frames = batch
+            .events
+            .into_iter()
+            .inspect(|e| debug_assert!(self.sub.topics().matches(e), "seq {}", e.seq))
+            .map(|e| encode(&ServerFrame::Event(e)))
+            .collect();
+        self.send_batch(frames).await?;
+        if let Some(last) = last {
+            self.sub.advance_to(last);
         }
-        self.sink.flush().await.map_err(|_| End::Gone)?;
-        self.counters.delivered(sent);
         if complete {
             // Nothing else up to `head` matches.
             self.sub.advance_to(head);
@@ -361,17 +611,87 @@ impl Connection {
         Ok(())
     }
 
-    /// Says why, then closes with 1011.
-    async fn fail(&mut self, error: ApiError, stream: &mut Stream) {
-        tracing::error!(%error, "realtime socket cannot read the event log");
-        let _ = self
-            .send(&ServerFrame::error(
-                error_code::UNAVAILABLE,
-                "the event log cannot be read; reconnect and resume",
-            ))
-            .await;
-        self.close(close_code::ERROR, "event log unavailable", stream)
-            .await;
+    /// Says why the socket ends, as the protocol documents, and closes it.
+    async fn finish(&mut self, end: End, stream: &mut Stream) {
+        let counters = self.hub.counters().clone();
+        match end {
+            End::Gone => {}
+            End::ClosedByClient => {
+                // Completes the close handshake the client started.
+                let _ = self.sink.close().await;
+            }
+            End::Shutdown => {
+                self.close(close_code::AWAY, "server shutting down", stream)
+                    .await
+            }
+            End::Unavailable(error) => {
+                tracing::error!(%error, "realtime socket cannot read the event log");
+                let _ = self
+                    .send(&ServerFrame::error(
+                        error_code::UNAVAILABLE,
+                        "the event log cannot be read; reconnect and resume",
+                    ))
+                    .await;
+                self.close(close_code::ERROR, "event log unavailable", stream)
+                    .await;
+            }
+            End::Refused(why, code, message) => {
+                counters.refused(why);
+                let _ = self.send(&ServerFrame::error(code, message)).await;
+                let reason = if code == error_code::TOO_MANY_SOCKETS {
+                    "too many sockets"
+                } else {
+                    "unauthorized"
+                };
+                self.close(close_code::POLICY, reason, stream).await;
+            }
+            End::TooLarge => {
+                counters.refused(Refused::FrameTooLarge);
+                let _ = self
+                    .send(&ServerFrame::error(
+                        error_code::FRAME_TOO_LARGE,
+                        format!(
+                            "frames may be at most {} bytes",
+                            tidings::protocol::MAX_CLIENT_FRAME
+                        ),
+                    ))
+                    .await;
+                self.close(close_code::SIZE, "frame too large", stream)
+                    .await;
+            }
+            End::Expired => {
+                counters.closed(Closed::TokenExpired);
+                self.close(
+                    app_close::TOKEN_EXPIRED,
+                    "access token expired: refresh, reconnect and resume",
+                    stream,
+                )
+                .await;
+            }
+            End::Ended(why) => {
+                let (closed, code, reason) = match why {
+                    SessionEnd::SignedOut => {
+                        (Closed::SignedOut, app_close::SESSION_ENDED, "signed out")
+                    }
+                    SessionEnd::Deleted => {
+                        (Closed::Deleted, app_close::SESSION_ENDED, "account deleted")
+                    }
+                    SessionEnd::RoleChanged => (
+                        Closed::RoleChanged,
+                        app_close::ROLE_CHANGED,
+                        "role changed: refresh, reconnect and resume",
+                    ),
+                };
+                counters.closed(closed);
+                self.close(code, reason, stream).await;
+            }
+            End::TooSlow => {
+                // The client is not reading: a close frame would wait
+                // behind what it has not read. Dropping the socket ends
+                // the connection.
+                counters.closed(Closed::TooSlow);
+            }
+        }
     }
 
     /// Sends a close frame and waits, briefly, for the client's.
@@ -380,7 +700,11 @@ impl Connection {
             code,
             reason: reason.into(),
         };
-        if self.sink.send(Message::Close(Some(frame))).await.is_err() {
+        if self
+            .send_message(Message::Close(Some(frame)))
+            .await
+            .is_err()
+        {
             return;
         }
         let _ = tokio::time::timeout(CLOSE_GRACE, async {

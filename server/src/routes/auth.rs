@@ -25,6 +25,7 @@ use axum::{Json, Router};
 use chrono::{TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use tidings::{Email, ErrorBody, FieldErrors, User};
+use uuid::Uuid;
 
 use crate::auth::password::{self, Password};
 use crate::auth::{cookies, refresh, Actor, Auth};
@@ -104,11 +105,14 @@ fn parse_login(input: &LoginInput) -> Result<(Email, Password), ApiError> {
 }
 
 /// A session's answer: the access token, the user, and both cookies.
-fn start_session(auth: &Auth, user: User, refresh_token: &str) -> Response {
-    let access = auth.issue(Actor {
-        id: user.id,
-        role: user.role,
-    });
+fn start_session(auth: &Auth, user: User, session: Uuid, refresh_token: &str) -> Response {
+    let access = auth.issue_in(
+        Actor {
+            id: user.id,
+            role: user.role,
+        },
+        session,
+    );
     let secure = auth.secure_cookies();
     let mut response = Json(Session {
         access_token: access.clone(),
@@ -169,14 +173,15 @@ pub(super) async fn login(
     };
     limiter.succeeded(email.as_str());
     let token = refresh::new_token();
-    db.start_refresh_family(
-        user.id,
-        &refresh::digest(&token),
-        Utc::now(),
-        TimeDelta::seconds(auth.refresh_ttl()),
-    )
-    .await?;
-    Ok(start_session(&auth, user, &token))
+    let session = db
+        .start_refresh_family(
+            user.id,
+            &refresh::digest(&token),
+            Utc::now(),
+            TimeDelta::seconds(auth.refresh_ttl()),
+        )
+        .await?;
+    Ok(start_session(&auth, user, session, &token))
 }
 
 /// 401 `invalid_refresh`, clearing both cookies.
@@ -217,8 +222,9 @@ pub(super) async fn refresh_session(
         )
         .await?;
     Ok(match rotation {
-        Rotation::Rotated(user) => start_session(&auth, user, &next),
-        Rotation::Reused => {
+        Rotation::Rotated { user, session } => start_session(&auth, user, session, &next),
+        Rotation::Reused { user, session } => {
+            db.hub().sessions().end_session(user, session);
             tracing::warn!("a rotated refresh token was presented again; its family is revoked");
             refused(
                 &auth,
@@ -249,8 +255,14 @@ pub(super) async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(presented) = cookies::read(&headers, cookies::REFRESH) {
-        db.revoke_refresh_family(&refresh::digest(presented), Utc::now())
+        let ended = db
+            .revoke_refresh_family(&refresh::digest(presented), Utc::now())
             .await?;
+        if let Some((user, session)) = ended {
+            // This instance's sockets of the session; the others learn it
+            // from the store (see `crate::realtime::listener`).
+            db.hub().sessions().end_session(user, session);
+        }
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     for cookie in cookies::cleared(auth.secure_cookies()) {

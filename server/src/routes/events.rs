@@ -1,8 +1,10 @@
 //! `GET /api/events`: the realtime socket (see `crate::realtime`). A
-//! request that is not a WebSocket upgrade gets a JSON 426. An upgrade
-//! with a valid Bearer token or access cookie is signed in at once; one
-//! with an invalid Bearer token is 401; any other must authenticate by
-//! its first frame (see `crate::realtime::socket`).
+//! request that is not a WebSocket upgrade gets a JSON 426; one from a
+//! page of another origin, 403. An upgrade with a valid Bearer token or
+//! access cookie is signed in at once (401 if its session ended, 429 when
+//! the user holds too many sockets); one with an invalid Bearer token is
+//! 401; any other must authenticate by its first frame (see
+//! `crate::realtime::socket`).
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
@@ -17,7 +19,9 @@ use crate::error::ApiError;
 use crate::realtime::socket;
 use crate::state::AppState;
 
-/// Largest frame a client may send; subscribe frames are far smaller.
+/// Largest message the transport reads whole: above the protocol's
+/// `MAX_CLIENT_FRAME`, so an oversized frame is answered with a reason
+/// before the socket closes, and small enough to bound what one costs.
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 /// Initial read buffer of a socket; larger frames still arrive whole.
 const SOCKET_READ_BUFFER: usize = 4 * 1024;
@@ -40,7 +44,10 @@ pub fn router() -> Router<AppState> {
         retained log. Credentials may come at the upgrade or in the first frame.",
     responses(
         (status = 101, description = "Switched to the WebSocket protocol"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
         (status = 426, response = doc::UpgradeRequired),
+        (status = 429, response = doc::TooManyRequests),
     )
 )]
 async fn events(
@@ -48,10 +55,13 @@ async fn events(
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let signed_in = match state.auth.authenticate(&headers) {
-        Ok(_) => true,
+    if let Err(refused) = state.cors.check_origin(&headers) {
+        return refused.into_response();
+    }
+    let grant = match state.auth.authenticate_grant(&headers) {
+        Ok(grant) => Some(grant),
         Err(e) if headers.contains_key(header::AUTHORIZATION) => return e.into_response(),
-        Err(_) => false,
+        Err(_) => None,
     };
     match upgrade {
         Err(rejection) => ApiError::UpgradeRequired(format!(
@@ -63,6 +73,13 @@ async fn events(
             let db = state.db.clone();
             let auth = state.auth.clone();
             let settings = state.config.socket_settings();
+            let signed_in = match grant {
+                None => None,
+                Some(grant) => match socket::admit_upgrade(&db, grant, &settings).await {
+                    Ok(seat) => Some((grant, seat)),
+                    Err(refused) => return refused.into_response(),
+                },
+            };
             upgrade
                 // Client frames are small; tungstenite's 128 KiB default
                 // read buffer would cost that much per idle socket.

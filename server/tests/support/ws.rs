@@ -60,6 +60,70 @@ impl WsClient {
         Self { ws }
     }
 
+    /// Connects to `url` with `headers` on the upgrade; the HTTP status
+    /// when the server refuses to upgrade.
+    pub async fn try_open(url: &str, headers: &[(&str, &str)]) -> Result<Self, u16> {
+        let mut request = url.into_client_request().expect("a WebSocket URL");
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                    .expect("a header name"),
+                value.parse().expect("a header value"),
+            );
+        }
+        let connected =
+            tokio::time::timeout(FRAME_TIMEOUT, tokio_tungstenite::connect_async(request))
+                .await
+                .expect("the upgrade is answered in time");
+        match connected {
+            Ok((ws, _)) => Ok(Self { ws }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(response.status().as_u16())
+            }
+            Err(e) => panic!("the upgrade failed: {e}"),
+        }
+    }
+
+    /// Wraps a socket the test connected itself.
+    pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        Self { ws }
+    }
+
+    /// Waits for the server to close the socket, skipping other frames;
+    /// the close code and reason.
+    pub async fn closed(&mut self, wait: Duration) -> (u16, String) {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.try_next_frame(left).await {
+                Ok(_) => continue,
+                Err(NotAFrame::Closed(Some(frame))) => {
+                    return (frame.code.into(), frame.reason.to_string())
+                }
+                Err(other) => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    }
+
+    /// Reads until the server ends the connection (a close frame, or a
+    /// connection dropped without one); the events that came before.
+    /// Fails the test if nothing ends it within `wait` of the last frame.
+    pub async fn events_until_dropped(mut self, wait: Duration) -> usize {
+        let mut events = 0;
+        loop {
+            match tokio::time::timeout(wait, self.ws.next()).await {
+                Err(_) => panic!("the socket stays open"),
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return events,
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    if matches!(ServerFrame::parse(text.as_str()), Ok(ServerFrame::Event(_))) {
+                        events += 1;
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
     /// Reads the `hello` the server greets a signed-in socket with.
     pub async fn hello(mut self) -> (Self, Hello) {
         match self.next_frame().await {
