@@ -26,38 +26,8 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// A real account signed in over HTTP: its access token (naming its
-/// session) and refresh token.
-struct Account {
-    id: String,
-    access: String,
-    refresh: String,
-}
-
-async fn sign_up(server: &TestServer, role: &str) -> Account {
-    let n = uuid::Uuid::new_v4().simple().to_string();
-    let email = format!("{role}-{n}@example.com");
-    let user = server
-        .create_user_with(json!({
-            "name": "Ada Lovelace", "email": email, "password": "correct horse", "role": role
-        }))
-        .await;
-    let reply = server
-        .login(&server.anonymous(), &email, "correct horse")
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    Account {
-        id: id_of(&user),
-        access: reply.json()["accessToken"].as_str().unwrap().to_owned(),
-        refresh: reply.cookie_value("tidings_refresh").to_owned(),
-    }
-}
-
 async fn live_socket(server: &TestServer, token: &str) -> WsClient {
-    let (mut ws, _) = WsClient::connect(&server.ws_url(EVENTS), token).await;
-    ws.subscribe(&[Topic::Users, Topic::Posts], 0).await;
-    ws.sync().await;
-    ws
+    WsClient::live(&server.ws_url(EVENTS), token).await
 }
 
 #[tokio::test]
@@ -119,17 +89,9 @@ async fn signing_out_closes_that_sessions_sockets_and_no_other() {
     let mut admins = live_socket(&server, &server.admin_token).await;
 
     // A clean sign-out.
-    let account = sign_up(&server, "user").await;
+    let account = server.sign_up("user").await;
     let mut ws = live_socket(&server, &account.access).await;
-    let logout = server
-        .call(
-            server
-                .anonymous()
-                .post(server.url("/api/auth/logout"))
-                .header(COOKIE, format!("tidings_refresh={}", account.refresh)),
-        )
-        .await;
-    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    server.sign_out(&account.refresh).await;
     let (code, reason) = ws.closed(WITHIN_A_SECOND).await;
     assert_eq!(
         (code, reason.as_str()),
@@ -141,7 +103,7 @@ async fn signing_out_closes_that_sessions_sockets_and_no_other() {
     assert_eq!(again.err(), Some(401));
 
     // A refresh token presented twice revokes its session: same end.
-    let stolen = sign_up(&server, "user").await;
+    let stolen = server.sign_up("user").await;
     let mut ws = live_socket(&server, &stolen.access).await;
     let first = server.refresh(&stolen.refresh).await;
     assert_eq!(first.status, StatusCode::OK);
@@ -171,8 +133,8 @@ async fn signing_out_closes_that_sessions_sockets_and_no_other() {
 #[tokio::test]
 async fn deleting_or_demoting_a_user_ends_their_sockets() {
     let server = TestServer::start().await;
-    let doomed = sign_up(&server, "user").await;
-    let demoted = sign_up(&server, "moderator").await;
+    let doomed = server.sign_up("user").await;
+    let demoted = server.sign_up("moderator").await;
     let mut doomed_ws = live_socket(&server, &doomed.access).await;
     let mut demoted_ws = live_socket(&server, &demoted.access).await;
 

@@ -286,11 +286,8 @@ async fn revoke_family(
     };
     let ended = (super::rows::id(&user)?, super::rows::id(family)?);
     if let super::engine::Engine::Postgres(c) = tx.conn() {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(super::engine::SESSIONS_CHANNEL)
-            .bind(format!("{}:{}", ended.0, ended.1))
-            .execute(c)
-            .await?;
+        let payload = format!("{}:{}", ended.0, ended.1);
+        super::engine::notify(c, super::engine::SESSIONS_CHANNEL, &payload).await?;
     }
     Ok(Some(ended))
 }

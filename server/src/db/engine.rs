@@ -204,12 +204,37 @@ pub(crate) async fn lock_key(
 /// The first key of the log's advisory lock ("tidi").
 const LOG_LOCK_CLASS: i32 = 0x7469_6469;
 
-/// The channel a commit that appended events notifies on PostgreSQL.
+/// The channel a commit that appended events notifies on PostgreSQL,
+/// with `<schema> <last seq>` as its payload.
 pub const LOG_CHANNEL: &str = "tidings_events";
 
 /// The channel a sign-out notifies on PostgreSQL, with
-/// `<user id>:<session id>` as its payload.
+/// `<schema> <user id>:<session id>` as its payload.
 pub const SESSIONS_CHANNEL: &str = "tidings_sessions";
+
+/// Notifies `channel` with `payload`, prefixed by the current schema:
+/// channels are shared by the whole database, and deployments in other
+/// schemas must tell their notifications apart (see [`notified_here`]).
+/// Delivered when, and only if, the transaction commits.
+pub(crate) async fn notify(
+    conn: &mut PgConnection,
+    channel: &str,
+    payload: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, current_schema() || ' ' || $2)")
+        .bind(channel)
+        .bind(payload)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The payload of a notification [`notify`] sent from `schema`, or `None`
+/// for another schema's.
+pub fn notified_here<'a>(schema: &str, payload: &'a str) -> Option<&'a str> {
+    let (from, rest) = payload.split_once(' ')?;
+    (from == schema).then_some(rest)
+}
 
 #[cfg(test)]
 mod tests {

@@ -203,16 +203,13 @@ impl WriteTx {
             _lock: lock,
         } = self;
         let postgres = tx.is_postgres();
-        if let (Some(_), Engine::Postgres(c)) = (last_seq, tx.conn()) {
-            sqlx::query("SELECT pg_notify($1, '')")
-                .bind(engine::LOG_CHANNEL)
-                .execute(c)
-                .await?;
+        if let (Some(seq), Engine::Postgres(c)) = (last_seq, tx.conn()) {
+            engine::notify(c, engine::LOG_CHANNEL, &seq.to_string()).await?;
         }
         tx.commit().await?;
         if let Some(seq) = last_seq {
             if postgres {
-                hub.poke();
+                hub.poke(seq);
             } else {
                 hub.publish(appended.into_iter().map(Committed::new).collect(), seq);
             }

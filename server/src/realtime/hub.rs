@@ -15,6 +15,7 @@
 //! ([`Sessions`]): a deleted user's sockets end, and so do those holding a
 //! token of a role the user no longer has.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tokio::sync::{watch, Notify};
@@ -40,6 +41,8 @@ struct Inner {
     head: watch::Sender<u64>,
     /// Asks the PostgreSQL listener to read the table after the tail.
     poke: Notify,
+    /// The newest seq a poke said was committed.
+    wanted: AtomicU64,
     /// The signed-in sockets by user.
     sessions: Arc<Sessions>,
     /// Becomes `true` once, when the server starts shutting down. Every
@@ -59,6 +62,7 @@ impl Hub {
                 tail: RwLock::new(Tail::new(head, tail)),
                 head: watch::Sender::new(head),
                 poke: Notify::new(),
+                wanted: AtomicU64::new(head),
                 sessions: Arc::default(),
                 shutdown: watch::Sender::new(false),
                 counters: Arc::default(),
@@ -123,9 +127,10 @@ impl Hub {
         });
     }
 
-    /// Asks the PostgreSQL listener to read the log after the tail now
-    /// (this instance committed events).
-    pub fn poke(&self) {
+    /// Asks the PostgreSQL listener to read the log after the tail: events
+    /// up to `seq` are committed.
+    pub fn poke(&self, seq: u64) {
+        self.inner.wanted.fetch_max(seq, Ordering::Relaxed);
         self.inner.poke.notify_one();
     }
 
@@ -133,6 +138,11 @@ impl Hub {
     /// taken).
     pub async fn poked(&self) {
         self.inner.poke.notified().await;
+    }
+
+    /// Whether a poke named a seq the tail has not reached.
+    pub fn is_wanted(&self) -> bool {
+        self.inner.wanted.load(Ordering::Relaxed) > self.head()
     }
 
     /// The signed-in sockets by user.

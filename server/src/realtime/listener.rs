@@ -2,11 +2,13 @@
 //! that fills this instance's tail from the table and ends the sockets of
 //! sessions signed out on other instances.
 //!
-//! A commit that appended events notifies `db::engine::LOG_CHANNEL`, and a
-//! local commit also pokes the hub. Either is only a poke: on one, and on a
+//! A commit that appended events notifies `db::engine::LOG_CHANNEL` with
+//! its last seq, and a local commit also pokes the hub at once. Either is
+//! only a poke: on one naming a seq the tail has not reached, and on a
 //! timer besides (a poke lost while the listening connection was down must
 //! lose nothing), the task reads the events after the tail's head from the
-//! table, once for all the sockets, and publishes them into the hub. The
+//! table, once for all the sockets, and publishes them into the hub. So
+//! each write costs each instance one read. The
 //! table is the truth; seq order is commit order there (see `db::events`),
 //! so nothing can commit below the newest seq read.
 //!
@@ -23,7 +25,7 @@ use uuid::Uuid;
 
 use super::hub::Hub;
 use super::tail::Committed;
-use crate::db::engine::{LOG_CHANNEL, SESSIONS_CHANNEL};
+use crate::db::engine::{notified_here, LOG_CHANNEL, SESSIONS_CHANNEL};
 use crate::db::Db;
 use crate::error::ApiError;
 
@@ -57,8 +59,10 @@ pub async fn run(db: Db) {
             () = hub.poked() => false,
             _ = ticks.tick() => true,
         };
-        if let Err(error) = fill(&db).await {
-            tracing::warn!(%error, "reading the event log failed");
+        if tick || hub.is_wanted() {
+            if let Err(error) = fill(&db).await {
+                tracing::warn!(%error, "reading the event log failed");
+            }
         }
         if tick {
             let since = chrono::Utc::now()
@@ -110,26 +114,45 @@ async fn listen(pool: PgPool, hub: Hub) {
     loop {
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
-                if let Err(error) = listener.listen_all([LOG_CHANNEL, SESSIONS_CHANNEL]).await {
-                    tracing::warn!(%error, "listening for event log commits failed");
-                } else {
-                    // Commits made while nobody listened are read now.
-                    hub.poke();
-                    loop {
-                        match listener.try_recv().await {
-                            Ok(Some(n)) if n.channel() == SESSIONS_CHANNEL => {
-                                if let Some((user, session)) = parse_session(n.payload()) {
-                                    hub.sessions().end_session(user, session);
+                let ready = async {
+                    let schema: String = sqlx::query_scalar("SELECT current_schema()")
+                        .fetch_one(&pool)
+                        .await?;
+                    listener
+                        .listen_all([LOG_CHANNEL, SESSIONS_CHANNEL])
+                        .await
+                        .map(|()| schema)
+                };
+                match ready.await {
+                    Err(error) => {
+                        tracing::warn!(%error, "listening for event log commits failed")
+                    }
+                    Ok(schema) => {
+                        // Commits made while nobody listened are read now.
+                        hub.poke(hub.head() + 1);
+                        loop {
+                            match listener.try_recv().await {
+                                Ok(Some(n)) => {
+                                    let Some(payload) = notified_here(&schema, n.payload()) else {
+                                        continue;
+                                    };
+                                    if n.channel() == SESSIONS_CHANNEL {
+                                        if let Some((user, session)) = parse_session(payload) {
+                                            hub.sessions().end_session(user, session);
+                                        }
+                                    } else {
+                                        // A payload not a seq still asks for a read.
+                                        hub.poke(payload.parse().unwrap_or(hub.head() + 1));
+                                    }
                                 }
-                            }
-                            Ok(Some(_)) => hub.poke(),
-                            // The connection dropped; it reconnects on
-                            // the next call, and what was missed is read.
-                            Ok(None) => hub.poke(),
-                            Err(sqlx::Error::PoolClosed) => return,
-                            Err(error) => {
-                                tracing::warn!(%error, "receiving event log commits failed");
-                                break;
+                                // The connection dropped; it reconnects on
+                                // the next call, and what was missed is read.
+                                Ok(None) => hub.poke(hub.head() + 1),
+                                Err(sqlx::Error::PoolClosed) => return,
+                                Err(error) => {
+                                    tracing::warn!(%error, "receiving event log commits failed");
+                                    break;
+                                }
                             }
                         }
                     }

@@ -68,6 +68,14 @@ pub struct Caller {
     pub client: Client,
 }
 
+/// A real account signed in over HTTP: its access token (naming its
+/// session) and refresh token.
+pub struct Account {
+    pub id: String,
+    pub access: String,
+    pub refresh: String,
+}
+
 /// A running server with its own database.
 pub struct TestServer {
     /// Signed in as the admin (see the module's documentation).
@@ -239,6 +247,39 @@ impl TestServer {
             json!({ "name": "Ada Lovelace", "email": email, "password": password }),
         )
         .await
+    }
+
+    /// A new account of `role` with a password, signed in over HTTP.
+    pub async fn sign_up(&self, role: &str) -> Account {
+        let n = uuid::Uuid::new_v4().simple().to_string();
+        let email = format!("{role}-{n}@example.com");
+        let user = self
+            .create_user_with(json!({
+                "name": "Ada Lovelace", "email": email, "password": "correct horse", "role": role
+            }))
+            .await;
+        let reply = self.login(&self.anonymous(), &email, "correct horse").await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        Account {
+            id: id_of(&user),
+            access: reply.json()["accessToken"]
+                .as_str()
+                .expect("an access token")
+                .to_owned(),
+            refresh: reply.cookie_value("tidings_refresh").to_owned(),
+        }
+    }
+
+    /// Signs out the session of `refresh` (`POST /api/auth/logout`).
+    pub async fn sign_out(&self, refresh: &str) {
+        let reply = self
+            .call(
+                self.anonymous()
+                    .post(self.url("/api/auth/logout"))
+                    .header(COOKIE, format!("tidings_refresh={refresh}")),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
     }
 
     /// Signs in over HTTP; the whole answer (200 or not).

@@ -60,6 +60,15 @@ impl WsClient {
         Self { ws }
     }
 
+    /// Connects signed in with `token`, subscribed to every event from
+    /// now on, and in sync with the server.
+    pub async fn live(url: &str, token: &str) -> Self {
+        let (mut ws, hello) = Self::connect(url, token).await;
+        ws.subscribe(&[Topic::Users, Topic::Posts], hello.seq).await;
+        ws.sync().await;
+        ws
+    }
+
     /// Connects to `url` with `headers` on the upgrade; the HTTP status
     /// when the server refuses to upgrade.
     pub async fn try_open(url: &str, headers: &[(&str, &str)]) -> Result<Self, u16> {
