@@ -334,14 +334,20 @@ impl Connection {
         let period = self.settings.heartbeat.max(Duration::from_millis(1));
         let mut heartbeat = interval_at(Instant::now() + period, period);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // One timer for the token's life, moved when a fresh `auth` comes.
+        let expiry = sleep_until(signed.expires);
+        tokio::pin!(expiry);
         loop {
+            if expiry.deadline() != signed.expires {
+                expiry.as_mut().reset(signed.expires);
+            }
             let target = *head.borrow_and_update();
             let behind = self.sub.is_behind(target);
             let step = tokio::select! {
                 biased;
                 () = shutdown.requested() => Step::Shutdown,
                 why = signed.seat.ended() => Step::Ended(why),
-                () = sleep_until(signed.expires) => Step::Expired,
+                () = &mut expiry => Step::Expired,
                 message = stream.next() => Step::Incoming(message),
                 _ = heartbeat.tick() => Step::Heartbeat,
                 () = std::future::ready(()), if behind => Step::CatchUp,

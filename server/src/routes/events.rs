@@ -23,8 +23,10 @@ use crate::state::AppState;
 /// `MAX_CLIENT_FRAME`, so an oversized frame is answered with a reason
 /// before the socket closes, and small enough to bound what one costs.
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
-/// Initial read buffer of a socket; larger frames still arrive whole.
-const SOCKET_READ_BUFFER: usize = 4 * 1024;
+/// Initial read buffer of a socket: client frames are a few hundred bytes
+/// (an `auth` with its token is the largest), larger ones still arrive
+/// whole, and every idle socket holds this much.
+const SOCKET_READ_BUFFER: usize = 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/events", get(events))
