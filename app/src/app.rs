@@ -57,8 +57,12 @@ pub fn App() -> impl IntoView {
         .window_events(true)
         .build();
     client.provide();
-    // One socket per tab; a signed-in session will hand it a token here.
-    let realtime = provide_realtime(client.clone(), RealtimeOptions::default());
+    // One socket per tab, following the session's tokens.
+    let realtime = provide_realtime(
+        client.clone(),
+        crate::session::wire_realtime(RealtimeOptions::default()),
+    );
+    crate::session::follow_refreshes(&realtime);
     Toasts::new().provide();
     let own = OwnPosts::provide();
     let offline = provide_offline(client, own);

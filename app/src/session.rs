@@ -7,6 +7,14 @@
 //! with the `tidings_access` cookie the server set at sign-in, and the
 //! first 401 after it expires trades the refresh cookie for a Bearer
 //! token.
+//!
+//! The realtime socket follows the session ([`wire_realtime`]): each fresh
+//! token is presented on the open socket (`auth`), a socket the server
+//! closed for an expired token or an old role makes the session refresh
+//! (through the API client, so one refresh serves every waiting request),
+//! and one closed because the session ended sends the reader to sign in.
+
+use crate::realtime::{RealtimeHandle, RealtimeOptions};
 
 /// Where to go after signing in: `next` when it is a path on this site
 /// (not another origin, not the sign-in page itself), else the home page.
@@ -37,14 +45,21 @@ pub fn sign_in_path(path: &str) -> String {
     format!("/login?next={next}")
 }
 
+/// The newest access token a refresh gave, in context (browser only).
+#[derive(Clone)]
+pub struct FreshToken(pub leptos::prelude::ArcRwSignal<Option<String>>);
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use std::rc::Rc;
 
     use futures::FutureExt;
+    use leptos::prelude::*;
 
+    use super::FreshToken;
     use crate::api::http::HttpApi;
     use crate::api::{ApiHandle, TokenSession};
+    use crate::realtime::{RealtimeHandle, RealtimeOptions, SessionNeed};
 
     /// A client without a session, for the session's own calls.
     pub fn plain_api() -> HttpApi {
@@ -69,13 +84,22 @@ mod browser {
             .unwrap_or_else(|| "/".to_owned())
     }
 
-    /// Provides the pages' API: the standard client with the session.
+    /// Provides the pages' API: the standard client with the session,
+    /// and the [`FreshToken`] its refreshes give.
     pub fn provide_api() {
         let refresher = plain_api();
+        let fresh = ArcRwSignal::new(None::<String>);
+        provide_context(FreshToken(fresh.clone()));
         let session = TokenSession::new(
             move || {
                 let call = refresher.client().refresh();
-                async move { call.await.map(|s| s.access_token) }.boxed_local()
+                let fresh = fresh.clone();
+                async move {
+                    let token = call.await.map(|s| s.access_token)?;
+                    fresh.set(Some(token.clone()));
+                    Ok(token)
+                }
+                .boxed_local()
             },
             |_| {
                 let here = here();
@@ -89,10 +113,72 @@ mod browser {
         let builder = HttpApi::default_builder().session(Rc::new(session));
         ApiHandle::new(HttpApi::with_builder("", builder)).provide();
     }
+
+    /// See [`super::wire_realtime`].
+    pub fn wire_realtime(options: RealtimeOptions) -> RealtimeOptions {
+        let Some(FreshToken(fresh)) = use_context::<FreshToken>() else {
+            return options;
+        };
+        let api = use_context::<ApiHandle>();
+        options
+            .token(move || fresh.get_untracked())
+            .on_session(move |need| match need {
+                SessionNeed::Refresh => {
+                    if let Some(api) = &api {
+                        // Any signed-in call: on 401 the client refreshes
+                        // once for every waiting request.
+                        let me = api.0.me();
+                        leptos::task::spawn_local(async move {
+                            let _ = me.await;
+                        });
+                    }
+                }
+                SessionNeed::Ended => {
+                    let here = here();
+                    if !here.starts_with("/login") {
+                        go_to(&super::sign_in_path(&here));
+                    }
+                }
+            })
+    }
+
+    /// See [`super::follow_refreshes`].
+    pub fn follow_refreshes(realtime: &RealtimeHandle) {
+        let Some(FreshToken(fresh)) = use_context::<FreshToken>() else {
+            return;
+        };
+        let realtime = realtime.clone();
+        Effect::new(move |_| {
+            if let Some(token) = fresh.get() {
+                realtime.reauthenticate(token);
+            }
+        });
+    }
 }
 
 #[cfg(feature = "hydrate")]
 pub use browser::{go_to, here, plain_api, provide_api};
+
+/// The realtime options with the session's part: the socket signs in with
+/// the newest token, refreshes the session when the server closed it for
+/// an expired token or an old role, and sends the reader to sign in when
+/// the session ended. Unchanged outside the browser.
+pub fn wire_realtime(options: RealtimeOptions) -> RealtimeOptions {
+    #[cfg(feature = "hydrate")]
+    return browser::wire_realtime(options);
+    #[cfg(not(feature = "hydrate"))]
+    options
+}
+
+/// Presents each fresh token the session gets on the open socket, so the
+/// server keeps it open past the old token's expiry. Nothing outside the
+/// browser.
+pub fn follow_refreshes(realtime: &RealtimeHandle) {
+    #[cfg(feature = "hydrate")]
+    browser::follow_refreshes(realtime);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = realtime;
+}
 
 #[cfg(test)]
 mod tests {

@@ -488,13 +488,12 @@ struct FanOut {
     reads_per_write: Option<f64>,
 }
 
-/// Each socket reads until it has `expected` post events; (post id,
-/// instant received) in the order received.
-fn collect(
-    sockets: Vec<Ws>,
-    expected: usize,
-    ready: Arc<Barrier>,
-) -> Vec<tokio::task::JoinHandle<(Ws, Vec<(String, Instant)>)>> {
+/// A socket reading its deliveries: the socket back, and (post id, instant
+/// received) in the order received.
+type Reader = tokio::task::JoinHandle<(Ws, Vec<(String, Instant)>)>;
+
+/// Each socket reads until it has `expected` post events.
+fn collect(sockets: Vec<Ws>, expected: usize, ready: Arc<Barrier>) -> Vec<Reader> {
     sockets
         .into_iter()
         .map(|mut ws| {
@@ -517,7 +516,7 @@ fn collect(
 
 /// Latencies of every delivery, and the instant of the last one.
 async fn gather(
-    tasks: Vec<tokio::task::JoinHandle<(Ws, Vec<(String, Instant)>)>>,
+    tasks: Vec<Reader>,
     sent: &HashMap<String, Instant>,
     first: Instant,
 ) -> (Vec<Ws>, Vec<Duration>, Instant) {

@@ -25,7 +25,10 @@ use web_sys::{BroadcastChannel, CloseEvent, MessageEvent, WebSocket};
 
 use super::apply::{self, StoreOutcome};
 use super::machine::{Command, Input, Machine, Stats};
-use super::{Position, RealtimeOptions, Signals, TabMessage, TokenSource, Transport};
+use super::{
+    Position, RealtimeOptions, SessionHook, SessionNeed, Signals, TabMessage, TokenSource,
+    Transport,
+};
 use crate::query::QueryClientHandle;
 
 /// The close code of a connection that failed without a close frame.
@@ -58,6 +61,7 @@ struct Runtime {
     signals: Signals,
     url: String,
     token: Option<TokenSource>,
+    session: Option<SessionHook>,
     transport: Transport,
     /// Bumped for every socket: callbacks of older ones are ignored.
     generation: u64,
@@ -218,6 +222,7 @@ impl Driver {
             signals,
             url: options.url.unwrap_or_else(default_url),
             token: options.token,
+            session: options.session,
             transport: options.transport,
             generation: 0,
             socket: None,
@@ -361,9 +366,19 @@ fn perform(rt: &Rc<RefCell<Runtime>>, command: Command) -> Option<Input> {
         Command::WriteQueryData { key, data } => {
             apply::write_query_data(&client(), &key, data);
         }
+        Command::RefreshSession => tell_session(rt, SessionNeed::Refresh),
+        Command::SessionEnded => tell_session(rt, SessionNeed::Ended),
         Command::Warn(message) => leptos::logging::warn!("{message}"),
     }
     None
+}
+
+/// Calls the session hook, if any, with no borrow of the runtime held.
+fn tell_session(rt: &Rc<RefCell<Runtime>>, need: SessionNeed) {
+    let hook = rt.borrow().session.clone();
+    if let Some(hook) = hook {
+        hook(need);
+    }
 }
 
 /// Opens a socket (a scripted one just counts); a socket that cannot even

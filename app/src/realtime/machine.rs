@@ -26,7 +26,14 @@
 //!    refetch), the store's last seq is reset and the position becomes
 //!    `(epoch, seq)`. Status `Resyncing` until the host reports the
 //!    refetch settled.
-//! 7. The client sends `HEARTBEAT` every [`Config::heartbeat`]; with nothing
+//! 7. A fresh access token (after the session refreshed) is sent as an
+//!    `auth` frame on the open socket, so the server keeps it past the old
+//!    token's expiry. A socket the server closed because its token expired
+//!    or the user's role changed asks the host to refresh the session
+//!    ([`Command::RefreshSession`]) and reconnects; one closed because the
+//!    session ended (signed out, the user deleted) stops for good and tells
+//!    the host ([`Command::SessionEnded`]).
+//! 8. The client sends `HEARTBEAT` every [`Config::heartbeat`]; with nothing
 //!    heard for twice that, the socket is taken as dead. A dead or closed
 //!    socket goes `Offline` and a retry is scheduled after
 //!    [`Backoff::delay`]; the attempt count restarts after a connection
@@ -36,7 +43,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 use tidings::cache::{tags_for_event, Millis, QueryKey, Tag};
-use tidings::protocol::{ClientFrame, Event, ServerFrame, Topic};
+use tidings::protocol::{close_code, ClientFrame, Event, ServerFrame, Topic};
 
 use super::backoff::{Backoff, Random};
 use super::ledger::{Ledger, Position, Skip, TabVerdict};
@@ -112,6 +119,8 @@ pub enum Input {
     Start,
     /// The socket opened; `token` is the access token to present, if any.
     Opened { token: Option<String> },
+    /// The session has a fresh access token: present it on the socket.
+    Reauthenticate { token: String },
     /// The socket delivered a frame.
     Frame(ServerFrame),
     /// The socket delivered something that is not a server frame.
@@ -157,6 +166,12 @@ pub enum Command {
     Post(TabMessage),
     /// Write `data` as `key`'s data, if this tab holds `key`.
     WriteQueryData { key: QueryKey, data: Value },
+    /// Refresh the session's access token (the socket's expired or names
+    /// an old role); the reconnect that follows signs in with the new one.
+    RefreshSession,
+    /// The session ended on the server (signed out, the user deleted):
+    /// nothing more will come; send the user to sign in.
+    SessionEnded,
     /// Log a warning.
     Warn(String),
 }
@@ -341,6 +356,11 @@ impl Machine {
                     }
                 }
             }
+            Input::Reauthenticate { token } => {
+                if matches!(self.phase, Phase::Open { .. }) {
+                    out.push(Command::Send(ClientFrame::Auth { token }));
+                }
+            }
             Input::Frame(frame) => self.frame(now, frame, &mut out),
             Input::BadFrame(text) => {
                 if matches!(self.phase, Phase::Open { .. }) {
@@ -351,7 +371,21 @@ impl Machine {
             Input::Closed { code, reason } => {
                 if matches!(self.phase, Phase::Connecting | Phase::Open { .. }) {
                     let why = format!("realtime socket closed ({code} {reason})");
-                    self.fail(now, why, &mut out);
+                    match code {
+                        close_code::SESSION_ENDED => {
+                            out.push(Command::Disconnect);
+                            out.push(Command::Warn(why));
+                            out.push(Command::SessionEnded);
+                            self.phase = Phase::Stopped;
+                            self.flush(&mut out);
+                            return out;
+                        }
+                        close_code::TOKEN_EXPIRED | close_code::ROLE_CHANGED => {
+                            out.push(Command::RefreshSession);
+                            self.fail(now, why, &mut out);
+                        }
+                        _ => self.fail(now, why, &mut out),
+                    }
                 }
             }
             Input::Tick => self.tick(now, &mut out),

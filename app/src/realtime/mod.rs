@@ -62,6 +62,20 @@ use crate::query::QueryClientHandle;
 /// Gives the access token to present on each (re)connect, if any.
 pub type TokenSource = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
+/// What the host does for the session: refresh its token, or act on its
+/// end (see [`RealtimeOptions::on_session`]).
+pub type SessionHook = Arc<dyn Fn(SessionNeed) + Send + Sync>;
+
+/// What the socket needs of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionNeed {
+    /// A fresh access token: the socket's expired, or names an old role.
+    Refresh,
+    /// Nothing: the session ended on the server (signed out, the user
+    /// deleted); the socket stopped for good.
+    Ended,
+}
+
 /// How the tab talks to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Transport {
@@ -79,6 +93,7 @@ pub enum Transport {
 pub struct RealtimeOptions {
     url: Option<String>,
     token: Option<TokenSource>,
+    session: Option<SessionHook>,
     channel: Option<String>,
     transport: Transport,
     resume_from: Option<Position>,
@@ -90,6 +105,7 @@ impl Default for RealtimeOptions {
         Self {
             url: None,
             token: None,
+            session: None,
             channel: Some(CHANNEL.to_owned()),
             transport: Transport::WebSocket,
             resume_from: None,
@@ -123,6 +139,14 @@ impl RealtimeOptions {
     /// none, no `auth` frame is sent).
     pub fn token(mut self, source: impl Fn() -> Option<String> + Send + Sync + 'static) -> Self {
         self.token = Some(Arc::new(source));
+        self
+    }
+
+    /// What to do when the socket needs the session refreshed, or the
+    /// session ended (default: nothing; the socket reconnects with what
+    /// the browser holds).
+    pub fn on_session(mut self, hook: impl Fn(SessionNeed) + Send + Sync + 'static) -> Self {
+        self.session = Some(Arc::new(hook));
         self
     }
 
@@ -304,6 +328,13 @@ impl RealtimeHandle {
     /// now, with the backoff restarted.
     pub fn reconnect_now(&self) {
         self.driver.input(Input::ReconnectNow);
+    }
+
+    /// The session has a fresh access token (it refreshed): the open
+    /// socket presents it, so the server keeps it open past the old one's
+    /// expiry.
+    pub fn reauthenticate(&self, token: String) {
+        self.driver.input(Input::Reauthenticate { token });
     }
 
     /// Closes the socket and the channel for good.

@@ -713,3 +713,71 @@ fn shared_cache_writes_become_commands() {
     );
     assert_eq!(out, [Command::Invalidate(vec![Tag::Posts])]);
 }
+
+#[test]
+fn a_fresh_token_is_presented_on_the_open_socket_only() {
+    let mut m = machine();
+    m.handle(0, Input::Start);
+    let token = || Input::Reauthenticate { token: "t2".into() };
+    assert!(sent(&m.handle(1, token())).is_empty(), "still connecting");
+    go_live(&mut m, 2, "e1", 5);
+    assert_eq!(
+        sent(&m.handle(3, token())),
+        [ClientFrame::Auth { token: "t2".into() }]
+    );
+    m.handle(
+        4,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    assert!(sent(&m.handle(5, token())).is_empty(), "offline");
+}
+
+#[test]
+fn an_expired_token_or_an_old_role_refreshes_the_session_and_reconnects() {
+    use tidings::protocol::close_code;
+    for code in [close_code::TOKEN_EXPIRED, close_code::ROLE_CHANGED] {
+        let mut m = machine();
+        go_live(&mut m, 0, "e1", 5);
+        let out = m.handle(
+            10,
+            Input::Closed {
+                code,
+                reason: "expired".into(),
+            },
+        );
+        assert_eq!(out.first(), Some(&Command::RefreshSession), "{code}");
+        assert_eq!(m.status(), Status::Offline);
+        let retry = m.next_deadline().expect("a reconnect is scheduled");
+        assert_eq!(m.handle(retry, Input::Tick), [Command::Connect]);
+        // It resumes where it was.
+        m.handle(
+            retry,
+            Input::Opened {
+                token: Some("fresh".into()),
+            },
+        );
+        assert_eq!(sent(&m.handle(retry, hello("e1", 9))), [subscribe(5, "e1")]);
+    }
+}
+
+#[test]
+fn an_ended_session_stops_the_socket_for_good() {
+    let mut m = machine();
+    go_live(&mut m, 0, "e1", 5);
+    let code = tidings::protocol::close_code::SESSION_ENDED;
+    let out = m.handle(
+        10,
+        Input::Closed {
+            code,
+            reason: "signed out".into(),
+        },
+    );
+    assert!(out.contains(&Command::SessionEnded), "{out:?}");
+    assert!(!out.contains(&Command::Connect));
+    assert_eq!(m.next_deadline(), None, "no reconnect");
+    assert!(m.handle(60_000, Input::Online).is_empty());
+    assert!(m.handle(60_000, Input::Tick).is_empty());
+}

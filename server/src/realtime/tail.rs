@@ -126,6 +126,10 @@ impl Tail {
         self.events.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
     /// Adds `events`, every event committed after the head up to
     /// `through`, in seq order. Events at or below the head are already
     /// here and are skipped.
