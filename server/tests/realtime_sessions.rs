@@ -12,6 +12,7 @@ use reqwest::header::{COOKIE, ORIGIN};
 use reqwest::StatusCode;
 use serde_json::json;
 use support::metrics::{eventually, metric, metrics_text};
+use support::process::ServerProcess;
 use support::ws::WsClient;
 use support::{id_of, mint_token_at, TestServer};
 use tidings::protocol::{close_code, error_code, ClientFrame, ServerFrame, Topic};
@@ -348,17 +349,13 @@ async fn subscribe_floods_and_oversized_frames_are_refused() {
     server.stop().await;
 }
 
-/// The resident set of this process, in bytes.
-fn rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kb * 1024
-}
-
 #[tokio::test]
 async fn a_client_that_never_reads_is_dropped_and_costs_bounded_memory() {
-    let server = TestServer::start_with(|config| config.socket_send_timeout_ms = 500).await;
+    // A server process of its own, so its memory is its own.
+    let server =
+        ServerProcess::start(&["--socket-send-timeout-ms", "500", "--events-tail", "1000"]);
+    let admin = support::mint_token(support::OPERATOR_ID, Role::Admin);
+    let http = support::client_with_token(&admin);
     // A reader with a tiny receive window, so the server's sends block.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
@@ -368,61 +365,71 @@ async fn a_client_that_never_reads_is_dropped_and_costs_bounded_memory() {
             server.ws_url(EVENTS),
         )
         .unwrap();
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {}", server.admin_token).parse().unwrap(),
-    );
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {admin}").parse().unwrap());
     let (ws, _) =
         tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
             .await
             .unwrap();
-    let (mut ws, _) = WsClient::from_stream(ws).hello().await;
-    ws.subscribe(&[Topic::Posts], 0).await;
-    ws.sync().await;
-    let mut reader = live_socket(&server, &server.admin_token).await;
+    let (mut slow, _) = WsClient::from_stream(ws).hello().await;
+    slow.subscribe(&[Topic::Posts], 0).await;
+    slow.sync().await;
+    let mut reader = WsClient::live(&server.ws_url(EVENTS), &admin).await;
 
-    let before = rss();
-    let author = id_of(&server.create_user("Writer", "writer@example.com").await);
-    let body = "x".repeat(1000);
+    let author: serde_json::Value = http
+        .post(server.url("/api/users"))
+        .json(&json!({ "name": "Writer", "email": "writer@example.com" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let author = id_of(&author);
+    let before = server.rss();
     let writes = 10_000;
-    let db = server.db.clone();
-    let writer = tokio::spawn(async move {
-        for n in 0..writes {
-            let input: tidings::NewPostInput = serde_json::from_value(json!({
-                "title": format!("Post {n}"), "content": body, "authorId": author,
-            }))
-            .unwrap();
-            db.create_post(&input.validate().unwrap()).await.unwrap();
-        }
-    });
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (http, url, author) = (http.clone(), server.url("/api/posts"), author.clone());
+            tokio::spawn(async move {
+                for n in (w..writes).step_by(4) {
+                    let body = json!({
+                        "title": format!("Post {n}"), "content": "x".repeat(1000), "authorId": author,
+                    });
+                    let reply = http.post(&url).json(&body).send().await.unwrap();
+                    assert_eq!(reply.status(), StatusCode::CREATED);
+                }
+            })
+        })
+        .collect();
     // A reading client keeps up meanwhile.
     let mut seen = 0;
     while seen < writes {
-        match reader.next_event().await.kind.as_str() {
-            "POST_CREATED" => seen += 1,
-            _ => continue,
+        if reader.next_event().await.kind.as_str() == "POST_CREATED" {
+            seen += 1;
         }
     }
-    writer.await.unwrap();
-    eventually(
-        &server,
-        r#"tidings_realtime_closed_total{reason="too_slow"}"#,
-        1.0,
-    )
-    .await;
-    eventually(&server, "tidings_realtime_sockets_open", 1.0).await;
-    let grown = rss().saturating_sub(before);
-    // 10,000 events of about 1.3 kB are 13 MB; the tail keeps them all.
-    assert!(
-        grown < 96 * 1024 * 1024,
-        "RSS grew {} MiB",
-        grown / 1024 / 1024
-    );
-    // What the slow client did get ends with the server dropping it.
-    let got = ws.events_until_dropped(Duration::from_secs(5)).await;
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let grown = server.rss().saturating_sub(before);
+    // The slow client was dropped, not buffered for: what it got ends
+    // with the connection.
+    let got = slow.events_until_dropped(Duration::from_secs(10)).await;
     assert!(got < writes, "the slow client got all {got} events");
+    let metrics = http.get(server.url("/metrics")).send().await.unwrap();
+    let text = metrics.text().await.unwrap();
+    let series = r#"tidings_realtime_closed_total{reason="too_slow"}"#;
+    assert_eq!(metric(&text, series), Some(1.0), "{text}");
+    // 10,000 events of 1.3 kB are 13 MB: had they queued for the slow
+    // client, it would show.
+    assert!(
+        grown < 12 * 1024 * 1024,
+        "server RSS grew {} KiB",
+        grown / 1024
+    );
     reader.close().await;
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -487,5 +494,56 @@ async fn frames_from_memory_are_the_frames_the_table_gives() {
     let from_table = server.db.all_events_after(0).await.unwrap();
     assert_eq!(from_memory, from_table);
     live.close().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_server_holds_at_most_its_total_of_sockets() {
+    let server = TestServer::start_with(|config| config.sockets_total = 3).await;
+    let url = server.ws_url(EVENTS);
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let token = support::mint_token(uuid::Uuid::new_v4(), Role::User);
+        open.push(WsClient::connect(&url, &token).await.0);
+    }
+    let token = support::mint_token(uuid::Uuid::new_v4(), Role::User);
+    let bearer = format!("Bearer {token}");
+    assert_eq!(
+        WsClient::try_open(&url, &[("authorization", &bearer)])
+            .await
+            .err(),
+        Some(429)
+    );
+    open.pop().unwrap().close().await;
+    eventually(&server, "tidings_realtime_sockets_open", 2.0).await;
+    WsClient::connect(&url, &token).await.0.close().await;
+    let text = metrics_text(&server).await;
+    let series = r#"tidings_realtime_refused_total{reason="sockets_total"}"#;
+    assert_eq!(metric(&text, series), Some(1.0), "{text}");
+    for ws in open {
+        ws.close().await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_socket_that_does_not_sign_in_in_time_is_closed_with_the_reason() {
+    let server = TestServer::start_with(|config| config.socket_auth_deadline_ms = 300).await;
+    let mut ws = WsClient::open(&server.ws_url(EVENTS), None).await;
+    match ws.next_frame().await {
+        ServerFrame::Error { code, message } => {
+            assert_eq!(code, error_code::UNAUTHORIZED);
+            assert!(message.contains("in time"), "{message}");
+        }
+        other => panic!("expected unauthorized, got {other:?}"),
+    }
+    let (code, _) = ws.closed(Duration::from_secs(5)).await;
+    assert_eq!(code, 1008);
+    eventually(
+        &server,
+        r#"tidings_realtime_refused_total{reason="auth_deadline"}"#,
+        1.0,
+    )
+    .await;
     server.stop().await;
 }

@@ -20,6 +20,7 @@
 
 pub mod metrics;
 pub mod postgres;
+pub mod process;
 pub mod writers;
 pub mod ws;
 
