@@ -13,11 +13,11 @@ run:
 	scripts/tools.sh release
 	cargo leptos build --release
 	@echo "Starting Tidings at http://localhost:3000 (data in ./tidings.db; Ctrl-C to stop)"
-	LEPTOS_ENV=PROD target/release/server
+	LEPTOS_ENV=PROD target/release/server --seed true
 
 dev:
 	scripts/tools.sh build
-	cargo leptos watch
+	TIDINGS_SEED=true cargo leptos watch
 
 test: tools lint unit wasm-test e2e
 	@echo "All checks passed."

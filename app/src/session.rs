@@ -18,13 +18,18 @@ use crate::realtime::{RealtimeHandle, RealtimeOptions};
 
 /// Where to go after signing in: `next` when it is a path on this site
 /// (not another origin, not the sign-in page itself), else the home page.
+/// A path holding whitespace, control characters or a backslash is
+/// refused whole: browsers drop tabs and newlines from a URL and read `\`
+/// as `/`, so `/\t/evil.example` would leave the site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.starts_with("/login") =>
+                && !path.starts_with("/login")
+                && !path
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '\\') =>
         {
             path.to_owned()
         }
@@ -193,6 +198,11 @@ mod tests {
             Some("https://evil.example/"),
             Some("//evil.example/"),
             Some("/\\evil.example"),
+            Some("/\t/evil.example/"),
+            Some("/\n/evil.example/"),
+            Some("/\r//evil.example/"),
+            Some("/ /evil.example/"),
+            Some("/posts\\..\\/evil.example"),
             Some("/login?next=/posts"),
             Some("posts"),
         ] {

@@ -54,8 +54,10 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://tidings.db")]
     pub database_url: String,
 
-    /// Fill an empty database with demo users and posts.
-    #[arg(long, env = "TIDINGS_SEED", default_value_t = true, action = clap::ArgAction::Set)]
+    /// Fill an empty database with demo users and posts, and the demo
+    /// accounts whose password is published (`make run` and `make dev` ask
+    /// for it; a deployment should not).
+    #[arg(long, env = "TIDINGS_SEED", default_value_t = false, action = clap::ArgAction::Set)]
     pub seed: bool,
 
     /// Milliseconds between the realtime socket's `HEARTBEAT` frames.
@@ -160,6 +162,16 @@ pub struct Config {
     #[arg(long, env = "TIDINGS_LOGIN_ACCOUNT_WINDOW_SECS", default_value_t = 900)]
     pub login_account_window_secs: u64,
 
+    /// Password hashes (sign-in, new accounts) computed at once; each takes
+    /// about 19 MiB.
+    #[arg(long, env = "TIDINGS_MAX_CONCURRENT_HASHES", default_value_t = 4)]
+    pub max_concurrent_hashes: usize,
+
+    /// Milliseconds a sign-in waits for a hashing turn before it is
+    /// answered 503 `busy` with `Retry-After`.
+    #[arg(long, env = "TIDINGS_HASH_WAIT_MS", default_value_t = 2_000)]
+    pub hash_wait_ms: u64,
+
     /// Site configuration used when the `LEPTOS_*` variables are not set.
     #[arg(long, env = "TIDINGS_LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: String,
@@ -196,6 +208,8 @@ impl Config {
             login_ip_window_secs: 60,
             login_failures_per_account: 5,
             login_account_window_secs: 900,
+            max_concurrent_hashes: 4,
+            hash_wait_ms: 2_000,
             leptos_config: "Leptos.toml".into(),
             leptos: Some(LeptosOptions::builder().output_name("tidings").build()),
         }
@@ -286,5 +300,12 @@ mod tests {
             Some("s3cret-value")
         );
         assert!(!format!("{config:?}").contains("s3cret-value"));
+    }
+
+    #[test]
+    fn demo_accounts_are_seeded_only_when_asked() {
+        assert!(!Config::try_parse_from(["server"]).unwrap().seed);
+        let asked = Config::try_parse_from(["server", "--seed", "true"]).unwrap();
+        assert!(asked.seed);
     }
 }

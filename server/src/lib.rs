@@ -92,7 +92,10 @@ pub fn build_router(state: AppState) -> Router {
             state.metrics.clone(),
             ops::metrics::track,
         ))
-        .layer(from_fn(ops::security_headers::apply))
+        .layer(from_fn_with_state(
+            ops::security_headers::Https(state.config.secure_cookies),
+            ops::security_headers::apply,
+        ))
         .layer(ops::trace::layer())
         .layer(from_fn(ops::request_id::assign))
         .with_state(state)

@@ -27,6 +27,9 @@ pub struct AppState {
     pub auth: Auth,
 }
 
+/// The name the store keeps the access tokens' signing secret under.
+const JWT_SECRET: &str = "jwt";
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -43,7 +46,6 @@ impl AppState {
     pub async fn from_config(mut config: Config) -> Result<Self, StartError> {
         let leptos_options = config.leptos_options().map_err(StartError::Site)?;
         let cors = CorsPolicy::parse(&config.cors_origins).map_err(StartError::Config)?;
-        let auth = Auth::from_config(&config).map_err(StartError::Config)?;
         config.leptos = Some(leptos_options.clone());
         let db_error = |source| StartError::Database {
             url: crate::db::engine::redact_password(&config.database_url),
@@ -52,6 +54,15 @@ impl AppState {
         let db = Db::connect_with_tail(&config.database_url, config.events_tail)
             .await
             .map_err(db_error)?;
+        let stored = match config.jwt_secret {
+            Some(_) => None,
+            None => Some(
+                db.server_secret(JWT_SECRET, crate::auth::refresh::new_token)
+                    .await
+                    .map_err(db_error)?,
+            ),
+        };
+        let auth = Auth::from_config(&config, stored.as_deref()).map_err(StartError::Config)?;
         if config.seed {
             let report = db
                 .seed_if_empty(SeedPlan::default(), chrono::Utc::now())

@@ -73,8 +73,13 @@ async fn secure_cookies_are_marked_secure() {
     let login = server
         .login(&server.anonymous(), "ada@example.com", PASSWORD)
         .await;
-    assert!(login.set_cookie("tidings_access").ends_with("; Secure"));
-    assert!(login.set_cookie("tidings_refresh").ends_with("; Secure"));
+    // Served over HTTPS, they are host-only too (`__Host-`).
+    assert!(login
+        .set_cookie("__Host-tidings_access")
+        .ends_with("; Secure"));
+    assert!(login
+        .set_cookie("__Host-tidings_refresh")
+        .ends_with("; Secure"));
     server.stop().await;
 }
 

@@ -1,15 +1,42 @@
 //! The two auth cookies: `tidings_access` (the access token, for every
 //! path, so server rendering and the socket know the reader) and
 //! `tidings_refresh` (the opaque refresh token, sent to `/api/auth` only).
-//! Both are HttpOnly and SameSite=Strict; `Secure` when configured.
+//! Both are HttpOnly and SameSite=Strict.
+//!
+//! With `--secure-cookies` (a site served over HTTPS) they are `Secure` and
+//! named `__Host-tidings_access` and `__Host-tidings_refresh`: a browser
+//! takes a `__Host-` cookie only from this very host, over HTTPS, for the
+//! whole site, so a sibling subdomain cannot plant or shadow one. The
+//! prefix requires `Path=/`, so there the refresh cookie goes with every
+//! request to the site (still only `/api/auth` reads it).
 
 use axum::http::{header, HeaderMap, HeaderValue};
 
-pub const ACCESS: &str = "tidings_access";
-pub const REFRESH: &str = "tidings_refresh";
+/// The cookies' names and the refresh cookie's path, with or without
+/// `--secure-cookies`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Names {
+    pub access: &'static str,
+    pub refresh: &'static str,
+    refresh_path: &'static str,
+}
 
-/// Where the refresh cookie is sent.
-const REFRESH_PATH: &str = "/api/auth";
+/// The names for a site with (`secure`) or without `--secure-cookies`.
+pub fn names(secure: bool) -> Names {
+    if secure {
+        Names {
+            access: "__Host-tidings_access",
+            refresh: "__Host-tidings_refresh",
+            refresh_path: "/",
+        }
+    } else {
+        Names {
+            access: "tidings_access",
+            refresh: "tidings_refresh",
+            refresh_path: "/api/auth",
+        }
+    }
+}
 
 /// The value of the cookie `name` in a request's `Cookie` headers.
 pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -34,19 +61,21 @@ fn cookie(name: &str, value: &str, path: &str, max_age: i64, secure: bool) -> He
 
 /// `Set-Cookie` for the access token.
 pub fn access(token: &str, max_age: i64, secure: bool) -> HeaderValue {
-    cookie(ACCESS, token, "/", max_age, secure)
+    cookie(names(secure).access, token, "/", max_age, secure)
 }
 
 /// `Set-Cookie` for the refresh token.
 pub fn refresh(token: &str, max_age: i64, secure: bool) -> HeaderValue {
-    cookie(REFRESH, token, REFRESH_PATH, max_age, secure)
+    let names = names(secure);
+    cookie(names.refresh, token, names.refresh_path, max_age, secure)
 }
 
 /// `Set-Cookie` headers removing both cookies.
 pub fn cleared(secure: bool) -> [HeaderValue; 2] {
+    let names = names(secure);
     [
-        cookie(ACCESS, "", "/", 0, secure),
-        cookie(REFRESH, "", REFRESH_PATH, 0, secure),
+        cookie(names.access, "", "/", 0, secure),
+        cookie(names.refresh, "", names.refresh_path, 0, secure),
     ]
 }
 
@@ -65,8 +94,10 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("tidings_refresh=r"),
         );
-        assert_eq!(read(&headers, ACCESS), Some("tok"));
-        assert_eq!(read(&headers, REFRESH), Some("r"));
+        let plain = names(false);
+        assert_eq!(read(&headers, plain.access), Some("tok"));
+        assert_eq!(read(&headers, plain.refresh), Some("r"));
+        assert_eq!(read(&headers, names(true).access), None);
         assert_eq!(read(&headers, "b"), None);
     }
 
@@ -77,8 +108,27 @@ mod tests {
             "tidings_refresh=r; HttpOnly; SameSite=Strict; Path=/api/auth; Max-Age=2592000"
         );
         assert_eq!(
-            access("t", 900, true),
-            "tidings_access=t; HttpOnly; SameSite=Strict; Path=/; Max-Age=900; Secure"
+            access("t", 900, false),
+            "tidings_access=t; HttpOnly; SameSite=Strict; Path=/; Max-Age=900"
         );
+    }
+
+    #[test]
+    fn secure_cookies_are_host_only() {
+        assert_eq!(
+            access("t", 900, true),
+            "__Host-tidings_access=t; HttpOnly; SameSite=Strict; Path=/; Max-Age=900; Secure"
+        );
+        assert_eq!(
+            refresh("r", 60, true),
+            "__Host-tidings_refresh=r; HttpOnly; SameSite=Strict; Path=/; Max-Age=60; Secure"
+        );
+        for cleared in cleared(true) {
+            let text = cleared.to_str().unwrap();
+            assert!(
+                text.starts_with("__Host-") && text.contains("Max-Age=0"),
+                "{text}"
+            );
+        }
     }
 }

@@ -58,6 +58,8 @@ struct Inner {
     access_ttl: i64,
     refresh_ttl: i64,
     secure_cookies: bool,
+    /// The bound on concurrent password hashing.
+    hashing: password::Hashing,
     /// A hash to verify against when an email is unknown, so that answer
     /// takes as long as a wrong password.
     decoy: tokio::sync::OnceCell<String>,
@@ -72,17 +74,19 @@ pub fn now_secs() -> i64 {
 }
 
 impl Auth {
-    /// From the configuration: the signing secret (or a random one, with
-    /// a warning), token lifetimes, cookie flags and login limits.
-    pub fn from_config(config: &Config) -> Result<Self, String> {
-        let keys = match config.jwt_secret.as_ref().map(|s| s.expose()) {
-            Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+    /// From the configuration: the signing secret (`--jwt-secret`, else
+    /// `stored`, the one the store keeps for every instance, else a random
+    /// one, with a warning), token lifetimes, cookie flags and login
+    /// limits.
+    pub fn from_config(config: &Config, stored: Option<&str>) -> Result<Self, String> {
+        let keys = match (config.jwt_secret.as_ref().map(|s| s.expose()), stored) {
+            (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
                 return Err(format!(
                     "--jwt-secret must be at least {MIN_SECRET_BYTES} bytes long"
                 ))
             }
-            Some(secret) => TokenKeys::new(secret.as_bytes()),
-            None => {
+            (Some(secret), _) | (None, Some(secret)) => TokenKeys::new(secret.as_bytes()),
+            (None, None) => {
                 tracing::warn!(
                     "no --jwt-secret (TIDINGS_JWT_SECRET) set: access tokens are signed with a \
                      random per-process secret; they end with this process and other instances \
@@ -107,6 +111,10 @@ impl Auth {
             access_ttl: config.access_token_ttl_secs.max(1) as i64,
             refresh_ttl: config.refresh_token_ttl_secs.max(1) as i64,
             secure_cookies: config.secure_cookies,
+            hashing: password::Hashing::new(
+                config.max_concurrent_hashes,
+                Duration::from_millis(config.hash_wait_ms),
+            ),
             decoy: tokio::sync::OnceCell::new(),
         })))
     }
@@ -129,6 +137,11 @@ impl Auth {
         self.0.secure_cookies
     }
 
+    /// Password hashing, within its bound.
+    pub fn hashing(&self) -> &password::Hashing {
+        &self.0.hashing
+    }
+
     /// A fresh access token for `actor`.
     pub fn issue(&self, actor: Actor) -> String {
         self.0.keys.issue(actor, now_secs(), self.0.access_ttl)
@@ -148,7 +161,7 @@ impl Auth {
             .get_or_try_init(|| async {
                 let decoy = password::Password::parse_given("decoy password")
                     .map_err(|e| ApiError::internal("making the decoy hash", e))?;
-                password::hash_blocking(decoy).await
+                self.0.hashing.hash(decoy).await
             })
             .await
             .cloned()
@@ -192,7 +205,7 @@ impl Auth {
                 })?;
             return self.grant(token);
         }
-        match cookies::read(headers, cookies::ACCESS) {
+        match cookies::read(headers, cookies::names(self.0.secure_cookies).access) {
             Some(token) => self.grant(token),
             None => Err(ApiError::Unauthorized(
                 "sign in first: send `Authorization: Bearer <access token>`".into(),
@@ -239,7 +252,7 @@ mod tests {
 
     #[test]
     fn the_bearer_header_goes_first_then_the_cookie() {
-        let auth = Auth::from_config(&config_with_secret(&"k".repeat(32))).unwrap();
+        let auth = Auth::from_config(&config_with_secret(&"k".repeat(32)), None).unwrap();
         let actor = Actor {
             id: Uuid::from_u128(1),
             role: Role::User,
@@ -266,7 +279,22 @@ mod tests {
     }
 
     #[test]
+    fn the_stored_secret_signs_when_none_is_given() {
+        let actor = Actor {
+            id: Uuid::from_u128(1),
+            role: Role::User,
+        };
+        let config = Config::for_database("sqlite::memory:");
+        let stored = "s".repeat(43);
+        let one = Auth::from_config(&config, Some(&stored)).unwrap();
+        let other = Auth::from_config(&config, Some(&stored)).unwrap();
+        assert_eq!(other.verify(&one.issue(actor)).unwrap(), actor);
+        let given = Auth::from_config(&config_with_secret(&"k".repeat(32)), Some(&stored)).unwrap();
+        assert!(given.verify(&one.issue(actor)).is_err(), "the flag wins");
+    }
+
+    #[test]
     fn a_short_secret_is_refused_at_start() {
-        assert!(Auth::from_config(&config_with_secret("short")).is_err());
+        assert!(Auth::from_config(&config_with_secret("short"), None).is_err());
     }
 }

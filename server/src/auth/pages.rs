@@ -46,8 +46,11 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
     if !is_guarded_page(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
-    let reader: Option<Actor> =
-        cookies::read(request.headers(), cookies::ACCESS).and_then(|token| auth.verify(token).ok());
+    let reader: Option<Actor> = cookies::read(
+        request.headers(),
+        cookies::names(auth.secure_cookies()).access,
+    )
+    .and_then(|token| auth.verify(token).ok());
     match reader {
         Some(actor) => {
             request.extensions_mut().insert(actor);

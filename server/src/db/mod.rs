@@ -11,6 +11,7 @@ pub mod events;
 pub mod idempotency;
 mod posts;
 mod rows;
+pub mod secrets;
 pub mod seed;
 mod users;
 

@@ -1,10 +1,13 @@
 //! Security headers on every response. A header the handler already set
 //! is kept (pages set their own Content-Security-Policy, see
-//! [`super::csp`]).
+//! [`super::csp`]). A site served over HTTPS (`--secure-cookies`) also
+//! sends `Strict-Transport-Security`, so browsers never ask it over plain
+//! HTTP again.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -36,14 +39,24 @@ pub fn defaults() -> [(HeaderName, HeaderValue); 5] {
     ]
 }
 
+/// `Strict-Transport-Security` for a site served over HTTPS: two years.
+pub const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+/// Whether the site is served over HTTPS (`--secure-cookies`).
+#[derive(Debug, Clone, Copy)]
+pub struct Https(pub bool);
+
 /// Middleware: adds each header the response lacks.
-pub async fn apply(request: Request, next: Next) -> Response {
+pub async fn apply(State(Https(https)): State<Https>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for (name, value) in defaults() {
         if !headers.contains_key(&name) {
             headers.insert(name, value);
         }
+    }
+    if https {
+        headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     response
 }

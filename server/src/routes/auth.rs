@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use tidings::{Email, ErrorBody, FieldErrors, User};
 use uuid::Uuid;
 
-use crate::auth::password::{self, Password};
+use crate::auth::password::Password;
 use crate::auth::{cookies, refresh, Actor, Auth};
 use crate::db::auth::Rotation;
 use crate::db::Db;
@@ -166,7 +166,7 @@ pub(super) async fn login(
         Some((user, Some(hash))) => (Some(user), hash),
         _ => (None, auth.decoy_hash().await?),
     };
-    let matches = password::verify_blocking(password, stored).await?;
+    let matches = auth.hashing().verify(password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
         limiter.failed(email.as_str(), Instant::now());
         return Err(ApiError::InvalidCredentials);
@@ -209,7 +209,8 @@ pub(super) async fn refresh_session(
     State(auth): State<Auth>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Some(presented) = cookies::read(&headers, cookies::REFRESH) else {
+    let Some(presented) = cookies::read(&headers, cookies::names(auth.secure_cookies()).refresh)
+    else {
         return Ok(refused(&auth, "no refresh cookie: sign in again"));
     };
     let next = refresh::new_token();
@@ -254,7 +255,8 @@ pub(super) async fn logout(
     State(auth): State<Auth>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(presented) = cookies::read(&headers, cookies::REFRESH) {
+    if let Some(presented) = cookies::read(&headers, cookies::names(auth.secure_cookies()).refresh)
+    {
         let ended = db
             .revoke_refresh_family(&refresh::digest(presented), Utc::now())
             .await?;

@@ -1,10 +1,12 @@
 //! The server binary in a process of its own, for tests that measure the
-//! server alone (its resident memory) or kill it: started on
-//! `127.0.0.1:0` over a fresh SQLite file, with the tests' JWT secret so
-//! [`super::mint_token`] signs for it, and stopped when dropped.
+//! server alone (its resident memory), restart it or kill it: started on
+//! `127.0.0.1:0` over a SQLite file, by default a fresh one with the
+//! tests' JWT secret so [`super::mint_token`] signs for it; killed when
+//! dropped.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -16,18 +18,33 @@ use super::TEST_JWT_SECRET;
 pub struct ServerProcess {
     child: Child,
     pub addr: SocketAddr,
-    _dir: TempDir,
+    _dir: Option<TempDir>,
 }
 
 impl ServerProcess {
-    /// Starts `target/…/server` with `args` besides the database, address
-    /// and secret; waits for it to say where it listens.
+    /// Starts `target/…/server` over a fresh database with `args` besides
+    /// the database, address and the tests' secret; waits for it to say
+    /// where it listens.
     pub fn start(args: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("create a temporary directory");
-        let url = format!("sqlite://{}/t.db", dir.path().display());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["--addr", "127.0.0.1:0", "--seed", "false"])
-            .args(["--database-url", &url, "--jwt-secret", TEST_JWT_SECRET])
+        let mut server = Self::start_in(dir.path(), Some(TEST_JWT_SECRET), args);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts the server over the SQLite file `t.db` in `dir` (made by an
+    /// earlier one, or new), with `secret` as `--jwt-secret` if given.
+    pub fn start_in(dir: &Path, secret: Option<&str>, args: &[&str]) -> Self {
+        let url = format!("sqlite://{}/t.db", dir.display());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+        command
+            .args(["--addr", "127.0.0.1:0"])
+            .args(["--database-url", &url])
+            .env_remove("TIDINGS_JWT_SECRET");
+        if let Some(secret) = secret {
+            command.args(["--jwt-secret", secret]);
+        }
+        let mut child = command
             .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -52,7 +69,7 @@ impl ServerProcess {
         Self {
             child,
             addr,
-            _dir: dir,
+            _dir: None,
         }
     }
 
