@@ -97,6 +97,11 @@ pub enum ApiError {
     /// 429: too many attempts; `Retry-After` says when to try again.
     #[error("rate limited for {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// 503: the server is too busy for this now (password hashing is
+    /// full, the database gave up on a lock); `Retry-After` says when to
+    /// try again.
+    #[error("busy for {retry_after} s")]
+    Busy { retry_after: u64 },
     /// 429: the caller holds as many realtime sockets as they may.
     #[error("too many sockets: {0}")]
     TooManySockets(String),
@@ -175,6 +180,7 @@ impl ApiError {
             ApiError::RateLimited { .. } | ApiError::TooManySockets(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -277,6 +283,11 @@ impl ApiError {
                 format!("too many attempts; try again in {retry_after} s"),
                 serde_json::json!({ "retryAfter": retry_after }),
             ),
+            ApiError::Busy { retry_after } => (
+                "busy",
+                format!("the server is busy; try again in {retry_after} s"),
+                serde_json::json!({ "retryAfter": retry_after }),
+            ),
             ApiError::Internal(_) => (
                 "internal",
                 "something went wrong on our side; it has been logged".to_owned(),
@@ -312,7 +323,7 @@ impl IntoResponse for ApiError {
                     .headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            ApiError::RateLimited { retry_after } => {
+            ApiError::RateLimited { retry_after } | ApiError::Busy { retry_after } => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));

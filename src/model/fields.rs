@@ -72,16 +72,51 @@ fn bounded_text(raw: &str, what: &str, max: usize) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
-text_newtype!(
-    /// A person's display name: 1 to 100 characters, trimmed, one line.
-    Name,
-    |raw| {
-        let name = bounded_text(raw, "name", 100)?;
-        if name.contains('\n') {
-            return Err("name must be a single line".into());
-        }
-        Ok(name)
+/// Whether `c` is an invisible formatting character that can make a text
+/// show other than it reads: the bidirectional embeddings, overrides,
+/// isolates and marks (which can reverse what follows, `\u{202E}`), the
+/// zero-width space, word joiner and invisible operators, the byte-order
+/// mark, the soft hyphen and the tag characters. The zero-width joiner and
+/// non-joiner stay allowed: emoji sequences and several scripts need them.
+pub fn is_deceptive_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// [`bounded_text`] on one line, without deceptive format characters: for
+/// the texts shown as a label (names, titles).
+fn label_text(raw: &str, what: &str, max: usize) -> Result<String, String> {
+    let text = bounded_text(raw, what, max)?;
+    if text.contains('\n') {
+        return Err(format!("{what} must be a single line"));
     }
+    if let Some(c) = text.chars().find(|&c| is_deceptive_format(c)) {
+        return Err(format!(
+            "{what} must not contain invisible formatting characters (found U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    Ok(text)
+}
+
+text_newtype!(
+    /// A person's display name: 1 to 100 characters, trimmed, one line,
+    /// without deceptive format characters ([`is_deceptive_format`]).
+    Name,
+    |raw| label_text(raw, "name", 100)
 );
 
 text_newtype!(
@@ -116,15 +151,10 @@ text_newtype!(
 );
 
 text_newtype!(
-    /// A post's title: 1 to 200 characters, trimmed, one line.
+    /// A post's title: 1 to 200 characters, trimmed, one line, without
+    /// deceptive format characters ([`is_deceptive_format`]).
     Title,
-    |raw| {
-        let title = bounded_text(raw, "title", 200)?;
-        if title.contains('\n') {
-            return Err("title must be a single line".into());
-        }
-        Ok(title)
-    }
+    |raw| label_text(raw, "title", 200)
 );
 
 text_newtype!(
@@ -164,6 +194,30 @@ mod tests {
             .unwrap_err()
             .contains("at most 100"));
         assert!(Name::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn names_and_titles_refuse_text_that_shows_other_than_it_reads() {
+        // "Ada" then a right-to-left override: "Ada\u{202E}nimda" shows
+        // as "Adaadmin".
+        for bad in [
+            "Ada\u{202E}nimda",
+            "\u{2066}Ada",
+            "Ad\u{200B}a",
+            "Ada\u{FEFF}",
+            "A\u{00AD}da",
+            "Ada\u{E0041}",
+            "\u{200F}Ada",
+        ] {
+            let name = Name::parse(bad).unwrap_err();
+            assert!(name.contains("invisible formatting"), "{bad:?}: {name}");
+            assert!(Title::parse(bad).is_err(), "{bad:?}");
+        }
+        // Emoji sequences and scripts that need the joiners stay valid.
+        for good in ["👩\u{200D}💻 Ada", "می\u{200C}خواهم", "Zoë Ångström"] {
+            assert_eq!(Name::parse(good).unwrap().as_str(), good);
+        }
+        assert!(Content::parse("a\u{202E}b").is_ok(), "bodies may hold them");
     }
 
     #[test]

@@ -3,9 +3,13 @@
 //! it. Hashing is deliberately slow, so callers off the async runtime's
 //! threads use [`hash_blocking`] and [`verify_blocking`].
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand_core::OsRng;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::ApiError;
 
@@ -81,18 +85,54 @@ pub fn verify(password: &str, stored: &str) -> bool {
     }
 }
 
-/// [`hash`] on a blocking thread.
-pub async fn hash_blocking(password: Password) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || hash(password.expose()))
-        .await
-        .map_err(|e| ApiError::internal("hashing a password", e))?
+/// The bound on password hashing: each argon2 run takes about 19 MiB and
+/// a core for tens of milliseconds, so at most `concurrent` run at once,
+/// on the blocking pool. A caller waits at most `wait` for its turn; past
+/// that the answer is 503 `busy` with `Retry-After`, so a flood of
+/// sign-ins queues briefly, then is turned away, and never exhausts memory.
+#[derive(Debug, Clone)]
+pub struct Hashing {
+    turns: Arc<Semaphore>,
+    wait: Duration,
 }
 
-/// [`verify`] on a blocking thread.
-pub async fn verify_blocking(password: Password, stored: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || verify(password.expose(), &stored))
+impl Hashing {
+    pub fn new(concurrent: usize, wait: Duration) -> Self {
+        Self {
+            turns: Arc::new(Semaphore::new(concurrent.max(1))),
+            wait,
+        }
+    }
+
+    async fn turn(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        match tokio::time::timeout(self.wait, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(closed)) => Err(ApiError::internal("waiting to hash a password", closed)),
+            Err(_) => Err(ApiError::Busy { retry_after: 1 }),
+        }
+    }
+
+    /// [`hash`], in its turn.
+    pub async fn hash(&self, password: Password) -> Result<String, ApiError> {
+        let turn = self.turn().await?;
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            hash(password.expose())
+        })
+        .await
+        .map_err(|e| ApiError::internal("hashing a password", e))?
+    }
+
+    /// [`verify`], in its turn.
+    pub async fn verify(&self, password: Password, stored: String) -> Result<bool, ApiError> {
+        let turn = self.turn().await?;
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            verify(password.expose(), &stored)
+        })
         .await
         .map_err(|e| ApiError::internal("verifying a password", e))
+    }
 }
 
 #[cfg(test)]
@@ -110,6 +150,20 @@ mod tests {
         assert!(!verify("correct horsf", &stored));
         assert!(!verify("correct horse", "not a hash"));
         assert_ne!(stored, hash("correct horse").unwrap(), "salts differ");
+    }
+
+    #[tokio::test]
+    async fn hashing_takes_turns_and_turns_away_who_waits_too_long() {
+        let hashing = Hashing::new(1, Duration::from_millis(20));
+        let held = hashing.turn().await.unwrap();
+        let password = Password::parse_given("correct horse").unwrap();
+        assert!(matches!(
+            hashing.hash(password.clone()).await,
+            Err(ApiError::Busy { retry_after: 1 })
+        ));
+        drop(held);
+        let stored = hashing.hash(password.clone()).await.unwrap();
+        assert!(hashing.verify(password, stored).await.unwrap());
     }
 
     #[test]

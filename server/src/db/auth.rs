@@ -168,6 +168,19 @@ impl Db {
         Ok(live.is_some())
     }
 
+    /// Deletes the refresh tokens that expired before `now` (they sign
+    /// nobody in and only say who was signed in when); how many went.
+    pub async fn purge_expired_refresh_tokens(&self, now: DateTime<Utc>) -> Result<u64, ApiError> {
+        let done = dispatch!(self.pool(), pool => {
+            sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1")
+                .bind(format_timestamp(&now))
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(done)
+    }
+
     /// The sessions (user, family) revoked at or after `since`.
     pub async fn sessions_revoked_since(
         &self,

@@ -255,6 +255,21 @@ struct Recorded {
 }
 
 impl Db {
+    /// Deletes the keys (and the answers they recorded) older than
+    /// [`KEY_TTL`] at `now`; how many went. Keyed writes purge as they go;
+    /// this is for a store that sees none.
+    pub async fn purge_expired_keys(&self, now: DateTime<Utc>) -> Result<u64, ApiError> {
+        let cutoff = format_timestamp(&(now - KEY_TTL));
+        let done = dispatch!(self.pool(), pool => {
+            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                .bind(&cutoff)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(done)
+    }
+
     /// Starts the write transaction of a request by `by`, keyed or not
     /// (its events name `by`). A keyed request purges the expired keys,
     /// then looks its own up among `by`'s: found with the same

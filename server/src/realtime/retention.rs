@@ -1,6 +1,8 @@
-//! Retention of the event log: a background task that keeps the newest
-//! events and prunes the rest (raising the log's floor), so the log does
-//! not grow without bound. Clients whose history was pruned get `RESYNC`.
+//! Retention: a background task that keeps the newest events of the log
+//! and prunes the rest (raising the log's floor), so the log does not grow
+//! without bound (clients whose history was pruned get `RESYNC`), and
+//! deletes what has expired and should not stay: refresh tokens and
+//! idempotency keys with the answers they recorded.
 
 use std::time::Duration;
 
@@ -21,10 +23,19 @@ pub async fn run(db: Db, keep_last: u64, every: Duration) {
         tokio::select! {
             biased;
             () = shutdown.requested() => return,
-            _ = ticks.tick() => match db.prune_events(keep_last).await {
-                Ok(floor) => tracing::debug!(floor, "event log pruned"),
-                Err(error) => tracing::warn!(%error, "pruning the event log failed"),
-            },
+            _ = ticks.tick() => {
+                match db.prune_events(keep_last).await {
+                    Ok(floor) => tracing::debug!(floor, "event log pruned"),
+                    Err(error) => tracing::warn!(%error, "pruning the event log failed"),
+                }
+                let now = chrono::Utc::now();
+                if let Err(error) = db.purge_expired_refresh_tokens(now).await {
+                    tracing::warn!(%error, "purging expired refresh tokens failed");
+                }
+                if let Err(error) = db.purge_expired_keys(now).await {
+                    tracing::warn!(%error, "purging expired idempotency keys failed");
+                }
+            }
         }
     }
 }

@@ -33,8 +33,8 @@ use tidings::{
 
 use super::openapi::parts as doc;
 use super::parse_id;
-use crate::auth::password::{self, Password};
-use crate::auth::{policy, Actor};
+use crate::auth::password::Password;
+use crate::auth::{policy, Actor, Auth};
 use crate::db::idempotency::{Answer, IdempotentRequest, Written};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -283,6 +283,7 @@ async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Answer, Ap
 )]
 async fn create(
     State(db): State<Db>,
+    State(auth): State<Auth>,
     actor: Actor,
     headers: HeaderMap,
     body: Result<WithPassword<NewUserInput>, ApiError>,
@@ -305,7 +306,7 @@ async fn create(
         }
     };
     let password_hash = match password {
-        Some(password) => Some(password::hash_blocking(password).await?),
+        Some(password) => Some(auth.hashing().hash(password).await?),
         None => None,
     };
     let once = key.map(|key| {
