@@ -53,6 +53,7 @@ use tidings::protocol::{ClientFrame, Event, EventKind, ServerFrame, Topic};
 use tidings::NewUserInput;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{broadcast, Barrier, Semaphore};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -67,6 +68,8 @@ const CONNECT_AT_ONCE: usize = 200;
 const SPARE_FDS: u64 = 256;
 /// Loopback addresses the clients connect from.
 const SOURCES: u8 = 8;
+/// Each client socket's read buffer.
+const CLIENT_READ_BUFFER: usize = 8 * 1024;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -421,9 +424,17 @@ async fn subscribed_socket(addr: SocketAddr, url: &str, token: String, source: u
         socket.connect(addr).await
     };
     let stream = connect.await.expect("connect over loopback");
+    // The default 128 KiB read buffer is zeroed on every read: the clients
+    // would spend more time clearing memory than the servers spend
+    // sending.
+    let config = WebSocketConfig::default().read_buffer_size(CLIENT_READ_BUFFER);
     let (mut ws, _) = tokio::time::timeout(
         TIMEOUT,
-        tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)),
+        tokio_tungstenite::client_async_with_config(
+            url,
+            MaybeTlsStream::Plain(stream),
+            Some(config),
+        ),
     )
     .await
     .expect("the socket upgrades in time")
