@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
 use futures::stream::{SplitSink, SplitStream};
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use tidings::protocol::close_code as app_close;
 use tokio::sync::watch;
 use tokio::time::{interval_at, sleep_until, Instant, MissedTickBehavior};
@@ -334,19 +334,29 @@ impl Connection {
         let period = self.settings.heartbeat.max(Duration::from_millis(1));
         let mut heartbeat = interval_at(Instant::now() + period, period);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let Signed { seat, expires } = signed;
+        let seat: &Seat = seat;
+        // Waits that last the socket's life are made once: registering a
+        // waiter on every turn would cost every socket a lock per event.
+        // Fused: the wrapper below may poll `stopping` again after the
+        // first select saw it finish.
+        let stopping = shutdown.requested().fuse();
+        tokio::pin!(stopping);
+        let ended = seat.ended().fuse();
+        tokio::pin!(ended);
         // One timer for the token's life, moved when a fresh `auth` comes.
-        let expiry = sleep_until(signed.expires);
+        let expiry = sleep_until(*expires);
         tokio::pin!(expiry);
         loop {
-            if expiry.deadline() != signed.expires {
-                expiry.as_mut().reset(signed.expires);
+            if expiry.deadline() != *expires {
+                expiry.as_mut().reset(*expires);
             }
             let target = *head.borrow_and_update();
             let behind = self.sub.is_behind(target);
             let step = tokio::select! {
                 biased;
-                () = shutdown.requested() => Step::Shutdown,
-                why = signed.seat.ended() => Step::Ended(why),
+                () = &mut stopping => Step::Shutdown,
+                why = &mut ended => Step::Ended(why),
                 () = &mut expiry => Step::Expired,
                 message = stream.next() => Step::Incoming(message),
                 _ = heartbeat.tick() => Step::Heartbeat,
@@ -364,7 +374,7 @@ impl Connection {
                     Step::Expired => Err(End::Expired),
                     Step::Incoming(None | Some(Err(_))) => Err(End::Gone),
                     Step::Incoming(Some(Ok(message))) => match decode(message) {
-                        Incoming::Frame(frame) => self.handle(frame, target, signed).await,
+                        Incoming::Frame(frame) => self.handle(frame, target, seat, expires).await,
                         Incoming::Refused(error) => self.send(&error).await,
                         Incoming::TooLarge => Err(End::TooLarge),
                         Incoming::Closed => Err(End::ClosedByClient),
@@ -378,7 +388,7 @@ impl Connection {
             // Shutdown never waits for a slow reader to take a frame.
             let outcome = tokio::select! {
                 biased;
-                () = shutdown.requested() => Err(End::Shutdown),
+                () = &mut stopping => Err(End::Shutdown),
                 outcome = work => outcome,
             };
             if let Err(end) = outcome {
@@ -420,10 +430,11 @@ impl Connection {
         &mut self,
         frame: ClientFrame,
         head: u64,
-        signed: &mut Signed,
+        seat: &Seat,
+        expires: &mut Instant,
     ) -> Result<(), End> {
         match frame {
-            ClientFrame::Auth { token } => self.reauthenticate(&token, signed).await,
+            ClientFrame::Auth { token } => self.reauthenticate(&token, seat, expires).await,
             ClientFrame::Subscribe {
                 topics,
                 since,
@@ -462,9 +473,14 @@ impl Connection {
     /// A fresh `auth` frame: a valid token of the same user whose session
     /// stands extends the socket's life; anything else is refused and
     /// changes nothing.
-    async fn reauthenticate(&mut self, token: &str, signed: &mut Signed) -> Result<(), End> {
+    async fn reauthenticate(
+        &mut self,
+        token: &str,
+        seat: &Seat,
+        expires: &mut Instant,
+    ) -> Result<(), End> {
         let grant = match self.auth.grant(token) {
-            Ok(grant) if grant.actor.id == signed.seat.user() => grant,
+            Ok(grant) if grant.actor.id == seat.user() => grant,
             Ok(_) => {
                 return self
                     .send(&ServerFrame::error(
@@ -496,8 +512,8 @@ impl Connection {
                 ))
                 .await;
         }
-        signed.seat.renew(grant.actor.role, grant.session);
-        signed.expires = expiry(grant.expires_at);
+        seat.renew(grant.actor.role, grant.session);
+        *expires = expiry(grant.expires_at);
         Ok(())
     }
 
