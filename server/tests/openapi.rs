@@ -35,6 +35,8 @@ const ROUTES: &[&str] = &[
     "POST /api/auth/refresh",
     "POST /api/auth/logout",
     "GET /api/auth/me",
+    "POST /api/auth/password",
+    "POST /api/auth/logout-all",
     "GET /api/openapi.json",
     "GET /healthz",
     "GET /metrics",

@@ -217,12 +217,32 @@ impl Auth {
 /// Middleware for the routes that need a signed-in caller: puts the
 /// [`Actor`] in the request's extensions, or answers 401.
 pub async fn require(State(auth): State<Auth>, mut request: Request, next: Next) -> Response {
-    match auth.authenticate(request.headers()) {
-        Ok(actor) => {
-            request.extensions_mut().insert(actor);
+    match auth.authenticate_grant(request.headers()) {
+        Ok(grant) => {
+            request.extensions_mut().insert(grant.actor);
+            request
+                .extensions_mut()
+                .insert(SignedInSession(grant.session));
             next.run(request).await
         }
         Err(e) => e.into_response(),
+    }
+}
+
+/// The sign-in session the caller's token was issued in, as [`require`]
+/// found it (`None` for a token that names none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedInSession(pub Option<Uuid>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedInSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<SignedInSession>()
+            .copied()
+            .ok_or_else(|| ApiError::Unauthorized("sign in first".into()))
     }
 }
 

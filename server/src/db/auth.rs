@@ -168,6 +168,57 @@ impl Db {
         Ok(live.is_some())
     }
 
+    /// Revokes every session of `user` but `keep` (sign out everywhere, or
+    /// everywhere else), and sets their password to `new_hash` first if
+    /// given, in one transaction: the sessions (families) it ended. On
+    /// PostgreSQL each is notified to every instance; the caller ends this
+    /// instance's sockets.
+    pub async fn end_sessions_of(
+        &self,
+        user: Uuid,
+        keep: Option<Uuid>,
+        new_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, ApiError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(hash) = new_hash {
+            set_password_in(&mut tx, user, hash).await?;
+        }
+        let families: Vec<String> = dispatch!(tx.conn(), c => {
+            sqlx::query_scalar(
+                "SELECT DISTINCT family_id FROM refresh_tokens \
+                 WHERE user_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(user.to_string())
+            .fetch_all(c)
+            .await?
+        });
+        let at = format_timestamp(&now);
+        let mut ended = Vec::new();
+        for family in families {
+            let id = super::rows::id(&family)?;
+            if Some(id) == keep {
+                continue;
+            }
+            if revoke_family(&mut tx, &family, &at).await?.is_some() {
+                ended.push(id);
+            }
+        }
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// The password hash of `user`, if they have one.
+    pub async fn password_hash(&self, user: Uuid) -> Result<Option<String>, ApiError> {
+        let hash: Option<Option<String>> = dispatch!(self.pool(), pool => {
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(hash.flatten())
+    }
+
     /// Deletes the refresh tokens that expired before `now` (they sign
     /// nobody in and only say who was signed in when); how many went.
     pub async fn purge_expired_refresh_tokens(&self, now: DateTime<Utc>) -> Result<u64, ApiError> {

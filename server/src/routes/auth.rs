@@ -11,6 +11,12 @@
 //! - `POST /api/auth/logout`: 204, revokes the presented token's family
 //!   and clears both cookies.
 //! - `GET /api/auth/me`: the signed-in user (behind `crate::auth::require`).
+//! - `POST /api/auth/password {currentPassword, newPassword}`: 204, the
+//!   password changed and every other session signed out; 422 naming the
+//!   field (a wrong current password is `currentPassword`), rate-limited
+//!   like sign-in.
+//! - `POST /api/auth/logout-all`: 204, every session of the account signed
+//!   out (refresh tokens revoked, sockets closed on every instance).
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -28,7 +34,7 @@ use tidings::{Email, ErrorBody, FieldErrors, User};
 use uuid::Uuid;
 
 use crate::auth::password::Password;
-use crate::auth::{cookies, refresh, Actor, Auth};
+use crate::auth::{cookies, refresh, Actor, Auth, SignedInSession};
 use crate::db::auth::Rotation;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -45,7 +51,10 @@ pub fn public_router() -> Router<AppState> {
 
 /// The routes that need a signed-in caller.
 pub fn signed_in_router() -> Router<AppState> {
-    Router::new().route("/auth/me", get(me))
+    Router::new()
+        .route("/auth/me", get(me))
+        .route("/auth/password", post(change_password))
+        .route("/auth/logout-all", post(logout_all))
 }
 
 /// The body of `POST /api/auth/login`.
@@ -287,6 +296,102 @@ pub(super) async fn me(State(db): State<Db>, actor: Actor) -> Result<Json<User>,
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".into()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct PasswordChange {
+    current_password: Option<String>,
+    new_password: Option<String>,
+}
+
+/// Ends this instance's sockets of `sessions`; the other instances learn
+/// it from the store (see `crate::realtime::listener`).
+fn end_sockets(db: &Db, user: Uuid, sessions: &[Uuid]) {
+    for session in sessions {
+        db.hub().sessions().end_session(user, *session);
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/auth/password",
+    tag = "auth",
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "The password is changed; every other session of the account is signed out (this one stays)"),
+        (status = 401, response = super::openapi::parts::Unauthorized),
+        (status = 415, response = super::openapi::parts::UnsupportedMediaType),
+        (status = 422, response = super::openapi::parts::Unprocessable),
+        (status = 429, response = super::openapi::parts::TooManyRequests),
+        (status = 503, description = "Password hashing is busy (`busy`); try again after `Retry-After`", body = ErrorBody),
+    )
+)]
+pub(super) async fn change_password(
+    State(db): State<Db>,
+    State(auth): State<Auth>,
+    actor: Actor,
+    SignedInSession(session): SignedInSession,
+    body: Result<ApiJson<PasswordChange>, ApiError>,
+) -> Result<StatusCode, ApiError> {
+    let ApiJson(input) = body?;
+    let mut errors = FieldErrors::new();
+    let current = errors.check(
+        "currentPassword",
+        Password::parse_given(input.current_password.as_deref().unwrap_or_default()),
+    );
+    let new = errors.check(
+        "newPassword",
+        Password::parse_new(input.new_password.as_deref().unwrap_or_default()),
+    );
+    let (Some(current), Some(new)) = (current, new) else {
+        return Err(errors.into());
+    };
+    let key = actor.id.to_string();
+    auth.limiter()
+        .attempt(None, &key, Instant::now())
+        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    let stored = match db.password_hash(actor.id).await? {
+        Some(hash) => hash,
+        None => auth.decoy_hash().await?,
+    };
+    if !auth.hashing().verify(current, stored).await? {
+        auth.limiter().failed(&key, Instant::now());
+        return Err(ApiError::field(
+            "currentPassword",
+            "this is not your password",
+        ));
+    }
+    let hash = auth.hashing().hash(new).await?;
+    let ended = db
+        .end_sessions_of(actor.id, session, Some(&hash), Utc::now())
+        .await?;
+    end_sockets(&db, actor.id, &ended);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout-all",
+    tag = "auth",
+    responses(
+        (status = 204, description = "Every session of the account is signed out, this one included: refresh tokens revoked, realtime sockets closed, both cookies cleared (access tokens already issued live out their 15 minutes)",
+            headers(("Set-Cookie" = String, description = "Clears `tidings_refresh` and `tidings_access`"))),
+        (status = 401, response = super::openapi::parts::Unauthorized),
+    )
+)]
+pub(super) async fn logout_all(
+    State(db): State<Db>,
+    State(auth): State<Auth>,
+    actor: Actor,
+) -> Result<Response, ApiError> {
+    let ended = db.end_sessions_of(actor.id, None, None, Utc::now()).await?;
+    end_sockets(&db, actor.id, &ended);
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    for cookie in cookies::cleared(auth.secure_cookies()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

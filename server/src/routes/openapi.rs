@@ -56,6 +56,8 @@ use crate::state::AppState;
         super::auth::refresh_session,
         super::auth::logout,
         super::auth::me,
+        super::auth::change_password,
+        super::auth::logout_all,
         super::health::health,
         crate::ops::metrics::expose,
         document,
