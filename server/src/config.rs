@@ -162,6 +162,17 @@ pub struct Config {
     #[arg(long, env = "TIDINGS_LOGIN_ACCOUNT_WINDOW_SECS", default_value_t = 900)]
     pub login_account_window_secs: u64,
 
+    /// Addresses of reverse proxies in front of the server: from these,
+    /// the client is the address `X-Forwarded-For` names (the rightmost
+    /// that is not a proxy), for the sign-in limits. Repeat the flag, or
+    /// separate with commas.
+    #[arg(
+        long = "trusted-proxy",
+        env = "TIDINGS_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Password hashes (sign-in, new accounts) computed at once; each takes
     /// about 19 MiB.
     #[arg(long, env = "TIDINGS_MAX_CONCURRENT_HASHES", default_value_t = 4)]
@@ -208,6 +219,7 @@ impl Config {
             login_ip_window_secs: 60,
             login_failures_per_account: 5,
             login_account_window_secs: 900,
+            trusted_proxies: Vec::new(),
             max_concurrent_hashes: 4,
             hash_wait_ms: 2_000,
             leptos_config: "Leptos.toml".into(),

@@ -1,7 +1,10 @@
 //! Login rate limiting, in memory: at most `per_ip.max` attempts per
 //! client address within `per_ip.window`, and at most `per_account.max`
-//! failed attempts per account (email) within `per_account.window`; a
-//! success clears the account's failures. Each key keeps the times of
+//! failed attempts on one account (email) from one address within
+//! `per_account.window`; a success clears that address's failures. The
+//! account limit is per address so that a guesser elsewhere slows only
+//! itself: the owner, signing in from their own address with the right
+//! password, is never locked out of their account. Each key keeps the times of
 //! its counted attempts (a sliding window); time is passed in, so tests
 //! move it instead of waiting. Limits are per process: several instances
 //! each allow their own share.
@@ -76,7 +79,7 @@ impl<K: Hash + Eq + Clone> Windows<K> {
 #[derive(Debug)]
 pub struct LoginLimiter {
     per_ip: Mutex<Windows<Option<IpAddr>>>,
-    per_account: Mutex<Windows<String>>,
+    per_account: Mutex<Windows<(String, Option<IpAddr>)>>,
 }
 
 impl LoginLimiter {
@@ -98,22 +101,23 @@ impl LoginLimiter {
         per_ip.count(ip, now);
         drop(per_ip);
         let mut per_account = self.per_account.lock().unwrap_or_else(|e| e.into_inner());
-        match per_account.blocked(&account.to_owned(), now) {
+        match per_account.blocked(&(account.to_owned(), ip), now) {
             Some(wait) => Err(wait),
             None => Ok(()),
         }
     }
 
-    /// Records a failed attempt on `account`.
-    pub fn failed(&self, account: &str, now: Instant) {
+    /// Records a failed attempt on `account` from `ip`.
+    pub fn failed(&self, ip: Option<IpAddr>, account: &str, now: Instant) {
         let mut per_account = self.per_account.lock().unwrap_or_else(|e| e.into_inner());
-        per_account.count(account.to_owned(), now);
+        per_account.count((account.to_owned(), ip), now);
     }
 
-    /// Forgets `account`'s failures after a successful sign-in.
-    pub fn succeeded(&self, account: &str) {
+    /// Forgets the failures on `account` from `ip` after a successful
+    /// sign-in from there.
+    pub fn succeeded(&self, ip: Option<IpAddr>, account: &str) {
         let mut per_account = self.per_account.lock().unwrap_or_else(|e| e.into_inner());
-        per_account.clear(&account.to_owned());
+        per_account.clear(&(account.to_owned(), ip));
     }
 }
 
@@ -159,22 +163,24 @@ mod tests {
     }
 
     #[test]
-    fn an_account_gets_max_failures_and_a_success_clears_them() {
+    fn an_account_gets_max_failures_per_address_and_a_success_clears_them() {
         let l = limiter();
         let t0 = Instant::now();
-        for last in 1..=2 {
-            assert_eq!(l.attempt(ip(last), "x", t0), Ok(()));
-            l.failed("x", t0);
+        for _ in 0..2 {
+            assert_eq!(l.attempt(ip(1), "x", t0), Ok(()));
+            l.failed(ip(1), "x", t0);
         }
         assert_eq!(
-            l.attempt(ip(3), "x", t0 + Duration::from_millis(1)),
+            l.attempt(ip(1), "x", t0 + Duration::from_millis(1)),
             Err(900)
         );
+        // The owner, elsewhere, is not locked out.
+        assert_eq!(l.attempt(ip(2), "x", t0), Ok(()), "another address");
         assert_eq!(l.attempt(ip(4), "y", t0), Ok(()), "other accounts are free");
-        assert_eq!(l.attempt(ip(5), "x", t0 + Duration::from_secs(900)), Ok(()));
-        l.failed("y", t0);
-        l.succeeded("y");
-        l.failed("y", t0);
+        assert_eq!(l.attempt(ip(1), "x", t0 + Duration::from_secs(900)), Ok(()));
+        l.failed(ip(6), "y", t0);
+        l.succeeded(ip(6), "y");
+        l.failed(ip(6), "y", t0);
         assert_eq!(l.attempt(ip(6), "y", t0), Ok(()), "cleared by the success");
     }
 }

@@ -13,9 +13,11 @@
 //! 7. [`timeout`]: a deadline for every request but the realtime socket.
 //!
 //! The layers sit on the router (after routing), so each sees the matched
-//! route template.
+//! route template. [`client_addr`] says which address a request came from
+//! (behind `--trusted-proxy`, the one the proxy forwarded for).
 
 pub mod body_limit;
+pub mod client_addr;
 pub mod cors;
 pub mod csp;
 pub mod metrics;

@@ -39,6 +39,7 @@ use crate::db::auth::Rotation;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::ops::client_addr::client_addr;
 use crate::state::AppState;
 
 /// The routes anyone may call.
@@ -77,20 +78,24 @@ pub(super) struct Session {
     user: User,
 }
 
-/// The client's address, from the connection (none when served without
-/// connection info).
+/// The client's address: the connection's, or behind a trusted proxy the
+/// one it forwarded for (see `crate::ops::client_addr`); none when served
+/// without connection info.
 pub(super) struct ClientIp(Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip()),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        Ok(ClientIp(client_addr(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
 }
 
@@ -177,10 +182,10 @@ pub(super) async fn login(
     };
     let matches = auth.hashing().verify(password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
-        limiter.failed(email.as_str(), Instant::now());
+        limiter.failed(ip, email.as_str(), Instant::now());
         return Err(ApiError::InvalidCredentials);
     };
-    limiter.succeeded(email.as_str());
+    limiter.succeeded(ip, email.as_str());
     let token = refresh::new_token();
     let session = db
         .start_refresh_family(
@@ -356,7 +361,7 @@ pub(super) async fn change_password(
         None => auth.decoy_hash().await?,
     };
     if !auth.hashing().verify(current, stored).await? {
-        auth.limiter().failed(&key, Instant::now());
+        auth.limiter().failed(None, &key, Instant::now());
         return Err(ApiError::field(
             "currentPassword",
             "this is not your password",
