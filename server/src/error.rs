@@ -349,8 +349,21 @@ pub async fn api_not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::NotFound(format!("no API route at {}", uri.path()))
 }
 
+/// Database errors that say "not now" rather than "wrong": a deadlock
+/// or serialization failure on PostgreSQL (the transaction was rolled
+/// back), a lock not available, SQLite busy or locked. Safe to retry.
+const TRANSIENT_DB_CODES: &[&str] = &["40P01", "40001", "55P03", "5", "6", "261", "262", "517"];
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        let transient = e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|code| TRANSIENT_DB_CODES.contains(&code.as_ref()));
+        if transient {
+            tracing::warn!(error = %e, "the database asked to try again");
+            return ApiError::Busy { retry_after: 1 };
+        }
         ApiError::internal("database", e)
     }
 }

@@ -368,6 +368,11 @@ impl Db {
     /// deleted event are told to resync.
     pub async fn prune_events(&self, keep_last: u64) -> Result<u64, ApiError> {
         let mut tx = self.begin_write().await?;
+        // Under the log's lock, as appends are: the floor is read and
+        // raised by one instance at a time, so it only moves forward.
+        if let Engine::Postgres(c) = tx.conn() {
+            engine::lock_log(c).await?;
+        }
         const SQL: &str = "SELECT floor, (SELECT MAX(seq) FROM events) FROM log_meta WHERE id = 1";
         let (floor, max): (i64, Option<i64>) =
             dispatch!(tx.conn(), c => sqlx::query_as(SQL).fetch_one(c).await?);

@@ -303,10 +303,19 @@ async fn select_users(
 /// `USER_UPDATED` per user appended. Every refusal leaves `tx` as it
 /// found it.
 async fn patch_users(tx: &mut WriteTx, updates: &[UserBatchUpdate]) -> Result<Vec<User>, ApiError> {
+    // Rows are locked in id order, whatever the order of the updates: two
+    // batches naming the same users in opposite orders on two instances
+    // would otherwise each hold a lock the other waits for.
+    let mut by_id: Vec<usize> = (0..updates.len()).collect();
+    by_id.sort_by_key(|&i| updates[i].id);
+    let mut fetched: Vec<Option<User>> = vec![None; updates.len()];
+    for i in by_id {
+        fetched[i] = fetch_user_to_write(tx, updates[i].id).await?;
+    }
     let mut currents = Vec::with_capacity(updates.len());
     let mut missing = Vec::new();
-    for update in updates {
-        match fetch_user_to_write(tx, update.id).await? {
+    for (update, user) in updates.iter().zip(fetched) {
+        match user {
             Some(user) => currents.push(user),
             None => missing.push(update.id.to_string()),
         }
