@@ -4,9 +4,9 @@
 //! `per_account.window`; a success clears that address's failures. The
 //! account limit is per address so that a guesser elsewhere slows only
 //! itself: the owner, signing in from their own address with the right
-//! password, is never locked out of their account. Each key keeps the times of
-//! its counted attempts (a sliding window); time is passed in, so tests
-//! move it instead of waiting. Limits are per process: several instances
+//! password, is never locked out of their account. Each key keeps the
+//! times of its counted attempts (a sliding window); time is passed in, so
+//! tests move it instead of waiting. Limits are per process: several instances
 //! each allow their own share.
 
 use std::collections::{HashMap, VecDeque};

@@ -1,7 +1,8 @@
 //! Passwords: the validated [`Password`] a client sends, and its argon2id
 //! hash (PHC string form, salt and parameters inside) as the store keeps
-//! it. Hashing is deliberately slow, so callers off the async runtime's
-//! threads use [`hash_blocking`] and [`verify_blocking`].
+//! it. Hashing is deliberately slow and memory-hungry, so callers on the
+//! async runtime go through [`Hashing`]: a bounded number at once, on the
+//! blocking pool.
 
 use std::sync::Arc;
 use std::time::Duration;

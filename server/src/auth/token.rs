@@ -1,8 +1,9 @@
 //! Access tokens: HS256 JSON Web Tokens with the claims `sub` (the user's
 //! id), `role`, `iat` and `exp` (Unix seconds), and `sid`, the sign-in
-//! session (refresh family) the token was issued in, when there is one. Only HS256 is accepted,
-//! whatever a token's header claims. The key is the server's secret
-//! (`--jwt-secret`), which every instance behind one site must share.
+//! session (refresh family) the token was issued in, when there is one.
+//! Only HS256 is accepted, whatever a token's header claims. The key is
+//! the server's secret (`--jwt-secret`, or the one kept in the store),
+//! which every instance behind one site shares.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -45,12 +45,12 @@ impl Db {
     /// `tail` events.
     pub async fn connect_with_tail(url: &str, tail: usize) -> Result<Self, sqlx::Error> {
         let pool = engine::connect(url).await?;
-        let mut db = Self {
+        let db = Self {
             pool,
             write_lock: Default::default(),
             hub: Hub::new(0, tail),
         };
-        db.hub = Hub::new(db.log_state().await?.head, tail);
+        db.hub.restart_tail(db.log_state().await?.head);
         Ok(db)
     }
 

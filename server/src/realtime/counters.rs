@@ -217,11 +217,6 @@ impl SocketOpen {
             .socket_table_reads
             .fetch_add(1, Ordering::Relaxed);
     }
-
-    /// The hub's counters.
-    pub fn all(&self) -> &RealtimeCounters {
-        &self.counters
-    }
 }
 
 impl Drop for SocketOpen {

@@ -41,7 +41,7 @@ use tokio::sync::watch;
 use tokio::time::{interval_at, sleep_until, Instant, MissedTickBehavior};
 
 use super::counters::{Closed, Refused, SocketOpen};
-use super::hub::{Hub, Shutdown};
+use super::hub::Shutdown;
 use super::protocol::{decode, encode, error_code, ClientFrame, Incoming, ServerFrame};
 use super::sessions::{Seat, SessionEnd, SocketLimits};
 use super::subscription::Subscription;
@@ -129,7 +129,6 @@ struct Signed {
 struct Connection {
     sink: Sink,
     db: Db,
-    hub: Hub,
     auth: Auth,
     settings: SocketSettings,
     epoch: String,
@@ -233,7 +232,6 @@ pub async fn serve(
     let mut conn = Connection {
         sink,
         db,
-        hub: hub.clone(),
         auth,
         settings,
         epoch: String::new(),
@@ -441,7 +439,7 @@ impl Connection {
                 epoch,
             } => {
                 if !self.take_subscribe_token() {
-                    self.hub.counters().refused(Refused::SubscribeRate);
+                    self.db.hub().counters().refused(Refused::SubscribeRate);
                     return self
                         .send(&ServerFrame::error(
                             error_code::RATE_LIMITED,
@@ -552,7 +550,8 @@ impl Connection {
             return Ok(());
         }
         let read = self
-            .hub
+            .db
+            .hub()
             .tail()
             .read_after(position, self.settings.batch as usize);
         match read {
@@ -635,7 +634,7 @@ impl Connection {
 
     /// Says why the socket ends, as the protocol documents, and closes it.
     async fn finish(&mut self, end: End, stream: &mut Stream) {
-        let counters = self.hub.counters().clone();
+        let counters = self.db.hub().counters().clone();
         match end {
             End::Gone => {}
             End::ClosedByClient => {

@@ -239,7 +239,7 @@ pub(super) async fn refresh_session(
     Ok(match rotation {
         Rotation::Rotated { user, session } => start_session(&auth, user, session, &next),
         Rotation::Reused { user, session } => {
-            db.hub().sessions().end_session(user, session);
+            end_sockets(&db, user, &[session]);
             tracing::warn!("a rotated refresh token was presented again; its family is revoked");
             refused(
                 &auth,
@@ -275,9 +275,7 @@ pub(super) async fn logout(
             .revoke_refresh_family(&refresh::digest(presented), Utc::now())
             .await?;
         if let Some((user, session)) = ended {
-            // This instance's sockets of the session; the others learn it
-            // from the store (see `crate::realtime::listener`).
-            db.hub().sessions().end_session(user, session);
+            end_sockets(&db, user, &[session]);
         }
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
