@@ -13,6 +13,14 @@ cd "$(dirname "$0")/.."
 CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132.0.0
 
+# The build tools are compiled with a light release profile: they run for
+# seconds per build, so full optimisation would only lengthen the install.
+light_install() {
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+        cargo install "$@"
+}
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # The wasm-bindgen version the lockfile pins; the CLI must match it exactly.
@@ -31,7 +39,7 @@ wasm_tools() {
         say "installing wasm-bindgen-cli $want (about 8 minutes)"
         # Not --locked: the CLI's own lockfile names a crate version the
         # registry no longer serves.
-        cargo install wasm-bindgen-cli --version "$want" --force
+        light_install wasm-bindgen-cli --version "$want" --force
     fi
 }
 
@@ -39,7 +47,7 @@ build_tools() {
     wasm_tools
     if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
         say "installing cargo-leptos $CARGO_LEPTOS_VERSION (compiles from source, about 25 minutes on 2 cores)"
-        cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+        light_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
     fi
 }
 

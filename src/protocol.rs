@@ -39,6 +39,11 @@
 //!   client may resume from `seq`.
 //! - A frame the server cannot read is answered with `error`; the socket
 //!   stays open.
+//! - Deleting a user forgets them: the retained log keeps every seq, but
+//!   the earlier `USER_*` events about them and the `POST_*` events about
+//!   their posts carry only `{"id": ..., "redacted": true}` from then on
+//!   (see [`redacted`]). A client replaying such an event skips it: the
+//!   deletion it leads to follows later in the stream.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -230,10 +235,26 @@ pub struct Event {
     pub data: Value,
 }
 
+/// The payload of an event whose entity's personal data was forgotten:
+/// its id and nothing else.
+pub fn redacted(id: Uuid) -> Value {
+    serde_json::json!({ "id": id, "redacted": true })
+}
+
+/// Whether `data` is a [`redacted`] payload.
+pub fn is_redacted(data: &Value) -> bool {
+    data.get("redacted") == Some(&Value::Bool(true))
+}
+
 impl Event {
     /// The id of the entity the event is about (`data.id`).
     pub fn entity_id(&self) -> Option<Uuid> {
         self.data.get("id")?.as_str()?.parse().ok()
+    }
+
+    /// The author a post event names (`data.authorId`), if it does.
+    pub fn author_id(&self) -> Option<Uuid> {
+        self.data.get("authorId")?.as_str()?.parse().ok()
     }
 
     /// The cache tags this event makes stale.

@@ -1,12 +1,127 @@
-//! Data that should not stay: expired refresh tokens and idempotency
-//! records are purged, and names and titles refuse characters that make
-//! them show other than they read.
+//! Data that should not stay: a deleted user's personal data leaves the
+//! retained event log (in the table and in every instance's memory),
+//! expired refresh tokens and idempotency records are purged, and names
+//! and titles refuse characters that make them show other than they read.
 
 mod support;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{assert_invalid, id_of, TestServer};
+use support::ws::WsClient;
+use support::{assert_invalid, etag, id_of, TestServer};
+use tidings::protocol::{Event, Topic};
+
+/// What a socket replaying the whole log from `server` is sent.
+async fn replay(server: &TestServer) -> Vec<Event> {
+    let (mut socket, hello) =
+        WsClient::connect(&server.ws_url("/api/events"), &server.admin_token).await;
+    socket.subscribe(&[Topic::Users, Topic::Posts], 0).await;
+    let events = socket.events_through(hello.seq).await;
+    socket.close().await;
+    events
+}
+
+/// Leaves a user with personal data all over the log, and one who stays;
+/// deletes the first through `deleter`.
+async fn write_then_delete(writer: &TestServer, deleter: &TestServer) {
+    let gone = writer
+        .create_user("Forget Me", "forget-me@example.com")
+        .await;
+    let kept = writer.create_user("Keep Me", "keep-me@example.com").await;
+    let kept_post = writer
+        .create_post(&id_of(&kept), "Kept title", "kept text")
+        .await;
+    let first = writer
+        .create_post(&id_of(&gone), "Secret title", "private text")
+        .await;
+    let second = writer
+        .create_post(&id_of(&gone), "Another secret", "private too")
+        .await;
+    let edited = writer
+        .patch_if(
+            &format!("/api/posts/{}", id_of(&first)),
+            &etag(&first),
+            &json!({ "title": "Secret edit" }),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK);
+    // A post they deleted themselves earlier is forgotten too.
+    let removed = writer
+        .delete_if(&format!("/api/posts/{}", id_of(&second)), &etag(&second))
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    let renamed = writer
+        .patch_if(
+            &format!("/api/users/{}", id_of(&gone)),
+            &etag(&gone),
+            &json!({ "name": "Forget Me Too" }),
+        )
+        .await
+        .json();
+    let deleted = deleter
+        .delete_if(&format!("/api/users/{}", id_of(&gone)), &etag(&renamed))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        writer
+            .fetch(&format!("/api/posts/{}", id_of(&kept_post)))
+            .await["title"],
+        "Kept title"
+    );
+}
+
+fn assert_forgotten(events: &[Event], head: u64) {
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=head).collect::<Vec<_>>(),
+        "every seq is kept"
+    );
+    let text = serde_json::to_string(&events.iter().map(|e| &e.data).collect::<Vec<_>>()).unwrap();
+    for personal in ["Forget Me", "forget-me@", "Secret", "private"] {
+        assert!(
+            !text.contains(personal),
+            "{personal:?} is still in the log: {text}"
+        );
+    }
+    for kept in ["Keep Me", "keep-me@", "Kept title"] {
+        assert!(text.contains(kept), "{kept:?} is kept");
+    }
+    let redacted = events
+        .iter()
+        .filter(|e| tidings::protocol::is_redacted(&e.data))
+        .count();
+    assert_eq!(redacted, 5, "2 user events and 3 post events: {text}");
+}
+
+#[tokio::test]
+async fn a_deleted_users_personal_data_leaves_the_log() {
+    let server = TestServer::start().await;
+    // A socket following along, so the events are in the server's memory.
+    let follower = WsClient::live(&server.ws_url("/api/events"), &server.admin_token).await;
+    write_then_delete(&server, &server).await;
+    let head = server.db.log_state().await.unwrap().head;
+    assert_forgotten(&replay(&server).await, head);
+    assert_forgotten(&server.db.all_events_after(0).await.unwrap(), head);
+    follower.close().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_postgres_instance_forgets_a_user_deleted_through_another() {
+    let a = TestServer::start_postgres().await;
+    let b = a.start_sibling().await;
+    let mut follower = WsClient::live(&b.ws_url("/api/events"), &b.admin_token).await;
+    write_then_delete(&b, &a).await;
+    let head = a.db.log_state().await.unwrap().head;
+    // b held every event in its memory, then heard of the deletion.
+    follower.events_through(head).await;
+    assert_forgotten(&replay(&b).await, head);
+    assert_forgotten(&replay(&a).await, head);
+    assert_forgotten(&a.db.all_events_after(0).await.unwrap(), head);
+    follower.close().await;
+    b.stop().await;
+    a.stop().await;
+}
 
 #[tokio::test]
 async fn expired_refresh_tokens_and_idempotency_records_are_purged() {

@@ -7,8 +7,8 @@
 //! two instances, a socket on one instance following writes made through
 //! the other (signed in with a token the other issued: instances share the
 //! JWT secret), RESYNC when history was pruned, events naming their actor,
-//! idempotency keys per caller, and sign-in with refresh rotation and
-//! reuse detection.
+//! idempotency keys per caller, sign-in with refresh rotation and
+//! reuse detection, and TLS to the database when the URL requires it.
 
 mod support;
 
@@ -504,4 +504,38 @@ async fn an_account_signs_in_and_its_refresh_token_rotates_once() {
     );
     b.stop().await;
     a.stop().await;
+}
+
+#[tokio::test]
+async fn the_server_talks_to_postgres_over_tls_when_the_url_requires_it() {
+    let name = format!("tidings-tls-{}", uuid::Uuid::new_v4().simple());
+    let server = TestServer::start_postgres_with(|config| {
+        config
+            .database_url
+            .push_str(&format!("&sslmode=require&application_name={name}"));
+    })
+    .await;
+    let ada = server.create_user("Ada", "ada@example.com").await;
+    assert_eq!(
+        server.fetch(&format!("/api/users/{}", id_of(&ada))).await["name"],
+        "Ada"
+    );
+
+    let mut conn = PgConnection::connect(&support::postgres::base_url())
+        .await
+        .unwrap();
+    let by_ssl: Vec<(bool, i64)> = sqlx::query_as(
+        "SELECT s.ssl, count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+         WHERE a.application_name = $1 GROUP BY s.ssl",
+    )
+    .bind(&name)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    assert!(
+        matches!(by_ssl.as_slice(), [(true, n)] if *n > 0),
+        "every connection of the server's pool is encrypted: {by_ssl:?}"
+    );
+    server.stop().await;
 }

@@ -55,9 +55,15 @@ struct IdOnly {
     id: Uuid,
 }
 
-/// The ops that apply event `kind` with payload `data`.
+/// The ops that apply event `kind` with payload `data`: none for a
+/// [`redacted`](crate::protocol::redacted) one (its entity was deleted
+/// later in the log, and that deletion applies it).
 pub fn ops_for_event(kind: EventKind, data: &Value) -> Result<Vec<StoreOp>, serde_json::Error> {
     let id = || IdOnly::deserialize(data).map(|d| d.id);
+    if crate::protocol::is_redacted(data) {
+        id()?;
+        return Ok(Vec::new());
+    }
     Ok(match kind {
         EventKind::UserCreated | EventKind::UserUpdated => {
             vec![StoreOp::User(EntityOp::Upsert(User::deserialize(data)?))]
@@ -154,5 +160,19 @@ mod tests {
             .apply_change_event(3, EventKind::PostCreated, &gone)
             .is_err());
         assert_eq!(store.last_seq(), 2);
+    }
+
+    #[test]
+    fn a_redacted_event_moves_the_position_and_changes_nothing() {
+        let ada = user(1, "Ada", Role::User);
+        let mut store = EntityStore::default();
+        store.confirm(&[StoreOp::User(EntityOp::SetAll(vec![ada.clone()]))]);
+        let forgotten = crate::protocol::redacted(user(2, "Bo", Role::User).id);
+        for (seq, kind) in [(1, EventKind::UserCreated), (2, EventKind::PostUpdated)] {
+            let outcome = store.apply_change_event(seq, kind, &forgotten).unwrap();
+            assert_eq!(outcome, EventOutcome::Applied);
+        }
+        assert_eq!(store.last_seq(), 2);
+        assert_eq!(store.visible().users.iter().collect::<Vec<_>>(), [&ada]);
     }
 }

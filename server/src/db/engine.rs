@@ -127,7 +127,10 @@ pub(crate) async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        // An acknowledged write is on disk: NORMAL would let a power
+        // loss or OS crash take back the last commits (and their seqs,
+        // which the next writes would then reuse).
+        .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
@@ -250,6 +253,25 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(row, ("second".into(), "first".into(), "second".into()));
+    }
+
+    #[tokio::test]
+    async fn sqlite_commits_reach_the_disk_before_they_are_acknowledged() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let Engine::Sqlite(pool) = connect(&url).await.unwrap() else {
+            panic!("a SQLite URL opens SQLite");
+        };
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        // 2 is FULL: WAL syncs at every commit, not only at checkpoints.
+        let (synchronous,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!((mode.as_str(), synchronous), ("wal", 2));
     }
 
     #[test]

@@ -186,6 +186,36 @@ impl WriteTx {
         Ok(seq)
     }
 
+    /// Forgets user `id`'s personal data in the retained log: the earlier
+    /// events about them and about their posts keep their seq and type,
+    /// and their payload becomes [`tidings::protocol::redacted`]. Runs in
+    /// the transaction that deletes them; the hub's tail follows when the
+    /// deletion is published.
+    pub(crate) async fn forget_user(&mut self, id: Uuid) -> Result<(), ApiError> {
+        // Payloads are compact JSON written by `append`, so a post's author
+        // reads `"authorId":"<id>"` exactly (in a title those quotes would
+        // be escaped).
+        let author = format!("%\"authorId\":\"{id}\"%");
+        let redacted = "'{\"id\":\"' || entity_id || '\",\"redacted\":true}'";
+        dispatch!(self.tx.conn(), c => {
+            sqlx::query(&format!(
+                "UPDATE events SET data = {redacted} \
+                 WHERE topic = 'users' AND entity_id = $1 AND type <> 'USER_DELETED'"
+            ))
+            .bind(id.to_string())
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(&format!(
+                "UPDATE events SET data = {redacted} \
+                 WHERE topic = 'posts' AND type <> 'POST_DELETED' AND data LIKE $1"
+            ))
+            .bind(&author)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
     /// Commits, then hands the events to the hub. On SQLite they go
     /// straight into its tail, still under the write lock, so the tail
     /// gets every commit in seq order. On PostgreSQL the commit notifies

@@ -250,6 +250,7 @@ async fn remove_user(tx: &mut WriteTx, id: Uuid, condition: &IfMatch) -> Result<
     if deleted == 0 {
         return Err(changed_under_lock(id));
     }
+    tx.forget_user(id).await?;
     for post in posts {
         let post = row_id(&post)?;
         tx.append(

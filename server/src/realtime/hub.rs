@@ -22,7 +22,7 @@ use tokio::sync::{watch, Notify};
 
 use super::counters::RealtimeCounters;
 use super::sessions::Sessions;
-use super::tail::{Committed, Tail};
+use super::tail::{AccountChange, Committed, Tail};
 
 /// Events the tail keeps unless configured otherwise.
 pub const DEFAULT_TAIL: usize = 10_000;
@@ -86,12 +86,18 @@ impl Hub {
 
     /// Publishes `events`, every event committed after the head up to
     /// `through`, in seq order; the caller guarantees none is missing.
-    /// Then wakes the sockets.
+    /// A user deleted among them is forgotten in the tail as the log
+    /// forgot them. Then wakes the sockets.
     pub fn publish(&self, events: Vec<Committed>, through: u64) {
         let events: Vec<Arc<Committed>> = events.into_iter().map(Arc::new).collect();
         let head = {
             let mut tail = self.tail_mut();
             tail.push(events.iter().cloned(), through);
+            for change in events.iter().filter_map(|e| e.account_change()) {
+                if let AccountChange::Deleted(user) = change {
+                    tail.forget(user);
+                }
+            }
             tail.head()
         };
         for change in events.iter().filter_map(|e| e.account_change()) {

@@ -29,6 +29,8 @@ pub struct Committed {
     kind: EventKind,
     /// The user or post the event is about.
     entity: Option<Uuid>,
+    /// The author a post event names.
+    author: Option<Uuid>,
     /// The `ServerFrame::Event` as JSON text, shared by every socket.
     frame: Utf8Bytes,
     /// What the event means for the sessions of a user.
@@ -61,6 +63,7 @@ impl Committed {
             seq: event.seq,
             kind: event.kind,
             entity,
+            author: event.author_id(),
             frame: ServerFrame::Event(event).to_text().into(),
             effect,
         }
@@ -78,6 +81,26 @@ impl Committed {
 
     pub fn account_change(&self) -> Option<AccountChange> {
         self.effect
+    }
+
+    /// Whether this event carries personal data of `user`: it is about
+    /// them or one of their posts, and is not a deletion.
+    fn about(&self, user: Uuid) -> bool {
+        use EventKind::*;
+        match self.kind {
+            UserCreated | UserUpdated => self.entity == Some(user),
+            PostCreated | PostUpdated => self.author == Some(user),
+            UserDeleted | PostDeleted => false,
+        }
+    }
+
+    /// This event with its payload [`redacted`](tidings::protocol::redacted).
+    fn redacted(&self) -> Option<Self> {
+        let ServerFrame::Event(mut event) = ServerFrame::parse(self.frame.as_str()).ok()? else {
+            return None;
+        };
+        event.data = tidings::protocol::redacted(self.entity?);
+        Some(Self::new(event))
     }
 }
 
@@ -156,6 +179,17 @@ impl Tail {
         self.events.clear();
         self.start = head.max(self.head);
         self.head = self.start;
+    }
+
+    /// Forgets deleted user `user` as the log does
+    /// (`WriteTx::forget_user`): their events and their posts' events
+    /// still held are replaced with redacted ones.
+    pub fn forget(&mut self, user: Uuid) {
+        for slot in self.events.iter_mut().filter(|e| e.about(user)) {
+            if let Some(redacted) = slot.redacted() {
+                *slot = Arc::new(redacted);
+            }
+        }
     }
 
     /// Drops the events below `floor` (pruned from the log): the tail never
@@ -280,5 +314,55 @@ mod tests {
             Some(AccountChange::Role(id, Role::Moderator))
         );
         assert_eq!(post(3, 9).account_change(), None);
+    }
+
+    #[test]
+    fn forgetting_a_user_redacts_their_events_and_their_posts() {
+        let (ada, bo) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let user = |seq, id: Uuid| {
+            event(
+                seq,
+                EventKind::UserCreated,
+                json!({ "id": id, "name": "N" }),
+            )
+        };
+        let written = |seq, id: u128, author: Uuid| {
+            let data = json!({ "id": Uuid::from_u128(id), "authorId": author, "title": "T" });
+            event(seq, EventKind::PostCreated, data)
+        };
+        let mut tail = Tail::new(0, 10);
+        tail.push(
+            [
+                user(1, ada),
+                user(2, bo),
+                written(3, 10, ada),
+                written(4, 11, bo),
+            ],
+            4,
+        );
+        tail.forget(ada);
+        let TailRead::Served { events, .. } = tail.read_after(0, 10) else {
+            panic!("expected events");
+        };
+        let payloads: Vec<serde_json::Value> = events
+            .iter()
+            .map(|e| match ServerFrame::parse(e.frame().as_str()).unwrap() {
+                ServerFrame::Event(event) => event.data,
+                other => panic!("expected an event, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            payloads,
+            [
+                tidings::protocol::redacted(ada),
+                json!({ "id": bo, "name": "N" }),
+                tidings::protocol::redacted(Uuid::from_u128(10)),
+                json!({ "id": Uuid::from_u128(11), "authorId": bo, "title": "T" }),
+            ]
+        );
+        assert_eq!(
+            events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
     }
 }

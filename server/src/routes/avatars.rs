@@ -172,22 +172,38 @@ async fn read_avatar(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
     })
 }
 
-/// Writes `bytes` to `dir/name` through a temporary file in the same
-/// directory, renamed into place.
+/// Writes `bytes` to `dir/name` durably: through a temporary file in the
+/// same directory, synced, renamed into place, and the directory synced,
+/// so once the row naming the file commits, a crash cannot leave it
+/// pointing at a missing or torn image.
 async fn store(dir: &FsPath, name: &str, bytes: Vec<u8>) -> Result<PathBuf, ApiError> {
     let io = |e: std::io::Error| ApiError::internal("storing an avatar", e);
-    tokio::fs::create_dir_all(dir).await.map_err(io)?;
-    let temp = dir.join(format!(".{name}.tmp"));
-    let target = dir.join(name);
-    if let Err(e) = tokio::fs::write(&temp, bytes).await {
-        let _ = tokio::fs::remove_file(&temp).await;
-        return Err(io(e));
-    }
-    if let Err(e) = tokio::fs::rename(&temp, &target).await {
+    let (dir, temp, target) = (
+        dir.to_owned(),
+        dir.join(format!(".{name}.tmp")),
+        dir.join(name),
+    );
+    let written = {
+        let (temp, target) = (temp.clone(), target.clone());
+        tokio::task::spawn_blocking(move || write_synced(&dir, &temp, &target, &bytes))
+            .await
+            .map_err(|e| ApiError::internal("storing an avatar", e))?
+    };
+    if let Err(e) = written {
         let _ = tokio::fs::remove_file(&temp).await;
         return Err(io(e));
     }
     Ok(target)
+}
+
+fn write_synced(dir: &FsPath, temp: &FsPath, target: &FsPath, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let mut file = std::fs::File::create(temp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(temp, target)?;
+    std::fs::File::open(dir)?.sync_all()
 }
 
 #[utoipa::path(

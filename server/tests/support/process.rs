@@ -1,8 +1,8 @@
 //! The server binary in a process of its own, for tests that measure the
-//! server alone (its resident memory), restart it or kill it: started on
-//! `127.0.0.1:0` over a SQLite file, by default a fresh one with the
-//! tests' JWT secret so [`super::mint_token`] signs for it; killed when
-//! dropped.
+//! server alone (its resident memory), restart it or crash it: started on
+//! `127.0.0.1:0` over a SQLite file (by default a fresh one) or a
+//! database URL, with the tests' JWT secret so [`super::mint_token`]
+//! signs for it; killed when dropped.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -35,11 +35,16 @@ impl ServerProcess {
     /// Starts the server over the SQLite file `t.db` in `dir` (made by an
     /// earlier one, or new), with `secret` as `--jwt-secret` if given.
     pub fn start_in(dir: &Path, secret: Option<&str>, args: &[&str]) -> Self {
-        let url = format!("sqlite://{}/t.db", dir.display());
+        Self::start_on(&format!("sqlite://{}/t.db", dir.display()), secret, args)
+    }
+
+    /// Starts the server over the database `url` names (SQLite or
+    /// PostgreSQL), with `secret` as `--jwt-secret` if given.
+    pub fn start_on(url: &str, secret: Option<&str>, args: &[&str]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
         command
             .args(["--addr", "127.0.0.1:0"])
-            .args(["--database-url", &url])
+            .args(["--database-url", url])
             .env_remove("TIDINGS_JWT_SECRET");
         if let Some(secret) = secret {
             command.args(["--jwt-secret", secret]);
@@ -95,6 +100,14 @@ impl ServerProcess {
             .and_then(|n| n.parse().ok())
             .expect("a number of kB");
         kib * 1024
+    }
+}
+
+impl ServerProcess {
+    /// Ends the process with SIGKILL, as a crash would: no shutdown runs.
+    pub fn crash(mut self) {
+        self.child.kill().expect("kill the server process");
+        self.child.wait().expect("reap the server process");
     }
 }
 

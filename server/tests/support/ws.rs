@@ -31,6 +31,8 @@ pub struct WsClient {
 #[derive(Debug)]
 pub enum NotAFrame {
     Closed(Option<CloseFrame>),
+    /// The connection broke without a close (the server process died).
+    Broken(String),
     TimedOut,
 }
 
@@ -165,7 +167,7 @@ impl WsClient {
             let message = match tokio::time::timeout_at(deadline, self.ws.next()).await {
                 Err(_) => return Err(NotAFrame::TimedOut),
                 Ok(None) => return Err(NotAFrame::Closed(None)),
-                Ok(Some(Err(e))) => panic!("socket error: {e}"),
+                Ok(Some(Err(e))) => return Err(NotAFrame::Broken(e.to_string())),
                 Ok(Some(Ok(message))) => message,
             };
             match message {
