@@ -155,10 +155,14 @@ fn lookup<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// Trimmed; an empty value counts as absent.
+/// Trimmed; an empty value counts as absent (free text only: a typed
+/// parameter that is present must parse).
 fn non_empty<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
     lookup(params, key).map(str::trim).filter(|v| !v.is_empty())
 }
+
+/// Largest `page` a list answers (the OpenAPI document's `int32` bound).
+pub const MAX_PAGE: u32 = i32::MAX as u32;
 
 impl UserListQuery {
     /// Parses decoded query pairs; unknown keys are ignored, bad values named.
@@ -167,17 +171,20 @@ impl UserListQuery {
         let page = match lookup(params, "page") {
             None => 1,
             Some(raw) => match raw.trim().parse::<u32>() {
-                Ok(n) if n >= 1 => n,
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
                 _ => {
-                    errors.add("page", "page must be a whole number from 1");
+                    errors.add(
+                        "page",
+                        format!("page must be a whole number from 1 to {MAX_PAGE}"),
+                    );
                     1
                 }
             },
         };
         let limit = parse_limit(&mut errors, lookup(params, "limit"));
         let search = parse_search(&mut errors, params);
-        let role = non_empty(params, "role").and_then(|r| errors.check("role", r.parse::<Role>()));
-        let active = non_empty(params, "active").and_then(|a| match a {
+        let role = lookup(params, "role").and_then(|r| errors.check("role", r.parse::<Role>()));
+        let active = lookup(params, "active").and_then(|a| match a {
             "true" => Some(true),
             "false" => Some(false),
             _ => {
@@ -185,10 +192,10 @@ impl UserListQuery {
                 None
             }
         });
-        let sort = non_empty(params, "sort")
+        let sort = lookup(params, "sort")
             .and_then(|s| errors.check("sort", s.parse::<UserSort>()))
             .unwrap_or_default();
-        let order = non_empty(params, "order")
+        let order = lookup(params, "order")
             .and_then(|o| errors.check("order", o.parse::<SortOrder>()))
             .unwrap_or_default();
         errors.finish(|| Self {
@@ -229,8 +236,8 @@ impl PostListQuery {
     pub fn from_params(params: &[(String, String)]) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let limit = parse_limit(&mut errors, lookup(params, "limit"));
-        let cursor = non_empty(params, "cursor").map(str::to_owned);
-        let author_id = non_empty(params, "authorId").and_then(|a| {
+        let cursor = lookup(params, "cursor").map(str::to_owned);
+        let author_id = lookup(params, "authorId").and_then(|a| {
             errors.check(
                 "authorId",
                 Uuid::parse_str(a).map_err(|_| "authorId must be a user id (a UUID)"),
@@ -284,6 +291,26 @@ mod tests {
         for field in ["page", "limit", "role", "active", "sort", "order"] {
             assert!(errors.get(field).is_some(), "{field} should be named");
         }
+    }
+
+    #[test]
+    fn a_typed_param_that_is_present_must_parse_and_a_page_is_bounded() {
+        let errors = UserListQuery::from_params(&pairs(&[
+            ("page", "2147483648"),
+            ("role", ""),
+            ("sort", " "),
+        ]))
+        .unwrap_err();
+        for field in ["page", "role", "sort"] {
+            assert!(errors.get(field).is_some(), "{field} should be named");
+        }
+        let last = UserListQuery::from_params(&pairs(&[("page", "2147483647")])).unwrap();
+        assert_eq!(last.page, MAX_PAGE);
+        let e = PostListQuery::from_params(&pairs(&[("authorId", "")])).unwrap_err();
+        assert!(e.get("authorId").is_some());
+        // Free text stays lenient: an empty search is no search.
+        let q = UserListQuery::from_params(&pairs(&[("search", "  ")])).unwrap();
+        assert_eq!(q.filter.search, None);
     }
 
     #[test]

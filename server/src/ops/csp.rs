@@ -12,11 +12,19 @@
 //!
 //! Every other response (JSON, static files, the metrics) gets
 //! [`DEFAULT_POLICY`], which allows nothing to load or frame it.
+//!
+//! The page's nonce reaches the response through [`PageNonce`], a slot
+//! the security-headers layer puts on the request and fills in on the
+//! way out, not through leptos_axum's `ResponseOptions`: a header set
+//! there was now and then missing from the response (a page reloaded
+//! right after it hydrated came back with the default policy, so the
+//! browser refused its scripts and the page never came alive).
 
-use axum::http::header::CONTENT_SECURITY_POLICY;
+use std::sync::{Arc, Mutex};
+
+use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use leptos::prelude::use_context;
-use leptos_axum::ResponseOptions;
 
 /// The policy of every response that is not a rendered page.
 pub const DEFAULT_POLICY: &str =
@@ -43,18 +51,30 @@ pub fn page_policy(nonce: &str, live_reload: bool) -> String {
     )
 }
 
-/// Called in the server-rendering context of each page: sets the page's
-/// policy on its response. Does nothing outside a page render (no nonce
-/// or no response options), where [`DEFAULT_POLICY`] applies.
+/// The nonce of the page a request renders, if it renders one: filled in
+/// by [`provide_page_policy`] during the render, read by the
+/// security-headers layer once the handler has answered.
+#[derive(Debug, Clone, Default)]
+pub struct PageNonce(Arc<Mutex<Option<String>>>);
+
+impl PageNonce {
+    /// The page's policy, when a page was rendered.
+    pub fn policy(&self) -> Option<HeaderValue> {
+        let nonce = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+        let live_reload = std::env::var_os("LEPTOS_WATCH").is_some();
+        HeaderValue::from_str(&page_policy(&nonce, live_reload)).ok()
+    }
+}
+
+/// Called in the server-rendering context of each page: records the
+/// page's nonce for its response. Does nothing outside a page render (no
+/// nonce, as for a static file), where [`DEFAULT_POLICY`] applies.
 pub fn provide_page_policy() {
-    let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
-    else {
+    let (Some(nonce), Some(parts)) = (leptos::nonce::use_nonce(), use_context::<Parts>()) else {
         return;
     };
-    let live_reload = std::env::var_os("LEPTOS_WATCH").is_some();
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce.to_string(), live_reload)) {
-        response.insert_header(CONTENT_SECURITY_POLICY, value);
+    if let Some(slot) = parts.extensions.get::<PageNonce>() {
+        *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(nonce.to_string());
     }
 }
 

@@ -47,9 +47,18 @@ pub const HSTS: &str = "max-age=63072000; includeSubDomains";
 pub struct Https(pub bool);
 
 /// Middleware: adds each header the response lacks.
-pub async fn apply(State(Https(https)): State<Https>, request: Request, next: Next) -> Response {
+pub async fn apply(
+    State(Https(https)): State<Https>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = super::csp::PageNonce::default();
+    request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if let Some(policy) = nonce.policy() {
+        headers.insert(CONTENT_SECURITY_POLICY, policy);
+    }
     for (name, value) in defaults() {
         if !headers.contains_key(&name) {
             headers.insert(name, value);

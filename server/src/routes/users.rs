@@ -212,7 +212,7 @@ async fn update_batch(
     tag = "users",
     operation_id = "listUsers",
     params(
-        ("page" = Option<u32>, Query, minimum = 1, description = "1-based; default 1"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 2147483647, description = "1-based; default 1"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size; default 20"),
         ("search" = Option<String>, Query, description = "Case-insensitive text in the name or email, at most 100 characters"),
         ("role" = Option<tidings::Role>, Query),

@@ -13,7 +13,10 @@ use utoipa::{IntoParams, ToResponse, ToSchema};
 pub struct IfMatch {
     /// The `ETag` that was read (`"3"`), a list of them (`"3", "4"`), or `*`
     /// for whatever version exists. Missing: 428; malformed or weak: 400.
-    #[param(rename = "If-Match")]
+    #[param(
+        rename = "If-Match",
+        pattern = r#"^(\*|("[0-9]{1,18}"|[0-9]{1,18})( *, *("[0-9]{1,18}"|[0-9]{1,18}))*)$"#
+    )]
     pub if_match: String,
 }
 
@@ -23,7 +26,11 @@ pub struct IfMatch {
 pub struct IfMatchOptional {
     /// When sent, the write applies only to that version (412 otherwise);
     /// without it the write is unconditional.
-    #[param(rename = "If-Match", required = false)]
+    #[param(
+        rename = "If-Match",
+        required = false,
+        pattern = r#"^(\*|("[0-9]{1,18}"|[0-9]{1,18})( *, *("[0-9]{1,18}"|[0-9]{1,18}))*)$"#
+    )]
     pub if_match: String,
 }
 
@@ -35,7 +42,11 @@ pub struct IdempotencyKey {
     /// the same key and request replays the first answer (with
     /// `Idempotent-Replayed: true`) and changes nothing; the same key with a
     /// different request is 422 `idempotency_key_reused`.
-    #[param(rename = "Idempotency-Key", required = false)]
+    #[param(
+        rename = "Idempotency-Key",
+        required = false,
+        pattern = "^[!-~]{1,255}$"
+    )]
     pub idempotency_key: String,
 }
 
