@@ -2,7 +2,10 @@
 //! a handler that has not produced its response head in time is dropped
 //! (its transaction, if any, rolls back) and the client gets 503
 //! (`timeout`) in the API's error shape, which its retry policy retries.
-//! Writes are safe to retry: they carry idempotency keys.
+//! Writes are safe to retry: they carry idempotency keys. A page a browser
+//! navigated to (a GET outside `/api` asking for HTML) gets a small HTML
+//! page saying so instead, so a server render waiting on data that never
+//! comes ends in a page the reader can act on, never a hang.
 //!
 //! The realtime socket's route is exempt ([`LONG_LIVED`]): its upgrade is
 //! the start of a connection meant to last.
@@ -10,9 +13,10 @@
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::header::{ACCEPT, RETRY_AFTER};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{Html, IntoResponse, Response};
 
 use super::route_of;
 
@@ -34,10 +38,14 @@ pub async fn enforce(
         return next.run(request).await;
     }
     let (method, route) = (request.method().clone(), route.to_owned());
+    let page = is_page_navigation(&request);
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(%method, route, limit_ms = limit.as_millis(), "request timed out");
+            if page {
+                return too_slow_page();
+            }
             super::error_response(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",
@@ -48,6 +56,32 @@ pub async fn enforce(
             )
         }
     }
+}
+
+/// A browser asking for a page: a GET outside the API that accepts HTML.
+fn is_page_navigation(request: &Request) -> bool {
+    request.method() == Method::GET
+        && !request.uri().path().starts_with("/api")
+        && request
+            .headers()
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// The page a timed-out page request gets: it says what happened and links
+/// back to the same page. No script, so the default policy suits it.
+fn too_slow_page() -> Response {
+    let html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        <title>Tidings: taking too long</title></head><body>\
+        <h1>This page is taking too long</h1>\
+        <p>The server could not gather its data in time. \
+        <a href=\"\">Try again</a> in a moment.</p></body></html>";
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, Html(html)).into_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 #[cfg(test)]
@@ -68,6 +102,7 @@ mod tests {
             .route("/slow", get(slow))
             .route("/fast", get(|| async { "quick" }))
             .route("/api/events", get(slow))
+            .route("/api/slow", get(slow))
             .layer(axum::middleware::from_fn_with_state(
                 RequestTimeout(Duration::from_millis(50)),
                 enforce,
@@ -75,7 +110,14 @@ mod tests {
     }
 
     async fn call(path: &str) -> (StatusCode, String) {
-        let request = Request::get(path).body(Body::empty()).unwrap();
+        call_accepting(path, "*/*").await
+    }
+
+    async fn call_accepting(path: &str, accept: &str) -> (StatusCode, String) {
+        let request = Request::get(path)
+            .header(ACCEPT, accept)
+            .body(Body::empty())
+            .unwrap();
         let response = app().oneshot(request).await.unwrap();
         let status = response.status();
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
@@ -93,6 +135,19 @@ mod tests {
         assert!(body["error"]["message"].as_str().unwrap().contains("50 ms"));
         assert!(body["error"]["details"].is_null());
         assert_eq!(call("/fast").await, (StatusCode::OK, "quick".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn a_page_that_overruns_is_answered_with_a_page_not_a_hang() {
+        let html = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+        let (status, body) = call_accepting("/slow", html).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
+        assert!(body.contains("taking too long"), "{body}");
+        // The API keeps its error shape, whatever it accepts.
+        let (status, body) = call_accepting("/api/slow", html).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.starts_with("{\"error\""), "{body}");
     }
 
     #[tokio::test]
