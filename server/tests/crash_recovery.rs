@@ -135,10 +135,11 @@ async fn resume(url: &str, token: &str, epoch: &str, since: u64, through: u64) -
             epoch: Some(epoch.to_owned()),
         })
         .await;
-    if through <= since {
-        return Vec::new();
-    }
-    let events = socket.events_through(through).await;
+    let events = if through > since {
+        socket.events_through(through).await
+    } else {
+        Vec::new()
+    };
     socket.close().await;
     events
 }

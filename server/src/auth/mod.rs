@@ -238,11 +238,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedInSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        parts
-            .extensions
-            .get::<SignedInSession>()
-            .copied()
-            .ok_or_else(|| ApiError::Unauthorized("sign in first".into()))
+        put_by_require(parts)
     }
 }
 
@@ -251,12 +247,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Actor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        parts
-            .extensions
-            .get::<Actor>()
-            .copied()
-            .ok_or_else(|| ApiError::Unauthorized("sign in first".into()))
+        put_by_require(parts)
     }
+}
+
+/// What [`require`] put in the request's extensions; 401 on a route
+/// without it.
+fn put_by_require<T: Copy + Send + Sync + 'static>(parts: &Parts) -> Result<T, ApiError> {
+    parts
+        .extensions
+        .get::<T>()
+        .copied()
+        .ok_or_else(|| ApiError::Unauthorized("sign in first".into()))
 }
 
 #[cfg(test)]

@@ -90,17 +90,19 @@ impl Hub {
     /// forgot them. Then wakes the sockets.
     pub fn publish(&self, events: Vec<Committed>, through: u64) {
         let events: Vec<Arc<Committed>> = events.into_iter().map(Arc::new).collect();
+        let changes: Vec<AccountChange> =
+            events.iter().filter_map(|e| e.account_change()).collect();
         let head = {
             let mut tail = self.tail_mut();
             tail.push(events.iter().cloned(), through);
-            for change in events.iter().filter_map(|e| e.account_change()) {
-                if let AccountChange::Deleted(user) = change {
+            for change in &changes {
+                if let AccountChange::Deleted(user) = *change {
                     tail.forget(user);
                 }
             }
             tail.head()
         };
-        for change in events.iter().filter_map(|e| e.account_change()) {
+        for change in changes {
             self.inner.sessions.follow(change);
         }
         self.advance(head);

@@ -177,7 +177,6 @@ async fn read_avatar(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
 /// so once the row naming the file commits, a crash cannot leave it
 /// pointing at a missing or torn image.
 async fn store(dir: &FsPath, name: &str, bytes: Vec<u8>) -> Result<PathBuf, ApiError> {
-    let io = |e: std::io::Error| ApiError::internal("storing an avatar", e);
     let (dir, temp, target) = (
         dir.to_owned(),
         dir.join(format!(".{name}.tmp")),
@@ -187,11 +186,11 @@ async fn store(dir: &FsPath, name: &str, bytes: Vec<u8>) -> Result<PathBuf, ApiE
         let (temp, target) = (temp.clone(), target.clone());
         tokio::task::spawn_blocking(move || write_synced(&dir, &temp, &target, &bytes))
             .await
-            .map_err(|e| ApiError::internal("storing an avatar", e))?
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     };
     if let Err(e) = written {
         let _ = tokio::fs::remove_file(&temp).await;
-        return Err(io(e));
+        return Err(ApiError::internal("storing an avatar", e));
     }
     Ok(target)
 }
