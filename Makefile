@@ -1,13 +1,14 @@
 # Tidings: the two commands a fresh machine needs, plus development helpers.
 #   make run   build (release) and serve http://localhost:3000 on SQLite with demo data
 #   make test  every check and test: fmt, clippy (native + wasm), unit and
-#              integration tests, wasm tests in headless Chromium, Playwright
+#              integration tests, wasm tests in headless Chromium, Playwright,
+#              the OpenAPI contract (Schemathesis)
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120
 
-.PHONY: run dev test lint unit wasm-test e2e tools
+.PHONY: run dev test lint unit wasm-test e2e contract tools
 
 run:
 	scripts/tools.sh release
@@ -19,7 +20,7 @@ dev:
 	scripts/tools.sh build
 	TIDINGS_SEED=true cargo leptos watch
 
-test: tools lint unit wasm-test e2e
+test: tools lint unit wasm-test e2e contract
 	@echo "All checks passed."
 
 tools:
@@ -33,9 +34,17 @@ lint:
 unit:
 	cargo test --workspace
 
+# wasm-bindgen-test-runner writes each test module (tens of MB) to a temporary
+# directory; it goes beside the build, not into a /tmp that may be small.
 wasm-test:
-	cd app && $(WASM_TEST_ENV) cargo test --target wasm32-unknown-unknown --features hydrate
+	mkdir -p target/wasm-test-tmp
+	cd app && TMPDIR=$(CURDIR)/target/wasm-test-tmp $(WASM_TEST_ENV) \
+		cargo test --target wasm32-unknown-unknown --features hydrate
 
 e2e:
 	cargo leptos build
 	bash end2end/run.sh
+
+# Schemathesis against the server e2e built: document and server agree.
+contract:
+	bash contract/run.sh

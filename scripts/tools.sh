@@ -6,7 +6,8 @@
 #   scripts/tools.sh wasm     wasm32 target, wasm-bindgen-cli
 #   scripts/tools.sh build    + cargo-leptos
 #   scripts/tools.sh release  + wasm-opt (binaryen from npm) under .tools/
-#   scripts/tools.sh test     + Chromium, ChromeDriver, Playwright (npm)
+#   scripts/tools.sh test     + Chromium, ChromeDriver, Playwright (npm),
+#                             Schemathesis (PyPI) under .tools/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,10 +79,24 @@ test_tools() {
     fi
 }
 
+# Schemathesis for the contract suite (contract/run.sh), at the version
+# contract/requirements.txt pins, in its own virtual environment.
+contract_tools() {
+    local want
+    want="$(sed -n 's/^schemathesis==//p' contract/requirements.txt)"
+    if [ "$(.tools/schemathesis/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$want" ]; then
+        say "installing Schemathesis $want (PyPI, into .tools/schemathesis)"
+        rm -rf .tools/schemathesis
+        python3 -m venv .tools/schemathesis
+        .tools/schemathesis/bin/pip install --quiet --disable-pip-version-check \
+            -r contract/requirements.txt
+    fi
+}
+
 case "${1:-build}" in
     wasm) wasm_tools ;;
     build) build_tools ;;
     release) build_tools; release_tools ;;
-    test) build_tools; test_tools ;;
+    test) build_tools; test_tools; contract_tools ;;
     *) echo "usage: $0 wasm|build|release|test" >&2; exit 2 ;;
 esac

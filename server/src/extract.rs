@@ -101,7 +101,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WithPassword<T> {
             .as_object_mut()
             .and_then(|fields| fields.remove(PASSWORD_FIELD))
         {
-            None | Some(serde_json::Value::Null) => None,
+            None => None,
             Some(serde_json::Value::String(password)) => Some(password),
             Some(_) => return Err(ApiError::field(PASSWORD_FIELD, "password must be a string")),
         };
@@ -132,7 +132,35 @@ fn parse_object(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     if !value.is_object() {
         return Err(ApiError::field("body", "the body must be a JSON object"));
     }
+    if let Some(field) = first_null(&value, String::new()) {
+        return Err(ApiError::field(
+            &field,
+            format!("{field} is null: leave a field out instead of sending null"),
+        ));
+    }
     Ok(value)
+}
+
+/// The path (`name`, `preferences.theme`, `updates[0].version`) of the
+/// first `null` in a body. No field of any request takes `null`: an
+/// optional field is left out, so `null` never means two things.
+fn first_null(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::Null => Some(path),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(name, inner)| {
+            let path = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
+            first_null(inner, path)
+        }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, inner)| first_null(inner, format!("{path}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// The document as `T`; a wrong type or unknown field is a 422 naming it.

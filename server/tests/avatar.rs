@@ -186,6 +186,29 @@ async fn a_missing_field_is_422_naming_it() {
     server.stop().await;
 }
 
+/// The form holds the one field the document gives: another field is a
+/// 422 naming it, and nothing is stored.
+#[tokio::test]
+async fn an_unknown_form_field_is_422_naming_it() {
+    let server = TestServer::start().await;
+    let created = server.create_user("Ada", "ada@example.com").await;
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let form = file("avatar", TINY_PNG.to_vec(), "image/png").text("caption", "me");
+    let reply = upload(&server, &id, form).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    let details = &reply.json()["error"]["details"];
+    assert!(details.get("caption").is_some(), "{}", reply.text);
+    assert!(details.get("avatar").is_none(), "{}", reply.text);
+    assert_eq!(user(&server, &id).await, created);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn an_unknown_user_is_404() {
     let server = TestServer::start().await;

@@ -351,6 +351,80 @@ async fn unknown_api_paths_are_json_404() {
     server.stop().await;
 }
 
+/// No field of any request takes `null`: an optional field is left out.
+/// A `null` anywhere in a body is a 422 naming where it is, and changes
+/// nothing.
+#[tokio::test]
+async fn a_null_field_is_422_naming_it() {
+    let (server, targets) = setup().await;
+    for target in &targets {
+        let cases: &[(&str, &str)] = if target.users {
+            &[
+                (r#"{"name": null, "email": "x@example.com"}"#, "name"),
+                (
+                    r#"{"name": "N", "email": "x@example.com", "role": null}"#,
+                    "role",
+                ),
+                (
+                    r#"{"name": "N", "email": "x@example.com", "preferences": {"theme": null}}"#,
+                    "preferences.theme",
+                ),
+            ]
+        } else {
+            &[
+                (r#"{"title": "T", "content": null}"#, "content"),
+                (r#"{"title": null, "content": "C"}"#, "title"),
+            ]
+        };
+        for (body, field) in cases {
+            let reply = send(&server, target, body).await;
+            let details = assert_invalid(&reply, &[field]);
+            assert!(
+                details[*field].as_str().unwrap().contains("null"),
+                "{target} {body}: {details}"
+            );
+        }
+    }
+    let user = server.all_users().await[0].id.to_string();
+    let batch = server
+        .send_json(
+            Method::PATCH,
+            "/api/users/batch",
+            &json!({"updates": [{"id": user, "version": null, "changes": {"role": "admin"}}]}),
+        )
+        .await;
+    assert_invalid(&batch, &["updates[0].version"]);
+    assert_untouched(&server).await;
+    server.stop().await;
+}
+
+/// A batch's `version` is an integer as JSON Schema counts one: `1.0` is
+/// the integer 1, `1.5` is refused.
+#[tokio::test]
+async fn a_batch_version_may_be_written_as_an_integral_number() {
+    let (server, _) = setup().await;
+    let user = server.all_users().await[0].id.to_string();
+    let half = server
+        .send_json(
+            Method::PATCH,
+            "/api/users/batch",
+            &json!({"updates": [{"id": user, "version": 1.5, "changes": {"role": "moderator"}}]}),
+        )
+        .await;
+    assert_invalid(&half, &["updates[0].version"]);
+    assert_untouched(&server).await;
+    let whole = server
+        .send_json(
+            Method::PATCH,
+            "/api/users/batch",
+            &json!({"updates": [{"id": user, "version": 1.0, "changes": {"role": "moderator"}}]}),
+        )
+        .await;
+    assert_eq!(whole.status, StatusCode::OK, "{}", whole.text);
+    assert_eq!(whole.json()["data"][0]["role"], "moderator");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn wrong_methods_are_405() {
     let (server, targets) = setup().await;

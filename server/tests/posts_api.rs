@@ -65,11 +65,7 @@ async fn following_the_cursor_shows_every_post_once_newest_first() {
     // 2,000 is a multiple of 20: the last page is full and says it is last.
     let last_cursor = {
         let p = &posts[SEEDED_POSTS - 21];
-        URL_SAFE_NO_PAD.encode(format!(
-            "{}|{}",
-            tidings::format_timestamp(&p.created_at),
-            p.id
-        ))
+        format!("{}_{}", p.created_at.timestamp_micros(), p.id)
     };
     let last = server.posts_page(&[("cursor", &last_cursor)]).await;
     assert_eq!(last.data.len(), 20);
@@ -180,11 +176,20 @@ async fn invalid_list_parameters_are_named() {
         forged("x|y"),
         forged(&format!("yesterday|{}", Uuid::nil())),
         forged("2026-01-01T00:00:00.000000Z|not-a-uuid"),
+        // A cursor of the old base64 form, and near misses of the new one.
+        forged(&format!("2026-01-01T00:00:00.000000Z|{}", Uuid::nil())),
+        format!("_{}", Uuid::nil()),
+        format!("-5_{}", Uuid::nil()),
+        format!("12345678901234567_{}", Uuid::nil()),
+        format!("5_{}", Uuid::nil().simple()),
+        format!(" 5_{}", Uuid::nil()),
     ] {
         let reply = server.get_query("/api/posts", &[("cursor", &cursor)]).await;
         assert_invalid(&reply, &["cursor"]);
     }
-    for author in ["abc", "42", "not-a-uuid"] {
+    let simple = Uuid::nil().simple().to_string();
+    let padded = format!(" {}", Uuid::nil());
+    for author in ["abc", "42", "not-a-uuid", &simple, &padded] {
         let reply = server
             .get_query("/api/posts", &[("authorId", author)])
             .await;
@@ -447,5 +452,42 @@ async fn each_concurrent_post_patch_answers_its_own_version() {
     versions.sort_unstable();
     assert_eq!(versions, (2..=21).collect::<Vec<_>>());
     let server = Arc::into_inner(server).unwrap();
+    server.stop().await;
+}
+
+/// The cursor is written `<microseconds>_<post id>`, the form the OpenAPI
+/// document gives, and any cursor of that form is a position in the feed:
+/// the page after it, whether or not the server issued it.
+#[tokio::test]
+async fn a_cursor_of_the_documented_form_names_a_position() {
+    let server = TestServer::start().await;
+    let author = id_of(&server.create_user("Ada", "ada@example.com").await);
+    for n in 0..3 {
+        server
+            .create_post(&author, &format!("Post {n}"), "Body.")
+            .await;
+    }
+    let first = server.posts_page(&[("limit", "1")]).await;
+    let cursor = first.next_cursor.clone().expect("a next page");
+    let (micros, id) = cursor.split_once('_').expect("<micros>_<id>");
+    assert!(micros.bytes().all(|b| b.is_ascii_digit()), "{cursor}");
+    assert_eq!(id, first.data[0].id.to_string());
+    assert_eq!(
+        micros.parse::<i64>().unwrap(),
+        first.data[0].created_at.timestamp_micros()
+    );
+    // A position of our own: after the newest post's time and the largest
+    // id, so every post is older; and one before every post.
+    let newest = &first.data[0];
+    let after_all = format!(
+        "{}_{}",
+        newest.created_at.timestamp_micros() + 1,
+        Uuid::max()
+    );
+    let everything = server.posts_page(&[("cursor", &after_all)]).await;
+    assert_eq!(everything.data.len(), 3);
+    let before_all = format!("0_{}", Uuid::nil());
+    let nothing = server.posts_page(&[("cursor", &before_all)]).await;
+    assert!(nothing.data.is_empty() && !nothing.has_more);
     server.stop().await;
 }

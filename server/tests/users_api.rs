@@ -129,10 +129,26 @@ async fn bad_list_parameters_are_each_named() {
         ("page", "-1"),
         ("limit", "0"),
         ("limit", "x"),
+        // A typed value is taken as sent, as the document's enums and
+        // integers have it: padding is not trimmed away.
+        ("page", " 2"),
+        ("limit", "5 "),
+        ("role", " admin"),
+        ("active", "true "),
+        ("sort", "name "),
+        ("order", " asc"),
     ] {
         let reply = server.get_query("/api/users", &[(key, value)]).await;
         assert_invalid(&reply, &[key]);
     }
+    // Empty is absent, as a form sends an unset field.
+    let empty = server
+        .get_query(
+            "/api/users",
+            &[("role", ""), ("active", ""), ("sort", ""), ("order", "")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.text);
     server.stop().await;
 }
 

@@ -4,12 +4,12 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 macro_rules! text_newtype {
     ($(#[$doc:meta])* $ty:ident, $parse:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(try_from = "String", into = "String")]
         pub struct $ty(String);
 
@@ -72,36 +72,44 @@ fn bounded_text(raw: &str, what: &str, max: usize) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
-/// Whether `c` is an invisible formatting character that can make a text
-/// show other than it reads: the bidirectional embeddings, overrides,
-/// isolates and marks (which can reverse what follows, `\u{202E}`), the
-/// zero-width space, word joiner and invisible operators, the byte-order
-/// mark, the soft hyphen and the tag characters. The zero-width joiner and
-/// non-joiner stay allowed: emoji sequences and several scripts need them.
+/// The invisible formatting characters that can make a text show other
+/// than it reads, as inclusive ranges: the bidirectional embeddings,
+/// overrides, isolates and marks (which can reverse what follows,
+/// `\u{202E}`), the zero-width space, word joiner and invisible operators,
+/// the byte-order mark, the soft hyphen and the tag characters. The
+/// zero-width joiner and non-joiner stay allowed: emoji sequences and
+/// several scripts need them.
+pub const DECEPTIVE_FORMAT: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200B}'),
+    ('\u{200E}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+    ('\u{E0000}', '\u{E007F}'),
+];
+
+/// Whether `c` is one of the [`DECEPTIVE_FORMAT`] characters.
 pub fn is_deceptive_format(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{061C}'
-            | '\u{180E}'
-            | '\u{200B}'
-            | '\u{200E}'
-            | '\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{206F}'
-            | '\u{FEFF}'
-            | '\u{FFF9}'..='\u{FFFB}'
-            | '\u{E0000}'..='\u{E007F}'
-    )
+    DECEPTIVE_FORMAT
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&c))
 }
 
-/// [`bounded_text`] on one line, without deceptive format characters: for
-/// the texts shown as a label (names, titles).
+/// [`bounded_text`] on one line, without any control character or
+/// deceptive format character: for the texts shown as a label (names,
+/// titles).
 fn label_text(raw: &str, what: &str, max: usize) -> Result<String, String> {
     let text = bounded_text(raw, what, max)?;
     if text.contains('\n') {
         return Err(format!("{what} must be a single line"));
+    }
+    if text.contains(['\t', '\r']) {
+        return Err(format!("{what} must not contain control characters"));
     }
     if let Some(c) = text.chars().find(|&c| is_deceptive_format(c)) {
         return Err(format!(
@@ -116,7 +124,7 @@ text_newtype!(
     /// A person's display name: 1 to 100 characters, trimmed, one line,
     /// without deceptive format characters ([`is_deceptive_format`]).
     Name,
-    |raw| label_text(raw, "name", 100)
+    |raw| label_text(raw, "name", Name::MAX_CHARS)
 );
 
 text_newtype!(
@@ -128,8 +136,8 @@ text_newtype!(
         if email.is_empty() {
             return Err("email must not be empty".into());
         }
-        if email.len() > 254 {
-            return Err("email must be at most 254 characters".into());
+        if email.chars().count() > Email::MAX_CHARS {
+            return Err(format!("email must be at most {} characters", Email::MAX_CHARS));
         }
         let valid = match email.split_once('@') {
             Some((local, domain)) => {
@@ -154,13 +162,13 @@ text_newtype!(
     /// A post's title: 1 to 200 characters, trimmed, one line, without
     /// deceptive format characters ([`is_deceptive_format`]).
     Title,
-    |raw| label_text(raw, "title", 200)
+    |raw| label_text(raw, "title", Title::MAX_CHARS)
 );
 
 text_newtype!(
     /// A post's body: 1 to 10,000 characters, trimmed.
     Content,
-    |raw| bounded_text(raw, "content", 10_000)
+    |raw| bounded_text(raw, "content", Content::MAX_CHARS)
 );
 
 text_newtype!(
@@ -179,6 +187,38 @@ text_newtype!(
     }
 );
 
+/// A user id in its hyphenated form (the one every answer uses), as the
+/// OpenAPI `uuid` format has it.
+pub fn parse_user_id(raw: &str, field: &str) -> Result<Uuid, String> {
+    const HYPHENATED_LEN: usize = 36;
+    match Uuid::parse_str(raw) {
+        Ok(id) if raw.len() == HYPHENATED_LEN => Ok(id),
+        _ => Err(format!(
+            "{field} must be a user id (a UUID such as 0190a000-0000-7000-8000-000000000001)"
+        )),
+    }
+}
+
+impl Name {
+    /// The most characters a name has once trimmed.
+    pub const MAX_CHARS: usize = 100;
+}
+
+impl Email {
+    /// The most characters an address has once trimmed.
+    pub const MAX_CHARS: usize = 254;
+}
+
+impl Title {
+    /// The most characters a title has once trimmed.
+    pub const MAX_CHARS: usize = 200;
+}
+
+impl Content {
+    /// The most characters a post's body has once trimmed.
+    pub const MAX_CHARS: usize = 10_000;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +234,11 @@ mod tests {
             .unwrap_err()
             .contains("at most 100"));
         assert!(Name::parse("a\nb").is_err());
+        for tab_or_return in ["Ada\tLovelace", "Ada\rLovelace"] {
+            let refused = Name::parse(tab_or_return).unwrap_err();
+            assert!(refused.contains("control characters"), "{refused}");
+        }
+        assert!(Content::parse("a\tb\r\nc").is_ok(), "a body keeps its tabs");
     }
 
     #[test]

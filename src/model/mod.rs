@@ -6,16 +6,21 @@ mod fields;
 mod filter;
 #[cfg(any(test, feature = "testing"))]
 pub mod fixtures;
+mod integral;
 mod page;
 mod post;
 mod query;
+#[cfg(feature = "openapi")]
+mod schemas;
+#[cfg(feature = "openapi")]
+pub use schemas::search_text_pattern;
 mod stats;
 mod time;
 mod user;
 mod wire_error;
 
 pub use errors::FieldErrors;
-pub use fields::{Content, Email, Language, Name, Title};
+pub use fields::{parse_user_id, Content, Email, Language, Name, Title};
 pub use filter::{
     active_within, contains_ascii_ci, SortOrder, UserFilter, UserSort, ACTIVE_WINDOW,
 };

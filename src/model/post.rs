@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Content, FieldErrors, Timestamp, Title};
+use super::{parse_user_id, Content, FieldErrors, Timestamp, Title};
 
 /// A post, as every read answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,12 +27,15 @@ pub struct Post {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewPostInput {
-    /// Required: 1 to 200 characters, one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Title, required = true, nullable = false))]
     pub title: Option<String>,
-    /// Required: 1 to 10,000 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Content, required = true, nullable = false))]
     pub content: Option<String>,
-    /// The author, an existing user.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
+    /// The author, an existing user; the caller when left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, nullable = false))]
     pub author_id: Option<String>,
 }
 
@@ -62,10 +65,7 @@ impl NewPostInput {
             }
         };
         let author_id = match self.author_id.as_deref() {
-            Some(a) => errors.check(
-                "authorId",
-                Uuid::parse_str(a.trim()).map_err(|_| "authorId must be a user id (a UUID)"),
-            ),
+            Some(a) => errors.check("authorId", parse_user_id(a, "authorId")),
             None => {
                 errors.add("authorId", "authorId is required");
                 None
@@ -79,14 +79,17 @@ impl NewPostInput {
     }
 }
 
-/// The body of `PATCH /api/posts/{id}` as sent.
+/// The body of `PATCH /api/posts/{id}` as sent: the fields to change, at
+/// least one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PostPatchInput {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Title, nullable = false))]
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Content, nullable = false))]
     pub content: Option<String>,
 }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{FieldErrors, Role, SortOrder, UserFilter, UserSort};
+use super::{parse_user_id, FieldErrors, Role, SortOrder, UserFilter, UserSort};
 
 /// Largest page any list answers.
 pub const MAX_LIMIT: u32 = 100;
@@ -61,7 +61,7 @@ impl UserSearchQuery {
         }
         let limit = match lookup(params, "limit") {
             None => DEFAULT_SEARCH_LIMIT,
-            Some(raw) => match raw.trim().parse::<u32>() {
+            Some(raw) => match raw.parse::<u32>() {
                 Ok(n) if (1..=MAX_SEARCH_LIMIT).contains(&n) => n,
                 _ => {
                     errors.add(
@@ -119,7 +119,7 @@ impl Default for PostListQuery {
 
 fn parse_limit(errors: &mut FieldErrors, raw: Option<&str>) -> u32 {
     let Some(raw) = raw else { return DEFAULT_LIMIT };
-    match raw.trim().parse::<u32>() {
+    match raw.parse::<u32>() {
         Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
         _ => {
             errors.add(
@@ -134,7 +134,10 @@ fn parse_limit(errors: &mut FieldErrors, raw: Option<&str>) -> u32 {
 /// The `search` parameter: trimmed, absent when empty, named when longer
 /// than [`MAX_SEARCH_LEN`].
 fn parse_search(errors: &mut FieldErrors, params: &[(String, String)]) -> Option<String> {
-    let search = non_empty(params, "search").map(str::to_owned);
+    let search = lookup(params, "search")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     if search
         .as_ref()
         .is_some_and(|s| s.chars().count() > MAX_SEARCH_LEN)
@@ -155,10 +158,10 @@ fn lookup<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// Trimmed; an empty value counts as absent (as a form sends an unset
-/// field).
+/// A typed parameter's value as sent; an empty value counts as absent (as
+/// a form sends an unset field).
 fn non_empty<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    lookup(params, key).map(str::trim).filter(|v| !v.is_empty())
+    lookup(params, key).filter(|v| !v.is_empty())
 }
 
 /// Largest `page` a list answers (the OpenAPI document's `int32` bound).
@@ -170,7 +173,7 @@ impl UserListQuery {
         let mut errors = FieldErrors::new();
         let page = match lookup(params, "page") {
             None => 1,
-            Some(raw) => match raw.trim().parse::<u32>() {
+            Some(raw) => match raw.parse::<u32>() {
                 Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
                 _ => {
                     errors.add(
@@ -237,12 +240,8 @@ impl PostListQuery {
         let mut errors = FieldErrors::new();
         let limit = parse_limit(&mut errors, lookup(params, "limit"));
         let cursor = non_empty(params, "cursor").map(str::to_owned);
-        let author_id = non_empty(params, "authorId").and_then(|a| {
-            errors.check(
-                "authorId",
-                Uuid::parse_str(a).map_err(|_| "authorId must be a user id (a UUID)"),
-            )
-        });
+        let author_id = non_empty(params, "authorId")
+            .and_then(|a| errors.check("authorId", parse_user_id(a, "authorId")));
         let search = parse_search(&mut errors, params);
         errors.finish(|| Self {
             cursor,

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Email, FieldErrors, Language, Name, Timestamp};
+use super::{parse_user_id, Email, FieldErrors, Language, Name, Timestamp};
 
 /// What a user may do: admin anything, moderator posts and non-admins'
 /// content, user only their own things.
@@ -127,10 +127,14 @@ pub struct User {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PreferencesInput {
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Theme>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Theme, nullable = false))]
     pub theme: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub notifications: Option<bool>,
-    /// A language tag such as `en` or `pt-BR`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Language, nullable = false))]
     pub language: Option<String>,
 }
 
@@ -175,13 +179,19 @@ impl PreferencesPatch {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewUserInput {
-    /// Required: 1 to 100 characters, one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Name, required = true, nullable = false))]
     pub name: Option<String>,
-    /// Required: stored lower-cased; unique.
+    /// Stored lower-cased; unique.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Email, required = true, nullable = false))]
     pub email: Option<String>,
     /// `user` when absent.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Role>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Role, nullable = false))]
     pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub preferences: Option<PreferencesInput>,
 }
 
@@ -236,19 +246,23 @@ impl NewUserInput {
     }
 }
 
-/// The body of `PATCH /api/users/{id}` as sent: only the fields to change.
+/// The body of `PATCH /api/users/{id}` as sent: only the fields to change,
+/// at least one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserPatchInput {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Name, nullable = false))]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Email, nullable = false))]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Role>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Role, nullable = false))]
     pub role: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub preferences: Option<PreferencesInput>,
 }
 
@@ -323,6 +337,11 @@ pub const MAX_BATCH_UPDATES: usize = 100;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserBatchInput {
     /// 1 to 100 updates, at most one per user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, nullable = false, min_items = 1, max_items = 100)
+    )]
     pub updates: Option<Vec<UserBatchUpdateInput>>,
 }
 
@@ -331,10 +350,19 @@ pub struct UserBatchInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserBatchUpdateInput {
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<uuid::Uuid>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid, required = true, nullable = false))]
     pub id: Option<String>,
     /// The version read; the update applies only to it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::integral::optional_i64"
+    )]
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true, nullable = false))]
     pub changes: Option<UserPatchInput>,
 }
 
@@ -382,9 +410,9 @@ impl UserBatchInput {
                     errors.add(at("id"), "id is required");
                     None
                 }
-                Some(raw) => match Uuid::parse_str(raw.trim()) {
-                    Err(_) => {
-                        errors.add(at("id"), "id must be a user id (a UUID)");
+                Some(raw) => match parse_user_id(raw, "id") {
+                    Err(message) => {
+                        errors.add(at("id"), message);
                         None
                     }
                     Ok(id) => match seen.get(&id) {

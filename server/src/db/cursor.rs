@@ -1,35 +1,66 @@
 //! The posts feed's keyset cursor: the (created_at, id) of the last post a
-//! page showed, opaque to clients (URL-safe base64).
+//! page showed, written `<microseconds since 1970>_<id>`. Clients pass it
+//! back as they got it; any value of that form names a position in the
+//! feed, so the OpenAPI document's pattern for it says exactly what is
+//! accepted.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
+use chrono::DateTime;
 
 use crate::error::ApiError;
 
-/// Position after which the next page starts (exclusive).
+/// Position after which the next page starts (exclusive), as the store
+/// compares it (`created_at` in [`tidings::format_timestamp`]'s form).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostCursor {
     pub created_at: String,
     pub id: String,
 }
 
+/// The cursor's form, as the OpenAPI document gives it.
+pub const CURSOR_PATTERN: &str =
+    "^[0-9]{1,16}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// Most digits of the time part: microseconds up to the year 2286.
+const MAX_MICROS_DIGITS: usize = 16;
+
 impl PostCursor {
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.created_at, self.id))
+    /// The position just after `post`.
+    pub fn after(post: &tidings::Post) -> Self {
+        Self {
+            created_at: tidings::format_timestamp(&post.created_at),
+            id: post.id.to_string(),
+        }
     }
 
-    /// Parses a client's cursor; anything else is a 422 naming `cursor`.
+    pub fn encode(&self) -> String {
+        let micros = DateTime::parse_from_rfc3339(&self.created_at)
+            .map(|t| t.timestamp_micros())
+            .unwrap_or_default();
+        format!("{micros}_{}", self.id)
+    }
+
+    /// Parses a client's cursor; anything not of the cursor's form is a 422
+    /// naming `cursor`.
     pub fn decode(raw: &str) -> Result<Self, ApiError> {
-        let bad = || ApiError::field("cursor", "cursor is not one this server issued");
-        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
-        let text = String::from_utf8(bytes).map_err(|_| bad())?;
-        let (created_at, id) = text.split_once('|').ok_or_else(bad)?;
-        let time = DateTime::parse_from_rfc3339(created_at)
-            .map_err(|_| bad())?
-            .with_timezone(&Utc);
-        let id = Uuid::parse_str(id).map_err(|_| bad())?;
+        let bad = || {
+            ApiError::field(
+                "cursor",
+                "cursor must be a nextCursor the feed answered (<microseconds>_<post id>)",
+            )
+        };
+        let (micros, id) = raw.split_once('_').ok_or_else(bad)?;
+        if micros.is_empty()
+            || micros.len() > MAX_MICROS_DIGITS
+            || !micros.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let time = micros
+            .parse::<i64>()
+            .ok()
+            .and_then(DateTime::from_timestamp_micros)
+            .ok_or_else(bad)?;
+        let id = tidings::parse_user_id(id, "cursor").map_err(|_| bad())?;
         Ok(Self {
             created_at: tidings::format_timestamp(&time),
             id: id.to_string(),
@@ -39,20 +70,43 @@ impl PostCursor {
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
 
     #[test]
     fn round_trip_and_rejects_garbage() {
         let c = PostCursor {
-            created_at: "2026-11-22T10:00:00.000000Z".into(),
+            created_at: "2026-11-22T10:00:00.000001Z".into(),
             id: Uuid::nil().to_string(),
         };
+        assert_eq!(
+            c.encode(),
+            "1795341600000001_00000000-0000-0000-0000-000000000000"
+        );
         assert_eq!(PostCursor::decode(&c.encode()).unwrap(), c);
-        for bad in ["", "!!!", "aGVsbG8", &URL_SAFE_NO_PAD.encode("x|y")] {
+        for bad in [
+            "",
+            "!!!",
+            "_00000000-0000-0000-0000-000000000000",
+            "12345678901234567_00000000-0000-0000-0000-000000000000",
+            "-1_00000000-0000-0000-0000-000000000000",
+            "1_00000000000000000000000000000000",
+            "1_00000000-0000-0000-0000-000000000000_",
+            "MjAyNi0xMS0yMlQxMDowMDowMC4wMDAwMDBafDAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA",
+        ] {
             assert!(
                 matches!(PostCursor::decode(bad), Err(ApiError::Validation(_))),
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn every_value_of_the_documented_form_is_a_position() {
+        let largest = format!("{}_{}", "9".repeat(MAX_MICROS_DIGITS), Uuid::max());
+        let position = PostCursor::decode(&largest).unwrap();
+        assert!(position.created_at.starts_with("2286-"), "{position:?}");
+        assert!(PostCursor::decode("0_FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF").is_ok());
     }
 }

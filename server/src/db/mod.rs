@@ -17,7 +17,7 @@ mod users;
 
 use sqlx::{PgPool, SqlitePool};
 
-pub use cursor::PostCursor;
+pub use cursor::{PostCursor, CURSOR_PATTERN};
 pub use engine::{Engine, Pool};
 pub use events::{EventBatch, LogState};
 

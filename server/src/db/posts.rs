@@ -86,13 +86,10 @@ async fn list_posts_on(
         .into_iter()
         .map(Post::try_from)
         .collect::<Result<_, _>>()?;
-    let next_cursor = data.last().filter(|_| has_more).map(|p| {
-        PostCursor {
-            created_at: tidings::format_timestamp(&p.created_at),
-            id: p.id.to_string(),
-        }
-        .encode()
-    });
+    let next_cursor = data
+        .last()
+        .filter(|_| has_more)
+        .map(|p| PostCursor::after(p).encode());
     Ok(CursorPage {
         data,
         next_cursor,

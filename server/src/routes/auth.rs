@@ -62,7 +62,10 @@ pub fn signed_in_router() -> Router<AppState> {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct LoginInput {
+    #[schema(value_type = tidings::Email, required = true, nullable = false)]
     email: Option<String>,
+    /// 1 to 1,024 characters.
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 1024)]
     password: Option<String>,
 }
 
@@ -304,7 +307,11 @@ pub(super) async fn me(State(db): State<Db>, actor: Actor) -> Result<Json<User>,
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(super) struct PasswordChange {
+    /// The password signed in with: 1 to 1,024 characters.
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 1024)]
     current_password: Option<String>,
+    /// 8 to 1,024 characters.
+    #[schema(required = true, nullable = false, min_length = 8, max_length = 1024)]
     new_password: Option<String>,
 }
 
@@ -323,6 +330,7 @@ fn end_sockets(db: &Db, user: Uuid, sessions: &[Uuid]) {
     request_body = PasswordChange,
     responses(
         (status = 204, description = "The password is changed; every other session of the account is signed out (this one stays)"),
+        (status = 400, response = super::openapi::parts::BadRequest),
         (status = 401, response = super::openapi::parts::Unauthorized),
         (status = 415, response = super::openapi::parts::UnsupportedMediaType),
         (status = 422, response = super::openapi::parts::Unprocessable),

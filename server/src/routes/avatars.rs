@@ -150,8 +150,16 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 /// The bytes of the `avatar` field (the first one, if repeated).
 async fn read_avatar(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
     let mut found = None;
+    let mut errors = FieldErrors::new();
     while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
-        if found.is_some() || field.name() != Some(FIELD) {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != FIELD || found.is_some() {
+            if name != FIELD {
+                errors.add(
+                    &name,
+                    format!("unknown field: an avatar upload holds only `{FIELD}`"),
+                );
+            }
             // Drain it: the stream must be read past it.
             while field.chunk().await.map_err(multipart_error)?.is_some() {}
             continue;
@@ -165,11 +173,13 @@ async fn read_avatar(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
         }
         found = Some(bytes);
     }
-    found.ok_or_else(|| {
-        let mut errors = FieldErrors::new();
+    if found.is_none() {
         errors.add(FIELD, "an image file is required in the avatar field");
-        ApiError::Validation(errors)
-    })
+    }
+    match found {
+        Some(bytes) if errors.is_empty() => Ok(bytes),
+        _ => Err(ApiError::Validation(errors)),
+    }
 }
 
 /// Writes `bytes` to `dir/name` durably: through a temporary file in the
@@ -215,7 +225,11 @@ fn write_synced(dir: &FsPath, temp: &FsPath, target: &FsPath, bytes: &[u8]) -> s
         ("id" = uuid::Uuid, Path, description = "The user's id"),
         doc::IfMatchOptional,
     ),
-    request_body(content = doc::AvatarForm, content_type = "multipart/form-data"),
+    request_body(
+        content = doc::AvatarForm,
+        content_type = "multipart/form-data",
+        encoding(("avatar" = (content_type = "image/png, image/jpeg, image/webp")))
+    ),
     responses(
         (status = 200, description = "The user, whose `avatarUrl` names the stored file", body = tidings::User,
             headers(("ETag" = String, description = "The new version"))),

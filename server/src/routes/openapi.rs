@@ -8,6 +8,7 @@
 //! annotation says `security(())`.
 
 pub mod parts;
+mod refinements;
 
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
@@ -18,6 +19,7 @@ use axum::Router;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use self::refinements::Refinements;
 use crate::state::AppState;
 
 /// The document: every routed operation, the shared parts, the security
@@ -79,7 +81,7 @@ use crate::state::AppState;
             parts::UpgradeRequired,
         )
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &Refinements),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
     tags(
         (name = "users", description = "People with accounts, their roles and preferences"),
@@ -220,6 +222,16 @@ mod tests {
             }
         }
         assert!(named > 0);
+    }
+
+    #[test]
+    fn a_patch_must_change_a_field() {
+        let doc = joined();
+        for name in super::refinements::PATCH_SCHEMAS {
+            let patch = &doc["components"]["schemas"][name];
+            assert_eq!(patch["minProperties"], 1, "{name}");
+            assert!(patch.get("maxProperties").is_none(), "{name}");
+        }
     }
 
     #[test]
