@@ -34,10 +34,11 @@ lint:
 unit:
 	cargo test --workspace
 
-# wasm-bindgen-test-runner writes each test module (tens of MB) to a temporary
-# directory; it goes beside the build, not into a /tmp that may be small.
+# wasm-bindgen-test-runner writes each test module (tens of MB), and Chromium
+# its profiles, to a temporary directory: beside the build, not into a /tmp
+# that may be small, and emptied before each run.
 wasm-test:
-	mkdir -p target/wasm-test-tmp
+	rm -rf target/wasm-test-tmp && mkdir -p target/wasm-test-tmp
 	cd app && TMPDIR=$(CURDIR)/target/wasm-test-tmp $(WASM_TEST_ENV) \
 		cargo test --target wasm32-unknown-unknown --features hydrate
 

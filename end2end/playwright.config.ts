@@ -10,11 +10,8 @@ export default defineConfig({
   // The machine has two cores and the server under test is shared by every spec.
   workers: 1,
   fullyParallel: false,
-  // A spec that fails and then passes is reported as flaky in the list
-  // output; one that fails twice fails the run. Two specs have each been
-  // seen to stall once (a page or socket the server never answered) in a
-  // full run on a loaded two-core machine: see the README's known issues.
-  retries: 1,
+  // A failure is a failure: no retries to hide a flaky spec.
+  retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: "list",
   timeout: 30_000,

@@ -14,6 +14,14 @@
 //! trigger fires. The resource reloads only when the key changes, and
 //! while it does, data keeps showing the last loaded key's data, as a
 //! Leptos resource would (so `<Transition>` works).
+//!
+//! A server render reads the resource's value itself, unmemoized: it is
+//! what the page carries to the browser, so the HTML shows exactly the data
+//! the browser hydrates with. (Memos over the engine would be wrong there:
+//! the server's fetches finish on other threads while `<Suspense>` walks
+//! the children, and a memo evaluated in the middle of a notification can
+//! keep the value it read before the data came, rendering an empty list the
+//! browser then hydrates as full.)
 
 use std::sync::Arc;
 
@@ -58,6 +66,9 @@ pub(crate) struct Binding {
     pub(crate) options: QueryOptions,
     pub(crate) resource: Resource<Loaded>,
     pub(crate) snapshot: Memo<Snapshot>,
+    /// Rendering on the server: the signals read the resource (see the
+    /// module's note).
+    server_render: bool,
 }
 
 impl Binding {
@@ -112,13 +123,23 @@ impl Binding {
                 handle.snapshot(&slot, derived, paging.as_ref())
             }
         });
+        let server_render =
+            Owner::current_shared_context().is_some_and(|context| !context.is_browser());
         Self {
             handle,
             slot,
             options,
             resource,
             snapshot,
+            server_render,
         }
+    }
+
+    /// The query as the server renders it: from the resource's value.
+    fn served(&self) -> impl Fn() -> Snapshot + Send + Sync + 'static {
+        let derived = *self.resource;
+        let paging = self.options.infinite.clone();
+        move || derived.with(|loaded| Snapshot::of_loaded(loaded.as_ref(), paging.as_ref()))
     }
 
     /// Reads the resource where the caller reads, so an enclosing
@@ -132,6 +153,12 @@ impl Binding {
     where
         T: Clone + Send + Sync + 'static,
     {
+        if self.server_render {
+            let derived = *self.resource;
+            return Signal::derive(move || {
+                derived.with(|loaded| loaded.as_ref()?.data.as_ref().and_then(decode))
+            });
+        }
         let snapshot = self.snapshot;
         let shown = Memo::new(move |_| snapshot.with(|s| s.shown.clone()));
         let (handle, slot, derived) = (self.handle.clone(), self.slot.clone(), *self.resource);
@@ -151,12 +178,20 @@ impl Binding {
 
     /// A flag of the snapshot.
     pub(crate) fn flag(&self, f: fn(&Snapshot) -> bool) -> Signal<bool> {
+        if self.server_render {
+            let served = self.served();
+            return Signal::derive(move || f(&served()));
+        }
         let snapshot = self.snapshot;
         Memo::new(move |_| snapshot.with(f)).into()
     }
 
     /// The query's final error, typed.
     pub(crate) fn error(&self) -> Signal<Option<ApiError>> {
+        if self.server_render {
+            let derived = *self.resource;
+            return Signal::derive(move || derived.with(|loaded| loaded.as_ref()?.error.clone()));
+        }
         let (snapshot, handle) = (self.snapshot, self.handle.clone());
         let error = Memo::new(move |_| {
             snapshot.with(|s| {

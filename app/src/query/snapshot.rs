@@ -51,6 +51,39 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
+    /// The snapshot a resource's value alone gives (a server render): no
+    /// value yet is a first load; a value is the query's own data or its
+    /// final error, settled.
+    pub(crate) fn of_loaded(loaded: Option<&Loaded>, paging: Option<&InfiniteOptions>) -> Self {
+        let Some(loaded) = loaded else {
+            return Self {
+                fetching: true,
+                ..Self::default()
+            };
+        };
+        let status = match (&loaded.data, &loaded.error) {
+            (Some(_), _) => QueryStatus::Success,
+            (None, Some(_)) => QueryStatus::Error,
+            (None, None) => QueryStatus::Pending,
+        };
+        let (has_next, has_previous) = page_flags(paging, loaded.data.as_ref());
+        Self {
+            key: Some(loaded.key.clone()),
+            status,
+            shown: match loaded.data {
+                Some(_) => Shown::Cached {
+                    key: loaded.key.hash(),
+                    count: 1,
+                    placeholder: false,
+                },
+                None => Shown::Nothing,
+            },
+            has_next,
+            has_previous,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn is_placeholder(&self) -> bool {
         match &self.shown {
             Shown::Cached { placeholder, .. } => *placeholder,
@@ -58,6 +91,16 @@ impl Snapshot {
             Shown::Nothing => false,
         }
     }
+}
+
+/// Whether an infinite query holding `data` has a next and a previous page.
+fn page_flags(paging: Option<&InfiniteOptions>, data: Option<&Value>) -> (bool, bool) {
+    paging
+        .zip(data)
+        .and_then(|(paging, data)| Some((paging, InfiniteData::from_value(data)?)))
+        .map_or((false, false), |(paging, data)| {
+            (data.has_next_page(paging), data.has_previous_page(paging))
+        })
 }
 
 impl QueryClientHandle {
@@ -102,12 +145,8 @@ impl QueryClientHandle {
             },
             None => fallback.unwrap_or_default(),
         };
-        let pages = paging
-            .zip(view.data.filter(|_| !view.is_placeholder))
-            .and_then(|(paging, data)| Some((paging, InfiniteData::from_value(data)?)));
-        let (has_next, has_previous) = pages.map_or((false, false), |(paging, data)| {
-            (data.has_next_page(paging), data.has_previous_page(paging))
-        });
+        let (has_next, has_previous) =
+            page_flags(paging, view.data.filter(|_| !view.is_placeholder));
         Snapshot {
             key: Some(key),
             status: state.status,

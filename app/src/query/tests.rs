@@ -361,3 +361,48 @@ fn scoped_mutations_wait_their_turn_and_roll_back_only_their_layer() {
     assert_eq!(settled.visible(), settled.confirmed());
     assert_eq!(shown(), "Ada B.");
 }
+
+/// A server render shows the resource's value, the one the page carries
+/// to the browser, never the engine's later state: the HTML then always
+/// matches what the browser hydrates with. (The engine is changed behind
+/// the resource here; in a real render the same gap opens when a memo over
+/// the engine is evaluated on one thread while a fetch lands on another.)
+#[cfg(feature = "ssr")]
+#[test]
+fn a_server_render_shows_the_value_the_page_carries() {
+    use std::time::{Duration, Instant};
+
+    use leptos::prelude::*;
+
+    let _ = any_spawner::Executor::init_futures_executor();
+    let owner = Owner::new_root(Some(Arc::new(hydration_context::SsrSharedContext::new())));
+    let rig = Rig::new();
+    let result = owner.with(|| {
+        rig.client.provide();
+        super::use_query(
+            || "answer",
+            |_| async { Ok::<_, ApiError>("as served".to_owned()) },
+            QueryOptions::default(),
+        )
+    });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while owner.with(|| result.data().get_untracked()).is_none() {
+        assert!(Instant::now() < deadline, "the resource never resolved");
+        rig.drain();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        owner.with(|| result.data().get_untracked()).as_deref(),
+        Some("as served")
+    );
+
+    let key = super::key::query_key(&"answer");
+    rig.client.set_query_data(&key, &"changed in the engine");
+    rig.drain();
+    owner.with(|| {
+        assert_eq!(result.data().get_untracked().as_deref(), Some("as served"));
+        assert!(result.error().get_untracked().is_none());
+        assert!(!result.is_loading().get_untracked());
+        assert!(!result.is_placeholder().get_untracked());
+    });
+}
