@@ -106,6 +106,11 @@ pub struct Config {
     #[arg(long, env = "TIDINGS_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
     pub request_timeout_ms: u64,
 
+    /// Milliseconds a page a browser navigated to may take to render before
+    /// it is answered with a short 503 page; at most the request timeout.
+    #[arg(long, env = "TIDINGS_PAGE_TIMEOUT_MS", default_value_t = 10_000)]
+    pub page_timeout_ms: u64,
+
     /// Largest request body, in bytes, that any route reads; routes have
     /// lower limits of their own (64 KiB for JSON).
     #[arg(long, env = "TIDINGS_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
@@ -208,6 +213,7 @@ impl Config {
             sockets_per_user: 16,
             sockets_total: 100_000,
             request_timeout_ms: 30_000,
+            page_timeout_ms: 10_000,
             max_body_bytes: 8 * 1024 * 1024,
             cors_origins: Vec::new(),
             upload_dir: None,
@@ -283,10 +289,14 @@ impl Config {
         }
     }
 
-    /// How long a request may take; `None` when unlimited.
-    pub fn request_timeout(&self) -> Option<std::time::Duration> {
-        (self.request_timeout_ms > 0)
-            .then(|| std::time::Duration::from_millis(self.request_timeout_ms))
+    /// How long a request and a page render may take; `None` when
+    /// unlimited.
+    pub fn request_timeout(&self) -> Option<crate::ops::timeout::RequestTimeout> {
+        let ms = std::time::Duration::from_millis;
+        (self.request_timeout_ms > 0).then(|| crate::ops::timeout::RequestTimeout {
+            requests: ms(self.request_timeout_ms),
+            pages: ms(self.page_timeout_ms.clamp(1, self.request_timeout_ms)),
+        })
     }
 
     /// Where to listen: the flag, else the site address.

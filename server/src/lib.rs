@@ -14,6 +14,7 @@ pub mod extract;
 pub mod ops;
 pub mod realtime;
 pub mod routes;
+pub mod safe_write;
 mod ssr_api;
 pub mod state;
 pub mod telemetry;
@@ -26,7 +27,6 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use ops::body_limit::BodyCeiling;
-use ops::timeout::RequestTimeout;
 
 pub use ssr_api::InProcessApi;
 pub use state::{AppState, StartError};
@@ -62,10 +62,7 @@ pub fn build_router(state: AppState) -> Router {
     // template); the last one added runs first.
     let router = router.layer(from_fn_with_state(state.auth.clone(), auth::pages::guard));
     let router = match state.config.request_timeout() {
-        Some(limit) => router.layer(from_fn_with_state(
-            RequestTimeout(limit),
-            ops::timeout::enforce,
-        )),
+        Some(deadlines) => router.layer(from_fn_with_state(deadlines, ops::timeout::enforce)),
         None => router,
     };
     // Routes with bodies of their own (the API) set their own limits.

@@ -21,10 +21,10 @@ use tidings::{
 use uuid::Uuid;
 
 use crate::auth::{policy, Actor};
-use crate::db::idempotency::{IdempotencyKey, IdempotentRequest, Written};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::extract::{canonical_json, IfMatch, IDEMPOTENCY_KEY};
+use crate::extract::canonical_json;
+use crate::safe_write::{IdempotencyKey, IdempotentRequest, IfMatch, Written, IDEMPOTENCY_KEY};
 
 /// `Api` over the store; what SSR provides through Leptos context.
 #[derive(Clone)]

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use chrono::{TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use server::db::idempotency::{IdempotencyKey, IdempotentRequest, Written};
 use server::extract::canonical_json;
+use server::safe_write::{IdempotencyKey, IdempotentRequest, Written};
 use support::{assert_error, etag, id_of, Reply, TestServer};
 use tidings::NewUserInput;
 

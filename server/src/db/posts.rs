@@ -13,13 +13,13 @@ use uuid::Uuid;
 
 use super::engine::{dispatch, Conn};
 use super::events::WriteTx;
-use super::idempotency::{settle, Answer, Begun, IdempotentRequest, Written};
+use super::idempotency::{settle, Begun};
 use super::rows::{PostRow, POST_COLUMNS};
 use super::users::like_pattern;
 use super::{now_text, Db, PostCursor};
 use crate::auth::{policy, Actor};
 use crate::error::ApiError;
-use crate::extract::IfMatch;
+use crate::safe_write::{Answer, IdempotentRequest, IfMatch, Written};
 
 /// The feed's page query: `limit` posts after `cursor`, by the query's
 /// author, containing its search text. The search folds ASCII case only,

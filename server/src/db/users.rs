@@ -17,12 +17,12 @@ use uuid::Uuid;
 
 use super::engine::{dispatch, Conn};
 use super::events::WriteTx;
-use super::idempotency::{settle, Answer, Begun, IdempotentRequest, Written};
+use super::idempotency::{settle, Begun};
 use super::rows::{id as row_id, UserRow, USER_COLUMNS};
 use super::{is_unique_violation, now_text, Db};
 use crate::auth::{policy, Actor};
 use crate::error::ApiError;
-use crate::extract::IfMatch;
+use crate::safe_write::{Answer, IdempotentRequest, IfMatch, Written};
 
 fn sort_column(sort: UserSort) -> &'static str {
     match sort {

@@ -3,9 +3,11 @@
 //! (its transaction, if any, rolls back) and the client gets 503
 //! (`timeout`) in the API's error shape, which its retry policy retries.
 //! Writes are safe to retry: they carry idempotency keys. A page a browser
-//! navigated to (a GET outside `/api` asking for HTML) gets a small HTML
-//! page saying so instead, so a server render waiting on data that never
-//! comes ends in a page the reader can act on, never a hang.
+//! navigated to (a GET outside `/api` asking for HTML) has a shorter
+//! deadline (`--page-timeout-ms`, 10 s by default: a reader does not wait
+//! longer) and gets a small HTML page saying so instead, so a server render
+//! waiting on data that never comes ends in a page the reader can act on,
+//! and in a warning in the log, never a hang.
 //!
 //! The realtime socket's route is exempt ([`LONG_LIVED`]): its upgrade is
 //! the start of a connection meant to last.
@@ -23,13 +25,17 @@ use super::route_of;
 /// Route templates whose requests have no deadline.
 pub const LONG_LIVED: &[&str] = &["/api/events"];
 
-/// How long a request may take.
+/// How long a request may take: any request, and a page navigation (never
+/// longer than any request).
 #[derive(Debug, Clone, Copy)]
-pub struct RequestTimeout(pub Duration);
+pub struct RequestTimeout {
+    pub requests: Duration,
+    pub pages: Duration,
+}
 
 /// Middleware: answers 503 when the handler overruns the deadline.
 pub async fn enforce(
-    State(RequestTimeout(limit)): State<RequestTimeout>,
+    State(deadlines): State<RequestTimeout>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -39,6 +45,11 @@ pub async fn enforce(
     }
     let (method, route) = (request.method().clone(), route.to_owned());
     let page = is_page_navigation(&request);
+    let limit = if page {
+        deadlines.pages.min(deadlines.requests)
+    } else {
+        deadlines.requests
+    };
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
@@ -97,14 +108,24 @@ mod tests {
         "done"
     }
 
+    async fn medium() -> &'static str {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        "medium"
+    }
+
     fn app() -> Router {
         Router::new()
             .route("/slow", get(slow))
+            .route("/medium", get(medium))
+            .route("/api/medium", get(medium))
             .route("/fast", get(|| async { "quick" }))
             .route("/api/events", get(slow))
             .route("/api/slow", get(slow))
             .layer(axum::middleware::from_fn_with_state(
-                RequestTimeout(Duration::from_millis(50)),
+                RequestTimeout {
+                    requests: Duration::from_millis(200),
+                    pages: Duration::from_millis(50),
+                },
                 enforce,
             ))
     }
@@ -132,7 +153,10 @@ mod tests {
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         let body: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(body["error"]["code"], "timeout");
-        assert!(body["error"]["message"].as_str().unwrap().contains("50 ms"));
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("200 ms"));
         assert!(body["error"]["details"].is_null());
         assert_eq!(call("/fast").await, (StatusCode::OK, "quick".to_owned()));
     }
@@ -148,6 +172,21 @@ mod tests {
         let (status, body) = call_accepting("/api/slow", html).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(body.starts_with("{\"error\""), "{body}");
+    }
+
+    /// A page has the shorter deadline: what the API may still answer in
+    /// time, a page navigation may not.
+    #[tokio::test]
+    async fn a_page_waits_less_than_an_api_call() {
+        let html = "text/html";
+        let (status, body) = call_accepting("/medium", html).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(body.contains("taking too long"), "{body}");
+        assert_eq!(
+            call_accepting("/api/medium", html).await,
+            (StatusCode::OK, "medium".to_owned())
+        );
+        assert_eq!(call("/medium").await, (StatusCode::OK, "medium".to_owned()));
     }
 
     #[tokio::test]

@@ -37,10 +37,9 @@ use super::openapi::parts as doc;
 use super::parse_id;
 use crate::auth::{policy, Actor};
 use crate::config::Config;
-use crate::db::idempotency::Answer;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::extract::IfMatch;
+use crate::safe_write::{Answer, IfMatch};
 use crate::state::AppState;
 
 /// Largest avatar file, in bytes.

@@ -22,10 +22,10 @@ use tidings::{CursorPage, NewPostInput, Post, PostListQuery, PostPatchInput};
 use super::openapi::parts as doc;
 use super::parse_id;
 use crate::auth::{policy, Actor};
-use crate::db::idempotency::{Answer, IdempotentRequest, Written};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::extract::{idempotency_key, CanonicalJson, IfMatch, QueryPairs};
+use crate::extract::{idempotency_key, CanonicalJson, QueryPairs};
+use crate::safe_write::{Answer, IdempotentRequest, IfMatch, Written};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

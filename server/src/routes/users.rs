@@ -35,12 +35,10 @@ use super::openapi::parts as doc;
 use super::parse_id;
 use crate::auth::password::Password;
 use crate::auth::{policy, Actor, Auth};
-use crate::db::idempotency::{Answer, IdempotentRequest, Written};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::extract::{
-    idempotency_key, CanonicalJson, IfMatch, QueryPairs, WithPassword, PASSWORD_FIELD,
-};
+use crate::extract::{idempotency_key, CanonicalJson, QueryPairs, WithPassword, PASSWORD_FIELD};
+use crate::safe_write::{Answer, IdempotentRequest, IfMatch, Written};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
