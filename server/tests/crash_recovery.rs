@@ -202,13 +202,15 @@ async fn kill_under_load(
         .chain(&after)
         .map(|e| (e.seq, e.entity_id()))
         .collect();
-    let seqs: Vec<u64> = followed.iter().map(|(seq, _)| *seq).collect();
-    assert_eq!(
-        seqs,
-        (hello.seq + 1..=head).collect::<Vec<_>>(),
-        "every event once, in order, none skipped"
+    // Every event once, in order. The seqs need not be contiguous: on
+    // PostgreSQL a transaction the kill cut off had drawn its seq from the
+    // identity, which never reuses one. None skipped is what the log holds.
+    assert!(
+        followed.windows(2).all(|pair| pair[0].0 < pair[1].0),
+        "every event once, in order: {followed:?}"
     );
-    // What it was sent before the kill is what the log kept at those seqs.
+    assert_eq!(followed.last().map(|(seq, _)| *seq), Some(head));
+    // What it was sent before the kill, and after, is what the log kept.
     let replay = resume(
         &survivor.ws_url(EVENTS),
         &token,
