@@ -15,13 +15,16 @@
 //! while it does, data keeps showing the last loaded key's data, as a
 //! Leptos resource would (so `<Transition>` works).
 //!
-//! A server render reads the resource's value itself, unmemoized: it is
-//! what the page carries to the browser, so the HTML shows exactly the data
-//! the browser hydrates with. (Memos over the engine would be wrong there:
-//! the server's fetches finish on other threads while `<Suspense>` walks
-//! the children, and a memo evaluated in the middle of a notification can
-//! keep the value it read before the data came, rendering an empty list the
-//! browser then hydrates as full.)
+//! A server render fetches the query before it creates the resource, so
+//! the resource is born resolved (its first poll is ready) and nothing
+//! changes while the page renders; and it reads the resource's value
+//! itself, unmemoized: what the page carries to the browser, so the HTML
+//! shows exactly the data the browser hydrates with. (A resource resolving
+//! during the render is what went wrong: the fetch finished on another
+//! thread while `<Suspense>` walked the children, and a memo evaluated in
+//! the middle of that notification kept the value it read before the data
+//! came, rendering "loading" or an empty count that the browser then
+//! hydrated as full, and panicked.)
 
 use std::sync::Arc;
 
@@ -57,6 +60,22 @@ impl Loaded {
         }
     }
 }
+
+/// Waits for `load` where the server can block: on the multi-threaded
+/// runtime, off its worker. Elsewhere (a single-threaded runtime, where
+/// nothing resolves concurrently anyway) the resource waits as usual.
+#[cfg(feature = "ssr")]
+fn settle_before_render(load: impl std::future::Future<Output = Loaded>) {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    if let Ok(runtime) = Handle::try_current() {
+        if runtime.runtime_flavor() == RuntimeFlavor::MultiThread {
+            tokio::task::block_in_place(|| runtime.block_on(load));
+        }
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn settle_before_render(_load: impl std::future::Future<Output = Loaded>) {}
 
 /// The reactive parts of one hook, shared by the typed results.
 #[derive(Clone)]
@@ -95,7 +114,12 @@ impl Binding {
             }
         };
         let (key_fn, bind) = (Arc::new(key_fn), Arc::new(bind));
-        untrack(|| bind(&key_fn()));
+        let first = untrack(|| bind(&key_fn()));
+        let server_render =
+            Owner::current_shared_context().is_some_and(|context| !context.is_browser());
+        if server_render {
+            settle_before_render(handle.clone().load(first));
+        }
         // The fetch starts only when the future is polled: while hydrating,
         // the resource builds a future it never polls, and the engine must
         // not fetch data the page already carries.
@@ -123,8 +147,6 @@ impl Binding {
                 handle.snapshot(&slot, derived, paging.as_ref())
             }
         });
-        let server_render =
-            Owner::current_shared_context().is_some_and(|context| !context.is_browser());
         Self {
             handle,
             slot,

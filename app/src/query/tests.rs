@@ -406,3 +406,43 @@ fn a_server_render_shows_the_value_the_page_carries() {
         assert!(!result.is_placeholder().get_untracked());
     });
 }
+
+/// A server render fetches each query before it creates the query's
+/// resource: the resource is born resolved, so nothing changes (and no
+/// memo can go stale) while the page renders.
+#[cfg(feature = "ssr")]
+#[test]
+fn a_server_render_holds_its_data_before_it_renders() {
+    use std::time::Duration;
+
+    use leptos::prelude::*;
+
+    let _ = any_spawner::Executor::init_futures_executor();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let shown = runtime.block_on(runtime.spawn(async {
+        let owner = Owner::new_root(Some(Arc::new(hydration_context::SsrSharedContext::new())));
+        owner.with(|| {
+            QueryClientHandle::builder().build().provide();
+            let result = super::use_query(
+                || "answer",
+                |_| async {
+                    // Slow, and on the executor's own threads (which have
+                    // no tokio timer): the answer comes well after the
+                    // resource would have polled without waiting.
+                    std::thread::sleep(Duration::from_millis(20));
+                    Ok::<_, ApiError>("as served".to_owned())
+                },
+                QueryOptions::default(),
+            );
+            result.data().get_untracked()
+        })
+    }));
+    assert_eq!(
+        shown.expect("the render task").as_deref(),
+        Some("as served")
+    );
+}
