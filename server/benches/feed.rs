@@ -190,11 +190,12 @@ async fn http_throughput(dir: &tempfile::TempDir, secs: u64) {
     }))
     .unwrap();
     let hash = server::auth::password::hash("bench-password").unwrap();
-    state
+    let (_, created) = state
         .db
         .create_account(&admin.validate().unwrap(), &hash)
         .await
         .unwrap();
+    state.hub.announce(created);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

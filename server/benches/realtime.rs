@@ -125,11 +125,12 @@ fn serve(target: String) {
         }))
         .unwrap();
         let hash = server::auth::password::hash(BENCH_PASSWORD).unwrap();
-        state
+        let (_, created) = state
             .db
             .create_account(&admin.validate().unwrap(), &hash)
             .await
             .unwrap();
+        state.hub.announce(created);
         println!("{}", listener.local_addr().unwrap());
         server::run(listener, state, stopped).await.unwrap();
     });

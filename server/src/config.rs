@@ -9,6 +9,9 @@ use std::net::SocketAddr;
 use clap::Parser;
 use leptos::config::LeptosOptions;
 
+/// Events the in-memory tail keeps unless configured otherwise.
+pub const DEFAULT_EVENTS_TAIL: usize = 10_000;
+
 /// A secret from the command line or the environment; never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -76,7 +79,7 @@ pub struct Config {
 
     /// How many of the newest events are kept in memory for the realtime
     /// sockets; a socket further behind reads the table.
-    #[arg(long, env = "TIDINGS_EVENTS_TAIL", default_value_t = crate::realtime::hub::DEFAULT_TAIL)]
+    #[arg(long, env = "TIDINGS_EVENTS_TAIL", default_value_t = DEFAULT_EVENTS_TAIL)]
     pub events_tail: usize,
 
     /// Milliseconds a realtime client has to take a batch of frames before
@@ -207,7 +210,7 @@ impl Config {
             heartbeat_ms: 25_000,
             events_keep: 100_000,
             events_batch: 500,
-            events_tail: crate::realtime::hub::DEFAULT_TAIL,
+            events_tail: DEFAULT_EVENTS_TAIL,
             socket_send_timeout_ms: 10_000,
             socket_auth_deadline_ms: 10_000,
             sockets_per_user: 16,
@@ -245,58 +248,6 @@ impl Config {
         leptos::config::get_configuration(file)
             .map(|conf| conf.leptos_options)
             .map_err(|e| format!("reading the site configuration: {e}"))
-    }
-
-    /// Where uploads are stored: the flag, else `uploads` in the directory
-    /// of the SQLite file (the working directory for PostgreSQL, an
-    /// in-memory or an unusual URL).
-    pub fn uploads_dir(&self) -> std::path::PathBuf {
-        if let Some(dir) = &self.upload_dir {
-            return dir.clone();
-        }
-        if crate::db::engine::is_postgres_url(&self.database_url) {
-            return std::path::PathBuf::from("uploads");
-        }
-        let path = self
-            .database_url
-            .strip_prefix("sqlite://")
-            .or_else(|| self.database_url.strip_prefix("sqlite:"))
-            .unwrap_or(&self.database_url);
-        let path = path.split('?').next().unwrap_or_default();
-        let parent = (!path.is_empty() && !path.starts_with(':'))
-            .then(|| std::path::Path::new(path).parent())
-            .flatten()
-            .filter(|p| !p.as_os_str().is_empty());
-        match parent {
-            Some(dir) => dir.join("uploads"),
-            None => std::path::PathBuf::from("uploads"),
-        }
-    }
-
-    /// How the realtime sockets are tuned.
-    pub fn socket_settings(&self) -> crate::realtime::SocketSettings {
-        let ms = |n: u64| std::time::Duration::from_millis(n.max(1));
-        crate::realtime::SocketSettings {
-            heartbeat: ms(self.heartbeat_ms),
-            batch: self.events_batch.max(1),
-            send_timeout: ms(self.socket_send_timeout_ms),
-            auth_deadline: ms(self.socket_auth_deadline_ms),
-            limits: crate::realtime::sessions::SocketLimits {
-                per_user: self.sockets_per_user.max(1),
-                total: self.sockets_total.max(1),
-            },
-            ..Default::default()
-        }
-    }
-
-    /// How long a request and a page render may take; `None` when
-    /// unlimited.
-    pub fn request_timeout(&self) -> Option<crate::ops::timeout::RequestTimeout> {
-        let ms = std::time::Duration::from_millis;
-        (self.request_timeout_ms > 0).then(|| crate::ops::timeout::RequestTimeout {
-            requests: ms(self.request_timeout_ms),
-            pages: ms(self.page_timeout_ms.clamp(1, self.request_timeout_ms)),
-        })
     }
 
     /// Where to listen: the flag, else the site address.

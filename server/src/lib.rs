@@ -18,6 +18,8 @@ pub mod safe_write;
 mod ssr_api;
 pub mod state;
 pub mod telemetry;
+pub mod uploads;
+pub mod writes;
 
 use std::future::Future;
 use std::time::Duration;
@@ -34,7 +36,7 @@ pub use state::{AppState, StartError};
 /// Every route the server answers, behind the layers of [`ops`].
 pub fn build_router(state: AppState) -> Router {
     let pages = generate_route_list(app::App);
-    let db = state.db.clone();
+    let (db, writes) = (state.db.clone(), state.writes.clone());
     let router = Router::new()
         .nest("/api", routes::api_router(state.auth.clone()))
         .route("/api/", axum::routing::any(error::api_not_found))
@@ -45,7 +47,7 @@ pub fn build_router(state: AppState) -> Router {
             &state,
             pages,
             move || {
-                InProcessApi::handle(db.clone(), auth::pages::reader()).provide();
+                InProcessApi::handle(db.clone(), writes.clone(), auth::pages::reader()).provide();
                 ops::csp::provide_page_policy();
             },
             {
@@ -61,7 +63,7 @@ pub fn build_router(state: AppState) -> Router {
     // Layers wrap each route, after routing (so they see the matched route
     // template); the last one added runs first.
     let router = router.layer(from_fn_with_state(state.auth.clone(), auth::pages::guard));
-    let router = match state.config.request_timeout() {
+    let router = match ops::timeout::RequestTimeout::from_config(&state.config) {
         Some(deadlines) => router.layer(from_fn_with_state(deadlines, ops::timeout::enforce)),
         None => router,
     };
@@ -113,10 +115,11 @@ pub async fn run(
     let hub = state.hub.clone();
     tokio::spawn(realtime::retention::run(
         state.db.clone(),
+        hub.clone(),
         state.config.events_keep,
         realtime::retention::PRUNE_EVERY,
     ));
-    tokio::spawn(realtime::listener::run(state.db.clone()));
+    tokio::spawn(realtime::listener::run(state.db.clone(), hub.clone()));
     let signal = {
         let hub = hub.clone();
         async move {

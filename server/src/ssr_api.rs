@@ -1,14 +1,13 @@
 //! The server's own implementation of the UI's `Api` trait: during server
 //! rendering, components read the store directly, in process.
 //!
-//! Writes go through the same store calls as the HTTP routes: the
-//! version check (`If-Match`) happens inside the write's transaction, and
-//! an idempotency key is recorded exactly as a keyed HTTP request would
-//! record it (same fingerprint: method, path, condition, canonical body),
-//! so a mutation started here and repeated over HTTP is still applied
-//! once. Errors are the ones a browser would have decoded. Writes are made
-//! as the page's reader (the access cookie's user), under the same role
-//! rules as over HTTP; without a reader they are refused with 401.
+//! Writes are the HTTP routes' own (`crate::writes`): the same checks, in
+//! the same order, and an idempotency key recorded exactly as a keyed
+//! HTTP request records it (same fingerprint: method, path, condition,
+//! canonical body), so a mutation started here and repeated over HTTP is
+//! still applied once. Errors are the ones a browser would have decoded.
+//! Writes are made as the page's reader (the access cookie's user);
+//! without a reader they are refused with 401.
 
 use app::api::{Api, ApiError as UiError, ApiFuture, ApiHandle, IdempotencyKey as UiKey};
 use serde::de::DeserializeOwned;
@@ -20,24 +19,26 @@ use tidings::{
 };
 use uuid::Uuid;
 
-use crate::auth::{policy, Actor};
+use crate::auth::Actor;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::canonical_json;
-use crate::safe_write::{IdempotencyKey, IdempotentRequest, IfMatch, Written, IDEMPOTENCY_KEY};
+use crate::safe_write::{IdempotencyKey, IfMatch, Written, IDEMPOTENCY_KEY};
+use crate::writes::{Once, Writes};
 
 /// `Api` over the store; what SSR provides through Leptos context.
 #[derive(Clone)]
 pub struct InProcessApi {
     db: Db,
+    writes: Writes,
     /// Who the page is rendered for.
     reader: Option<Actor>,
 }
 
 impl InProcessApi {
     /// The API as `reader` sees it (`None`: nobody is signed in).
-    pub fn handle(db: Db, reader: Option<Actor>) -> ApiHandle {
-        ApiHandle::new(Self { db, reader })
+    pub fn handle(db: Db, writes: Writes, reader: Option<Actor>) -> ApiHandle {
+        ApiHandle::new(Self { db, writes, reader })
     }
 
     /// The store, for reading: like `/api`, reading needs a signed-in
@@ -102,25 +103,12 @@ fn canonical(body: &impl Serialize) -> Result<String, UiError> {
     Ok(canonical_json(&value))
 }
 
-/// The keyed form of a write, as the HTTP route builds it.
-fn keyed(
-    key: Option<UiKey>,
-    method: &str,
-    path: &str,
-    condition: Option<&IfMatch>,
-    body: &str,
-) -> Result<Option<IdempotentRequest>, UiError> {
+/// The key a write was sent with, checked as the HTTP route checks the
+/// header.
+fn parse_key(key: Option<UiKey>) -> Result<Option<IdempotencyKey>, UiError> {
     key.map(|key| {
-        let key = IdempotencyKey::parse(key.as_str().as_bytes())
-            .map_err(|m| to_ui(ApiError::invalid_header(IDEMPOTENCY_KEY, m)))?;
-        Ok(IdempotentRequest::new(
-            key,
-            method,
-            path,
-            condition,
-            body,
-            chrono::Utc::now(),
-        ))
+        IdempotencyKey::parse(key.as_str().as_bytes())
+            .map_err(|m| to_ui(ApiError::invalid_header(IDEMPOTENCY_KEY, m)))
     })
     .transpose()
 }
@@ -154,16 +142,14 @@ impl Api for InProcessApi {
     }
 
     fn create_user(&self, input: NewUserInput, key: Option<UiKey>) -> ApiFuture<User> {
-        let db = self.db.clone();
-        let writer = self.writer();
+        let (writes, writer) = (self.writes.clone(), self.writer());
         Box::pin(async move {
             let by = writer?;
-            policy::manage_users(&by).map_err(to_ui)?;
-            let body = canonical(&input)?;
-            let once = keyed(key, "POST", "/api/users", None, &body)?;
-            let new = input.validate().map_err(|f| to_ui(f.into()))?;
+            let (body, key) = (canonical(&input)?, parse_key(key)?);
+            let once = Once::new(key.as_ref(), &body);
             answered(
-                db.create_user_once(&new, None, &by, once.as_ref())
+                writes
+                    .create_user(&by, input, None, once)
                     .await
                     .map_err(to_ui)?,
             )
@@ -177,37 +163,26 @@ impl Api for InProcessApi {
         patch: UserPatchInput,
         key: Option<UiKey>,
     ) -> ApiFuture<User> {
-        let db = self.db.clone();
-        let writer = self.writer();
+        let (writes, writer) = (self.writes.clone(), self.writer());
         Box::pin(async move {
             let by = writer?;
+            let (body, key) = (canonical(&patch)?, parse_key(key)?);
+            let once = Once::new(key.as_ref(), &body);
             let condition = at_version(version);
-            let body = canonical(&patch)?;
-            let path = format!("/api/users/{id}");
-            let once = keyed(key, "PATCH", &path, Some(&condition), &body)?;
-            let patch = patch.validate().map_err(|f| to_ui(f.into()))?;
-            answered(
-                db.patch_user_once(id, &patch, &condition, &by, once.as_ref())
-                    .await
-                    .map_err(to_ui)?,
-            )
+            let written = writes.patch_user(&by, id, patch, &condition, once);
+            answered(written.await.map_err(to_ui)?)
         })
     }
 
     fn delete_user(&self, id: Uuid, version: i64, key: Option<UiKey>) -> ApiFuture<()> {
-        let db = self.db.clone();
-        let writer = self.writer();
+        let (writes, writer) = (self.writes.clone(), self.writer());
         Box::pin(async move {
             let by = writer?;
-            policy::manage_users(&by).map_err(to_ui)?;
+            let key = parse_key(key)?;
+            let once = Once::new(key.as_ref(), "");
             let condition = at_version(version);
-            let path = format!("/api/users/{id}");
-            let once = keyed(key, "DELETE", &path, Some(&condition), "")?;
-            answered_empty(
-                db.delete_user_once(id, &condition, &by, once.as_ref())
-                    .await
-                    .map_err(to_ui)?,
-            )
+            let written = writes.delete_user(&by, id, &condition, once);
+            answered_empty(written.await.map_err(to_ui)?)
         })
     }
 
@@ -221,22 +196,16 @@ impl Api for InProcessApi {
         updates: Vec<UserBatchUpdateInput>,
         key: Option<UiKey>,
     ) -> ApiFuture<Vec<User>> {
-        let db = self.db.clone();
-        let writer = self.writer();
+        let (writes, writer) = (self.writes.clone(), self.writer());
         Box::pin(async move {
             let by = writer?;
-            policy::manage_users(&by).map_err(to_ui)?;
             let input = UserBatchInput {
                 updates: Some(updates),
             };
-            let body = canonical(&input)?;
-            let once = keyed(key, "PATCH", "/api/users/batch", None, &body)?;
-            let updates = input.validate().map_err(|f| to_ui(f.into()))?;
-            let changed: Changed = answered(
-                db.patch_users_once(&updates, &by, once.as_ref())
-                    .await
-                    .map_err(to_ui)?,
-            )?;
+            let (body, key) = (canonical(&input)?, parse_key(key)?);
+            let once = Once::new(key.as_ref(), &body);
+            let written = writes.patch_users(&by, input, once).await.map_err(to_ui)?;
+            let changed: Changed = answered(written)?;
             Ok(changed.data)
         })
     }
@@ -269,23 +238,12 @@ impl Api for InProcessApi {
     }
 
     fn create_post(&self, input: NewPostInput, key: Option<UiKey>) -> ApiFuture<Post> {
-        let db = self.db.clone();
-        let writer = self.writer();
+        let (writes, writer) = (self.writes.clone(), self.writer());
         Box::pin(async move {
             let by = writer?;
-            let body = canonical(&input)?;
-            let once = keyed(key, "POST", "/api/posts", None, &body)?;
-            let mut input = input;
-            if input.author_id.is_none() {
-                input.author_id = Some(by.id.to_string());
-            }
-            let new = input.validate().map_err(|f| to_ui(f.into()))?;
-            policy::create_post(&by, new.author_id).map_err(to_ui)?;
-            answered(
-                db.create_post_once(&new, &by, once.as_ref())
-                    .await
-                    .map_err(to_ui)?,
-            )
+            let (body, key) = (canonical(&input)?, parse_key(key)?);
+            let once = Once::new(key.as_ref(), &body);
+            answered(writes.create_post(&by, input, once).await.map_err(to_ui)?)
         })
     }
 
@@ -296,36 +254,26 @@ impl Api for InProcessApi {
         patch: PostPatchInput,
         key: Option<UiKey>,
     ) -> ApiFuture<Post> {
-        let db = self.db.clone();
-        let writer = self.writer();
+        let (writes, writer) = (self.writes.clone(), self.writer());
         Box::pin(async move {
             let by = writer?;
+            let (body, key) = (canonical(&patch)?, parse_key(key)?);
+            let once = Once::new(key.as_ref(), &body);
             let condition = at_version(version);
-            let body = canonical(&patch)?;
-            let path = format!("/api/posts/{id}");
-            let once = keyed(key, "PATCH", &path, Some(&condition), &body)?;
-            let patch = patch.validate().map_err(|f| to_ui(f.into()))?;
-            answered(
-                db.patch_post_once(id, &patch, &condition, &by, once.as_ref())
-                    .await
-                    .map_err(to_ui)?,
-            )
+            let written = writes.patch_post(&by, id, patch, &condition, once);
+            answered(written.await.map_err(to_ui)?)
         })
     }
 
     fn delete_post(&self, id: Uuid, version: i64, key: Option<UiKey>) -> ApiFuture<()> {
-        let db = self.db.clone();
-        let writer = self.writer();
+        let (writes, writer) = (self.writes.clone(), self.writer());
         Box::pin(async move {
             let by = writer?;
+            let key = parse_key(key)?;
+            let once = Once::new(key.as_ref(), "");
             let condition = at_version(version);
-            let path = format!("/api/posts/{id}");
-            let once = keyed(key, "DELETE", &path, Some(&condition), "")?;
-            answered_empty(
-                db.delete_post_once(id, &condition, &by, once.as_ref())
-                    .await
-                    .map_err(to_ui)?,
-            )
+            let written = writes.delete_post(&by, id, &condition, once);
+            answered_empty(written.await.map_err(to_ui)?)
         })
     }
 
@@ -383,12 +331,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("ssr.db").display());
         let db = Db::connect(&url).await.unwrap();
+        let hub = crate::realtime::Hub::open(&db, 100).await.unwrap();
+        let hashing = crate::auth::password::Hashing::new(1, std::time::Duration::from_secs(5));
+        let avatars = crate::uploads::StoredAvatars::new(dir.path().join("uploads"));
         let admin = Actor {
             id: Uuid::now_v7(),
             role: tidings::Role::Admin,
         };
         (
             InProcessApi {
+                writes: Writes::new(db.clone(), hub, hashing, avatars),
                 db,
                 reader: Some(admin),
             },
@@ -560,8 +512,8 @@ mod tests {
             other => panic!("expected a refusal, got {other:?}"),
         };
         let nobody = InProcessApi {
-            db: api.db.clone(),
             reader: None,
+            ..api.clone()
         };
         assert_eq!(
             status(nobody.create_user(ada(), None).await),
@@ -573,11 +525,11 @@ mod tests {
             other => panic!("expected 401, got {other:?}"),
         }
         let member = InProcessApi {
-            db: api.db.clone(),
             reader: Some(Actor {
                 id: Uuid::now_v7(),
                 role: tidings::Role::User,
             }),
+            ..api.clone()
         };
         assert_eq!(
             status(member.create_user(ada(), None).await),

@@ -11,12 +11,18 @@ use crate::db::{seed::SeedPlan, Db};
 use crate::ops::cors::CorsPolicy;
 use crate::ops::metrics::Metrics;
 use crate::realtime::Hub;
+use crate::uploads::StoredAvatars;
+use crate::writes::Writes;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub db: Db,
     /// The store's hub: the log's head and the shutdown signal.
     pub hub: Hub,
+    /// Every write the API makes, over `db` and `hub`.
+    pub writes: Writes,
+    /// The upload directory.
+    pub avatars: StoredAvatars,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     /// Request counts and latencies, exposed at `/metrics`.
@@ -51,9 +57,7 @@ impl AppState {
             url: crate::db::engine::redact_password(&config.database_url),
             source,
         };
-        let db = Db::connect_with_tail(&config.database_url, config.events_tail)
-            .await
-            .map_err(db_error)?;
+        let db = Db::connect(&config.database_url).await.map_err(db_error)?;
         let stored = match config.jwt_secret {
             Some(_) => None,
             None => Some(
@@ -76,8 +80,18 @@ impl AppState {
                 );
             }
         }
+        let hub = Hub::open(&db, config.events_tail).await.map_err(db_error)?;
+        let avatars = StoredAvatars::from_config(&config);
+        let writes = Writes::new(
+            db.clone(),
+            hub.clone(),
+            auth.hashing().clone(),
+            avatars.clone(),
+        );
         Ok(Self {
-            hub: db.hub().clone(),
+            hub,
+            writes,
+            avatars,
             db,
             config: Arc::new(config),
             leptos_options,

@@ -357,12 +357,8 @@ async fn resync_when_history_is_pruned_or_of_another_epoch() {
             .create_user(&format!("User {n}"), &format!("u{n}@example.com"))
             .await;
     }
-    assert_eq!(
-        server.db.prune_events(2).await.unwrap(),
-        4,
-        "seqs 4, 5 kept"
-    );
-    assert_eq!(server.db.prune_events(3).await.unwrap(), 4, "never lowered");
+    assert_eq!(server.prune_events(2).await, 4, "seqs 4, 5 kept");
+    assert_eq!(server.prune_events(3).await, 4, "never lowered");
     assert_eq!(seqs(&server.db.all_events_after(0).await.unwrap()), [4, 5]);
 
     // Seq 2 is gone: a client that applied only seq 1 must refetch.
@@ -529,7 +525,7 @@ async fn concurrent_writers_get_contiguous_seqs_in_commit_order() {
     tail.sync().await;
 
     let writers: Vec<_> = (0..WRITERS)
-        .map(|w| tokio::spawn(write_many(server.db.clone(), w, OPS)))
+        .map(|w| tokio::spawn(write_many(server.writes.clone(), w, OPS)))
         .collect();
     let mut written = 0;
     for writer in writers {
@@ -564,7 +560,7 @@ async fn a_client_disconnected_at_random_gets_every_event_once_in_order() {
     let server = TestServer::start().await;
     let url = server.ws_url(EVENTS);
     let writers: Vec<_> = (0..WRITERS)
-        .map(|w| tokio::spawn(write_many(server.db.clone(), w, OPS)))
+        .map(|w| tokio::spawn(write_many(server.writes.clone(), w, OPS)))
         .collect();
 
     let mut rng = Rng(0x7469_6469_6e67_7322);

@@ -20,7 +20,8 @@ use chrono::{TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use server::extract::canonical_json;
-use server::safe_write::{IdempotencyKey, IdempotentRequest, Written};
+use server::safe_write::{IdempotencyKey, Written};
+use server::writes::Once;
 use support::{assert_error, etag, id_of, Reply, TestServer};
 use tidings::NewUserInput;
 
@@ -879,34 +880,41 @@ async fn a_malformed_idempotency_key_is_400_naming_the_header() {
 
 // --- expiry, with the store's clock moved -------------------------------
 
-fn new_user(name: &str, email: &str) -> (tidings::NewUser, String) {
+fn new_user(name: &str, email: &str) -> (NewUserInput, String) {
     let body = json!({ "name": name, "email": email });
-    let input: NewUserInput = serde_json::from_value(body.clone()).unwrap();
-    (input.validate().unwrap(), canonical_json(&body))
+    (
+        serde_json::from_value(body.clone()).unwrap(),
+        canonical_json(&body),
+    )
 }
 
-fn create_request(key: &str, canonical: &str, now: chrono::DateTime<Utc>) -> IdempotentRequest {
+/// `POST /api/users` of `input` by the admin, as if sent at `sent` with
+/// `key`.
+async fn create_at(
+    server: &TestServer,
+    (input, canonical): &(NewUserInput, String),
+    key: &str,
+    sent: chrono::DateTime<Utc>,
+) -> Result<Written, server::error::ApiError> {
     let key = IdempotencyKey::parse(key.as_bytes()).unwrap();
-    IdempotentRequest::new(key, "POST", "/api/users", None, canonical, now)
+    let once = Once::new(Some(&key), canonical).sent_at(sent);
+    let by = server.admin();
+    server
+        .writes
+        .create_user(&by, input.clone(), None, once)
+        .await
 }
 
 #[tokio::test]
 async fn a_key_is_remembered_for_24_hours_then_is_new() {
     let server = TestServer::start().await;
-    let (ada, canonical) = new_user("Ada", "ada@example.com");
+    let ada = new_user("Ada", "ada@example.com");
     let t0 = Utc::now() - TimeDelta::days(3);
-    let at = |offset: TimeDelta| create_request("k", &canonical, t0 + offset);
 
-    let first = server
-        .db
-        .create_user_once(&ada, None, &server.admin(), Some(&at(TimeDelta::zero())))
-        .await
-        .unwrap();
+    let first = create_at(&server, &ada, "k", t0).await.unwrap();
     assert!(!first.is_replay());
     let just_before = TimeDelta::hours(24) - TimeDelta::seconds(1);
-    let replay = server
-        .db
-        .create_user_once(&ada, None, &server.admin(), Some(&at(just_before)))
+    let replay = create_at(&server, &ada, "k", t0 + just_before)
         .await
         .unwrap();
     assert_eq!(replay, Written::Replayed(first.answer().clone()));
@@ -915,10 +923,7 @@ async fn a_key_is_remembered_for_24_hours_then_is_new() {
     // A day and a second on, the key is new: the write is done again (the
     // same email is now a conflict, refused by the data and kept).
     let just_after = TimeDelta::hours(24) + TimeDelta::seconds(1);
-    let again = server
-        .db
-        .create_user_once(&ada, None, &server.admin(), Some(&at(just_after)))
-        .await;
+    let again = create_at(&server, &ada, "k", t0 + just_after).await;
     assert!(
         matches!(&again, Err(server::error::ApiError::Conflict { .. })),
         "{again:?}"
@@ -936,21 +941,10 @@ async fn a_key_is_remembered_for_24_hours_then_is_new() {
 async fn an_expired_key_is_treated_as_new_over_http() {
     let server = TestServer::start().await;
     let body = json!({ "name": "Ada", "email": "ada@example.com" });
-    let (ada, canonical) = new_user("Ada", "ada@example.com");
+    let ada = new_user("Ada", "ada@example.com");
 
     // Used 23 hours ago: replayed.
-    let recent = server
-        .db
-        .create_user_once(
-            &ada,
-            None,
-            &server.admin(),
-            Some(&create_request(
-                "recent",
-                &canonical,
-                Utc::now() - TimeDelta::hours(23),
-            )),
-        )
+    let recent = create_at(&server, &ada, "recent", Utc::now() - TimeDelta::hours(23))
         .await
         .unwrap();
     let reply = keyed(
@@ -972,18 +966,7 @@ async fn an_expired_key_is_treated_as_new_over_http() {
         server.delete_if(&path, "*").await.status,
         StatusCode::NO_CONTENT
     );
-    server
-        .db
-        .create_user_once(
-            &ada,
-            None,
-            &server.admin(),
-            Some(&create_request(
-                "old",
-                &canonical,
-                Utc::now() - TimeDelta::hours(25),
-            )),
-        )
+    create_at(&server, &ada, "old", Utc::now() - TimeDelta::hours(25))
         .await
         .unwrap();
     assert_eq!(server.db.idempotency_keys_held().await.unwrap(), 2);

@@ -11,7 +11,7 @@ use tidings::{format_timestamp, Email, NewUser, User};
 use uuid::Uuid;
 
 use super::engine::dispatch;
-use super::events::WriteTx;
+use super::events::{Commit, WriteTx};
 use super::Db;
 use crate::error::ApiError;
 
@@ -73,17 +73,16 @@ impl Db {
     /// `password_hash` (`crate::auth::password::hash`), appending
     /// `USER_CREATED`, in one transaction; 409 for a taken email. For
     /// operators and tools: the API's `POST /api/users` does the same for
-    /// admins.
+    /// admins. Announce the commit to the hub of a running server.
     pub async fn create_account(
         &self,
         new: &NewUser,
         password_hash: &str,
-    ) -> Result<User, ApiError> {
+    ) -> Result<(User, Commit), ApiError> {
         let mut tx = self.begin_write().await?;
-        let user = super::users::insert_user(&mut tx, new).await?;
+        let user = super::users::insert(&mut tx, new).await?;
         set_password_in(&mut tx, user.id, password_hash).await?;
-        tx.commit().await?;
-        Ok(user)
+        Ok((user, tx.commit().await?))
     }
 
     /// The user with `email` and their password hash (`None` when they
@@ -125,7 +124,7 @@ impl Db {
             ttl,
         )
         .await?;
-        tx.commit().await?;
+        tx.commit_quiet().await?;
         Ok(family)
     }
 
@@ -204,7 +203,7 @@ impl Db {
                 ended.push(id);
             }
         }
-        tx.commit().await?;
+        tx.commit_quiet().await?;
         Ok(ended)
     }
 
@@ -283,7 +282,7 @@ impl Db {
             return match known {
                 Some((family, Some(_), None)) => {
                     let ended = revoke_family(&mut tx, &family, &at).await?;
-                    tx.commit().await?;
+                    tx.commit_quiet().await?;
                     Ok(match ended {
                         Some((user, session)) => Rotation::Reused { user, session },
                         None => Rotation::Invalid,
@@ -293,7 +292,7 @@ impl Db {
             };
         };
         insert_token(&mut tx, next, &family, &user_id, now, ttl).await?;
-        tx.commit().await?;
+        tx.commit_quiet().await?;
         let id = super::rows::id(&user_id)?;
         let session = super::rows::id(&family)?;
         Ok(match self.get_user(id).await? {
@@ -322,7 +321,7 @@ impl Db {
             return Ok(None);
         };
         let ended = revoke_family(&mut tx, &family, &format_timestamp(&now)).await?;
-        tx.commit().await?;
+        tx.commit_quiet().await?;
         Ok(ended)
     }
 }

@@ -1,6 +1,7 @@
 //! The event log as a transactional outbox: a write transaction appends
-//! the change events of its writes before it commits, and pokes the hub
-//! with its last seq after; readers page through the log by seq.
+//! the change events of its writes before it commits, and its commit
+//! returns them ([`Commit`]) for the caller to announce to the hub;
+//! readers page through the log by seq.
 //!
 //! Seq order is commit order, or a reader that moved past seq 11 would
 //! never see a seq 10 committed after it. SQLite has one writer at a time,
@@ -11,8 +12,7 @@
 //! at once: there the first append of a transaction takes an advisory lock
 //! held until commit ([`engine::lock_log`]) before its insert draws a seq,
 //! which gives the same order; the commit also notifies
-//! [`engine::LOG_CHANNEL`], so the other instances' hubs read the new head
-//! (see `crate::realtime::listener`).
+//! [`engine::LOG_CHANNEL`], so the other instances read the new head.
 //!
 //! In-process writers also queue on one async lock before asking the
 //! database, so they wait in order instead of holding pool connections the
@@ -30,8 +30,6 @@ use super::engine::{self, dispatch, Conn, Engine, Tx};
 use super::rows::{id, time};
 use super::Db;
 use crate::error::ApiError;
-use crate::realtime::hub::Hub;
-use crate::realtime::tail::Committed;
 
 /// The log's identity and retention, with its head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,11 +64,10 @@ pub struct EventBatch {
 pub(super) type WriteLock = Arc<Mutex<()>>;
 
 /// A write transaction: `BEGIN IMMEDIATE` (SQLite) or `BEGIN`
-/// (PostgreSQL), the writes, their events, commit, then the hub is poked.
-/// Dropping it uncommitted rolls back.
+/// (PostgreSQL), the writes, their events, commit. Dropping it
+/// uncommitted rolls back.
 pub(crate) struct WriteTx {
     tx: Tx,
-    hub: Hub,
     last_seq: Option<u64>,
     /// The events appended, for the hub's tail once committed.
     appended: Vec<Event>,
@@ -216,17 +213,12 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Commits, then hands the events to the hub. On SQLite they go
-    /// straight into its tail, still under the write lock, so the tail
-    /// gets every commit in seq order. On PostgreSQL the commit notifies
-    /// every instance (a notification is delivered when, and only if, its
-    /// transaction commits) and pokes this one's listener, which reads the
-    /// table after its tail: another instance may have committed seqs in
-    /// between.
-    pub(crate) async fn commit(self) -> Result<(), ApiError> {
+    /// Commits; what was appended comes back, to be announced. On
+    /// PostgreSQL the commit also notifies every instance (a notification
+    /// is delivered when, and only if, its transaction commits).
+    pub(crate) async fn commit(self) -> Result<Commit, ApiError> {
         let Self {
             mut tx,
-            hub,
             last_seq,
             appended,
             actor: _,
@@ -237,15 +229,70 @@ impl WriteTx {
             engine::notify(c, engine::LOG_CHANNEL, &seq.to_string()).await?;
         }
         tx.commit().await?;
-        if let Some(seq) = last_seq {
-            if postgres {
-                hub.poke(seq);
-            } else {
-                hub.publish(appended.into_iter().map(Committed::new).collect(), seq);
-            }
+        Ok(Commit {
+            events: appended,
+            through: last_seq,
+            postgres,
+            _lock: lock,
+        })
+    }
+
+    /// Commits a transaction that appended nothing; one that did is an
+    /// internal error, and rolls back, since nobody would announce it.
+    pub(crate) async fn commit_quiet(self) -> Result<(), ApiError> {
+        if let Some(seq) = self.last_seq {
+            return Err(ApiError::internal(
+                "committing a write",
+                format!("events up to seq {seq} would go unannounced"),
+            ));
         }
-        drop(lock);
+        let _nothing = self.commit().await?;
         Ok(())
+    }
+}
+
+/// What a committed write transaction appended to the log, for the hub
+/// (`crate::realtime::Hub::announce`). On SQLite it holds this process's
+/// write lock until it is dropped, so commits reach the hub in seq order;
+/// announce it at once.
+#[must_use = "announce it to the hub, or the sockets miss its events"]
+pub struct Commit {
+    events: Vec<Event>,
+    through: Option<u64>,
+    postgres: bool,
+    _lock: OwnedMutexGuard<()>,
+}
+
+impl Commit {
+    /// The events appended, in seq order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Takes the events appended, in seq order, leaving none.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The last seq appended; `None` when nothing was.
+    pub fn through(&self) -> Option<u64> {
+        self.through
+    }
+
+    /// Whether other instances may have committed seqs below these (on
+    /// PostgreSQL): the hub must read the table up to [`Commit::through`]
+    /// rather than take [`Commit::events`] as all that is new.
+    pub fn shares_the_log(&self) -> bool {
+        self.postgres
+    }
+}
+
+impl std::fmt::Debug for Commit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Commit")
+            .field("events", &self.events.len())
+            .field("through", &self.through)
+            .finish()
     }
 }
 
@@ -314,7 +361,6 @@ impl Db {
         let tx = self.pool().begin_write().await?;
         Ok(WriteTx {
             tx,
-            hub: self.hub.clone(),
             last_seq: None,
             appended: Vec::new(),
             actor,
@@ -394,8 +440,9 @@ impl Db {
     }
 
     /// Retention: deletes all but the newest `keep_last` events and raises
-    /// the floor past them. Returns the new floor. Readers that needed a
-    /// deleted event are told to resync.
+    /// the floor past them. Returns the new floor, for the hub
+    /// (`Hub::pruned_below`); readers that needed a deleted event are told
+    /// to resync.
     pub async fn prune_events(&self, keep_last: u64) -> Result<u64, ApiError> {
         let mut tx = self.begin_write().await?;
         // Under the log's lock, as appends are: the floor is read and
@@ -422,8 +469,7 @@ impl Db {
                 .execute(&mut *c)
                 .await?;
         });
-        tx.commit().await?;
-        self.hub.pruned_below(new_floor);
+        tx.commit_quiet().await?;
         Ok(new_floor)
     }
 }

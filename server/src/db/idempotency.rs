@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 use tidings::format_timestamp;
 
 use super::engine::{dispatch, Engine};
-use super::events::WriteTx;
+use super::events::{Commit, WriteTx};
 use super::Db;
 use crate::auth::Actor;
 use crate::error::ApiError;
@@ -112,7 +112,7 @@ impl Db {
             .and_then(|s| StatusCode::from_u16(s).ok())
             .ok_or_else(|| ApiError::internal("corrupt idempotency record", recorded.status))?;
         // Keeps the purge.
-        tx.commit().await?;
+        tx.commit_quiet().await?;
         Ok(Begun::Replay(Written::Replayed(Answer {
             status,
             body: recorded.body,
@@ -133,27 +133,28 @@ impl Db {
 }
 
 /// Ends a write begun with [`Db::begin_keyed`]: records the answer under
-/// the key, if there is one, and commits. A refusal (4xx) of a keyed
-/// request is recorded and committed too (nothing else was written: every
-/// refusal is decided before the first write); any other failure rolls
-/// back.
+/// the key, if there is one, and commits, handing back what the write
+/// appended. A refusal (4xx) of a keyed request is recorded and committed
+/// too (nothing else was written: every refusal is decided before the
+/// first write, and a refusal that appended events is an internal error);
+/// any other failure rolls back.
 pub(crate) async fn settle(
     mut tx: WriteTx,
     once: Option<&IdempotentRequest>,
     result: Result<Answer, ApiError>,
-) -> Result<Written, ApiError> {
+) -> Result<(Written, Commit), ApiError> {
     match result {
         Ok(answer) => {
             if let Some(request) = once {
                 record(&mut tx, request, &answer).await?;
             }
-            tx.commit().await?;
-            Ok(Written::Fresh(answer))
+            let commit = tx.commit().await?;
+            Ok((Written::Fresh(answer), commit))
         }
         Err(refused) if refused.status().is_client_error() => {
             if let Some(request) = once {
                 record(&mut tx, request, &Answer::error(&refused)?).await?;
-                tx.commit().await?;
+                tx.commit_quiet().await?;
             }
             Err(refused)
         }

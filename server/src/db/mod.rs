@@ -1,27 +1,27 @@
 //! The store: one SQLite database (WAL, busy timeout, foreign keys on) or
 //! one PostgreSQL database shared by several instances (see [`engine`]),
 //! migrated at start, and the queries each resource needs. Every write
-//! appends its change events to the log in its own transaction (see
-//! [`events`]).
+//! appends its change events to the log in its own transaction and hands
+//! them back to the caller, who announces them (see [`events`]). The
+//! transaction-level reads and writes of each resource are in [`users`]
+//! and [`posts`]; what a write is allowed to do is decided by its caller.
 
 pub mod auth;
 mod cursor;
 pub mod engine;
 pub mod events;
 pub mod idempotency;
-mod posts;
+pub(crate) mod posts;
 mod rows;
 pub mod secrets;
 pub mod seed;
-mod users;
+pub(crate) mod users;
 
 use sqlx::{PgPool, SqlitePool};
 
 pub use cursor::{PostCursor, CURSOR_PATTERN};
 pub use engine::{Engine, Pool};
-pub use events::{EventBatch, LogState};
-
-use crate::realtime::hub::Hub;
+pub use events::{Commit, EventBatch, LogState};
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
@@ -29,8 +29,6 @@ pub struct Db {
     pool: Pool,
     /// Serializes this process's write transactions.
     write_lock: events::WriteLock,
-    /// Poked after every commit that appended events.
-    hub: Hub,
 }
 
 impl Db {
@@ -38,20 +36,10 @@ impl Db {
     /// `postgres://` URL is a PostgreSQL database, anything else a SQLite
     /// file (created if missing).
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
-        Self::connect_with_tail(url, crate::realtime::hub::DEFAULT_TAIL).await
-    }
-
-    /// [`Db::connect`], with a hub whose in-memory tail keeps at most
-    /// `tail` events.
-    pub async fn connect_with_tail(url: &str, tail: usize) -> Result<Self, sqlx::Error> {
-        let pool = engine::connect(url).await?;
-        let db = Self {
-            pool,
+        Ok(Self {
+            pool: engine::connect(url).await?,
             write_lock: Default::default(),
-            hub: Hub::new(0, tail),
-        };
-        db.hub.restart_tail(db.log_state().await?.head);
-        Ok(db)
+        })
     }
 
     pub fn pool(&self) -> &Pool {
@@ -72,11 +60,6 @@ impl Db {
             Engine::Postgres(pool) => Some(pool),
             Engine::Sqlite(_) => None,
         }
-    }
-
-    /// The hub this store announces its commits to.
-    pub fn hub(&self) -> &Hub {
-        &self.hub
     }
 
     /// Cheap liveness probe for health checks.

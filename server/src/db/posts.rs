@@ -1,10 +1,8 @@
 //! Post queries: the keyset-paged feed (cost independent of table size:
 //! an index range scan from the cursor) and single-row reads and writes.
-//! Each write appends its change event in its own transaction; the writes
-//! the API makes (`*_once`) are conditional on the version the client read
-//! (`If-Match`) and happen at most once per idempotency key.
+//! Each write appends its change event in the caller's transaction; who
+//! may write, and at which version, the caller decides (`crate::writes`).
 
-use axum::http::StatusCode;
 use serde_json::json;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use tidings::protocol::EventKind;
@@ -13,13 +11,10 @@ use uuid::Uuid;
 
 use super::engine::{dispatch, Conn};
 use super::events::WriteTx;
-use super::idempotency::{settle, Begun};
 use super::rows::{PostRow, POST_COLUMNS};
 use super::users::like_pattern;
 use super::{now_text, Db, PostCursor};
-use crate::auth::{policy, Actor};
 use crate::error::ApiError;
-use crate::safe_write::{Answer, IdempotentRequest, IfMatch, Written};
 
 /// The feed's page query: `limit` posts after `cursor`, by the query's
 /// author, containing its search text. The search folds ASCII case only,
@@ -126,105 +121,11 @@ impl Db {
     pub async fn get_post(&self, id: Uuid) -> Result<Option<Post>, ApiError> {
         fetch_post(self.pool().acquire().await?.conn(), id).await
     }
-
-    /// Inserts the post and appends `POST_CREATED`, in one transaction; a
-    /// missing author is a 422 naming `authorId`.
-    pub async fn create_post(&self, new: &NewPost) -> Result<Post, ApiError> {
-        let mut tx = self.begin_write().await?;
-        let post = insert_post(&mut tx, new).await?;
-        tx.commit().await?;
-        Ok(post)
-    }
-
-    /// `POST /api/posts`: creates the post, answering 201 with it (422
-    /// naming `authorId` for a missing author), at most once per
-    /// idempotency key.
-    pub async fn create_post_once(
-        &self,
-        new: &NewPost,
-        by: &Actor,
-        once: Option<&IdempotentRequest>,
-    ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(by, once).await? {
-            Begun::Write(tx) => tx,
-            Begun::Replay(answer) => return Ok(answer),
-        };
-        let result = match insert_post(&mut tx, new).await {
-            Ok(post) => Answer::entity(StatusCode::CREATED, &post, post.version),
-            Err(e) => Err(e),
-        };
-        settle(tx, once, result).await
-    }
-
-    /// Applies `patch` to whatever version is current, bumping the
-    /// version, and appends `POST_UPDATED` in the same transaction. `None`
-    /// when there is no such post.
-    pub async fn update_post(&self, id: Uuid, patch: &PostPatch) -> Result<Option<Post>, ApiError> {
-        let mut tx = self.begin_write().await?;
-        let post = patch_post(&mut tx, id, patch, &IfMatch::Any, None).await?;
-        tx.commit().await?;
-        Ok(post)
-    }
-
-    /// `PATCH /api/posts/{id}`: applies `patch` if the post's current
-    /// version satisfies `condition`, answering 200 with the post (404, 412
-    /// with the current post), at most once per idempotency key. The check
-    /// and the write are one transaction.
-    pub async fn patch_post_once(
-        &self,
-        id: Uuid,
-        patch: &PostPatch,
-        condition: &IfMatch,
-        by: &Actor,
-        once: Option<&IdempotentRequest>,
-    ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(by, once).await? {
-            Begun::Write(tx) => tx,
-            Begun::Replay(answer) => return Ok(answer),
-        };
-        let result = match patch_post(&mut tx, id, patch, condition, Some(by)).await {
-            Ok(Some(post)) => Answer::entity(StatusCode::OK, &post, post.version),
-            Ok(None) => Err(ApiError::not_found("post", &id.to_string())),
-            Err(e) => Err(e),
-        };
-        settle(tx, once, result).await
-    }
-
-    /// Deletes the post and appends `POST_DELETED` (`{id, authorId}`), in
-    /// one transaction. `false` if absent.
-    pub async fn delete_post(&self, id: Uuid) -> Result<bool, ApiError> {
-        let mut tx = self.begin_write().await?;
-        let done = remove_post(&mut tx, id, &IfMatch::Any, None).await?;
-        tx.commit().await?;
-        Ok(done)
-    }
-
-    /// `DELETE /api/posts/{id}`: deletes the post if its current version
-    /// satisfies `condition`, answering 204 (404, 412 with the current
-    /// post), at most once per idempotency key.
-    pub async fn delete_post_once(
-        &self,
-        id: Uuid,
-        condition: &IfMatch,
-        by: &Actor,
-        once: Option<&IdempotentRequest>,
-    ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(by, once).await? {
-            Begun::Write(tx) => tx,
-            Begun::Replay(answer) => return Ok(answer),
-        };
-        let result = match remove_post(&mut tx, id, condition, Some(by)).await {
-            Ok(true) => Ok(Answer::no_content()),
-            Ok(false) => Err(ApiError::not_found("post", &id.to_string())),
-            Err(e) => Err(e),
-        };
-        settle(tx, once, result).await
-    }
 }
 
 /// Inserts the post and appends `POST_CREATED`, in `tx`; a missing author
 /// is a 422 naming `authorId`.
-async fn insert_post(tx: &mut WriteTx, new: &NewPost) -> Result<Post, ApiError> {
+pub(crate) async fn insert(tx: &mut WriteTx, new: &NewPost) -> Result<Post, ApiError> {
     let no_author = || ApiError::field("authorId", "no user has this id");
     if !user_exists(tx.conn(), new.author_id).await? {
         return Err(no_author());
@@ -256,46 +157,16 @@ async fn insert_post(tx: &mut WriteTx, new: &NewPost) -> Result<Post, ApiError> 
     Ok(post)
 }
 
-/// Refuses (403) unless `by` may change `post` (`None` is the server
-/// itself): the rule depends on the role of the post's author. The role
-/// is read without a lock: a change of it committed meanwhile orders
-/// after this write, which never depended on the new role.
-async fn check_edit(tx: &mut WriteTx, post: &Post, by: Option<&Actor>) -> Result<(), ApiError> {
-    let Some(by) = by else {
-        return Ok(());
-    };
-    let role: Option<String> = dispatch!(tx.conn(), c => {
-        sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
-            .bind(post.author_id.to_string())
-            .fetch_optional(c)
-            .await?
-    });
-    let role = role
-        .map(|r| r.parse())
-        .transpose()
-        .map_err(|e: String| ApiError::internal("corrupt user role in store", e))?;
-    policy::edit_post(by, post.author_id, role)
-}
-
-/// Applies `patch` to the post if `by` may (else 403) and its current
-/// version satisfies `condition` (else 412 with the current post),
-/// bumping the version, and appends `POST_UPDATED`, in `tx`. `None` when
-/// there is no such post. Under the write lock (SQLite) or the row lock
-/// the read takes (PostgreSQL), the version checked is the version
-/// changed.
-async fn patch_post(
+/// Writes `patch` over `current` (read with [`lock`] in `tx`), bumping
+/// the version, and appends `POST_UPDATED`, in `tx`. Under the write lock
+/// (SQLite) or the row lock the read took (PostgreSQL), the version read
+/// is the version changed.
+pub(crate) async fn update(
     tx: &mut WriteTx,
-    id: Uuid,
+    current: &Post,
     patch: &PostPatch,
-    condition: &IfMatch,
-    by: Option<&Actor>,
-) -> Result<Option<Post>, ApiError> {
-    let Some(current) = fetch_post_to_write(tx, id).await? else {
-        return Ok(None);
-    };
-    check_edit(tx, &current, by).await?;
-    condition.check("post", &current, current.version)?;
-    let next = patch.apply(&current);
+) -> Result<Post, ApiError> {
+    let next = patch.apply(current);
     let sql = format!(
         "UPDATE posts SET title = $1, content = $2, updated_at = $3, version = version + 1 \
          WHERE id = $4 AND version = $5 RETURNING {POST_COLUMNS}"
@@ -305,32 +176,22 @@ async fn patch_post(
         .bind(next.title.as_str())
         .bind(next.content.as_str())
         .bind(&now)
-        .bind(id.to_string())
+        .bind(current.id.to_string())
         .bind(current.version)
         .fetch_optional(c)
         .await?);
     let Some(row) = updated else {
-        return Err(changed_under_lock(id));
+        return Err(changed_under_lock(current.id));
     };
     let post = Post::try_from(row)?;
     tx.append(EventKind::PostUpdated, post.id, &post).await?;
-    Ok(Some(post))
+    Ok(post)
 }
 
-/// Deletes the post if `by` may (else 403) and its current version
-/// satisfies `condition` (else 412 with the current post) and appends
-/// `POST_DELETED` (`{id, authorId}`), in `tx`. `false` if absent.
-async fn remove_post(
-    tx: &mut WriteTx,
-    id: Uuid,
-    condition: &IfMatch,
-    by: Option<&Actor>,
-) -> Result<bool, ApiError> {
-    let Some(current) = fetch_post_to_write(tx, id).await? else {
-        return Ok(false);
-    };
-    check_edit(tx, &current, by).await?;
-    condition.check("post", &current, current.version)?;
+/// Deletes `current` (read with [`lock`] in `tx`) and appends
+/// `POST_DELETED` (`{id, authorId}`), in `tx`.
+pub(crate) async fn delete(tx: &mut WriteTx, current: &Post) -> Result<(), ApiError> {
+    let id = current.id;
     let deleted = dispatch!(tx.conn(), c => sqlx::query("DELETE FROM posts WHERE id = $1 AND version = $2")
         .bind(id.to_string())
         .bind(current.version)
@@ -346,7 +207,7 @@ async fn remove_post(
         &json!({ "id": id, "authorId": current.author_id }),
     )
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// A row read under the write lock (or, on PostgreSQL, its row lock)
@@ -365,7 +226,7 @@ async fn fetch_post(conn: Conn<'_>, id: Uuid) -> Result<Option<Post>, ApiError> 
 }
 
 /// One post, read in `tx` to be changed by it (locked on PostgreSQL).
-async fn fetch_post_to_write(tx: &mut WriteTx, id: Uuid) -> Result<Option<Post>, ApiError> {
+pub(crate) async fn lock(tx: &mut WriteTx, id: Uuid) -> Result<Option<Post>, ApiError> {
     let lock = tx.row_lock();
     select_post(tx.conn(), id, lock).await
 }

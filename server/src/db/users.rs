@@ -1,28 +1,24 @@
 //! User queries: the filtered, sorted, paged list and the single-row reads
 //! and writes. Filter and sort follow `tidings::UserFilter` exactly. Each
-//! write appends its change event in its own transaction; the writes the
-//! API makes (`*_once`) are conditional on the version the client read
-//! (`If-Match`) and happen at most once per idempotency key.
+//! write appends its change events in the caller's transaction; who may
+//! write, and at which version, the caller decides (`crate::writes`).
 
-use axum::http::StatusCode;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use tidings::protocol::EventKind;
 use tidings::{
-    format_timestamp, NewUser, Page, Pagination, RoleCounts, SortOrder, User, UserBatchUpdate,
-    UserFilter, UserListQuery, UserPatch, UserSearchQuery, UserSort, UserStats, ACTIVE_WINDOW,
+    format_timestamp, NewUser, Page, Pagination, Role, RoleCounts, SortOrder, User,
+    UserBatchUpdate, UserFilter, UserListQuery, UserPatch, UserSearchQuery, UserSort, UserStats,
+    ACTIVE_WINDOW,
 };
 use uuid::Uuid;
 
 use super::engine::{dispatch, Conn};
 use super::events::WriteTx;
-use super::idempotency::{settle, Begun};
 use super::rows::{id as row_id, UserRow, USER_COLUMNS};
 use super::{is_unique_violation, now_text, Db};
-use crate::auth::{policy, Actor};
 use crate::error::ApiError;
-use crate::safe_write::{Answer, IdempotentRequest, IfMatch, Written};
 
 fn sort_column(sort: UserSort) -> &'static str {
     match sort {
@@ -101,7 +97,7 @@ async fn fetch_user(conn: Conn<'_>, id: Uuid) -> Result<Option<User>, ApiError> 
 }
 
 /// One user, read in `tx` to be changed by it (locked on PostgreSQL).
-async fn fetch_user_to_write(tx: &mut WriteTx, id: Uuid) -> Result<Option<User>, ApiError> {
+pub(crate) async fn lock(tx: &mut WriteTx, id: Uuid) -> Result<Option<User>, ApiError> {
     let lock = tx.row_lock();
     select_user(tx.conn(), id, lock).await
 }
@@ -122,8 +118,9 @@ fn email_taken() -> ApiError {
     }
 }
 
-/// Inserts the user and appends `USER_CREATED`, in `tx`.
-pub(super) async fn insert_user(tx: &mut WriteTx, new: &NewUser) -> Result<User, ApiError> {
+/// Inserts the user and appends `USER_CREATED`, in `tx`; 409 for a taken
+/// email.
+pub(crate) async fn insert(tx: &mut WriteTx, new: &NewUser) -> Result<User, ApiError> {
     let id = Uuid::now_v7();
     let now = now_text();
     let sql = format!(
@@ -153,30 +150,20 @@ pub(super) async fn insert_user(tx: &mut WriteTx, new: &NewUser) -> Result<User,
     Ok(user)
 }
 
-/// Applies `patch` to the user if `by` may (else 403; `None` is the
-/// server itself) and its current version satisfies `condition` (else 412
-/// with the current user), bumping the version, and appends
-/// `USER_UPDATED`, in `tx`. `None` when there is no such user.
+/// Writes `patch` over `current` (read with [`lock`] in `tx`), bumping
+/// the version, and appends `USER_UPDATED`, in `tx`; 409 for a taken
+/// email.
 ///
 /// `tx` holds the write lock from its start (`BEGIN IMMEDIATE`) on SQLite,
-/// and on PostgreSQL the read locks the row (`FOR UPDATE`), so the version
-/// checked is the version changed: no other write can come between the
-/// read and the update. The update names the version anyway.
-async fn patch_user(
+/// and on PostgreSQL the read locked the row (`FOR UPDATE`), so the version
+/// read is the version changed: no other write can come between the read
+/// and the update. The update names the version anyway.
+pub(crate) async fn update(
     tx: &mut WriteTx,
-    id: Uuid,
+    current: &User,
     patch: &UserPatch,
-    condition: &IfMatch,
-    by: Option<&Actor>,
-) -> Result<Option<User>, ApiError> {
-    let Some(current) = fetch_user_to_write(tx, id).await? else {
-        return Ok(None);
-    };
-    if let Some(by) = by {
-        policy::patch_user(by, &current, patch.role)?;
-    }
-    condition.check("user", &current, current.version)?;
-    let next = patch.apply(&current);
+) -> Result<User, ApiError> {
+    let next = patch.apply(current);
     tx.guard().await?;
     let result = write_user(tx.conn(), &next, current.version).await;
     tx.end_guard(result.is_err()).await?;
@@ -184,10 +171,48 @@ async fn patch_user(
         Err(e) if is_unique_violation(&e) => return Err(email_taken()),
         Err(e) => return Err(e.into()),
         Ok(Some(row)) => User::try_from(row)?,
-        Ok(None) => return Err(changed_under_lock(id)),
+        Ok(None) => return Err(changed_under_lock(current.id)),
     };
     tx.append(EventKind::UserUpdated, user.id, &user).await?;
-    Ok(Some(user))
+    Ok(user)
+}
+
+/// Points `current`'s (read with [`lock`] in `tx`) `avatar_url` at `url`,
+/// bumping the version, and appends `USER_UPDATED`, in `tx`.
+pub(crate) async fn set_avatar(
+    tx: &mut WriteTx,
+    current: &User,
+    url: &str,
+) -> Result<User, ApiError> {
+    let sql = format!(
+        "UPDATE users SET avatar_url = $1, updated_at = $2, version = version + 1 \
+         WHERE id = $3 AND version = $4 RETURNING {USER_COLUMNS}"
+    );
+    let now = now_text();
+    let row: Option<UserRow> = dispatch!(tx.conn(), c => sqlx::query_as(&sql)
+        .bind(url)
+        .bind(&now)
+        .bind(current.id.to_string())
+        .bind(current.version)
+        .fetch_optional(c)
+        .await?);
+    let user = User::try_from(row.ok_or_else(|| changed_under_lock(current.id))?)?;
+    tx.append(EventKind::UserUpdated, user.id, &user).await?;
+    Ok(user)
+}
+
+/// The role of user `id`, read in `tx` without a lock; `None` when there
+/// is no such user.
+pub(crate) async fn role_of(tx: &mut WriteTx, id: Uuid) -> Result<Option<Role>, ApiError> {
+    let role: Option<String> = dispatch!(tx.conn(), c => {
+        sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(c)
+            .await?
+    });
+    role.map(|r| r.parse())
+        .transpose()
+        .map_err(|e: String| ApiError::internal("corrupt user role in store", e))
 }
 
 /// Writes `next` over the row of its id if that row is still at `version`,
@@ -217,19 +242,15 @@ async fn write_user(
         .await)
 }
 
-/// Deletes the user if its current version satisfies `condition` (else
-/// 412 with the current user), and by cascade their posts, in `tx`.
-/// `false` if absent.
+/// Deletes `current` (read with [`lock`] in `tx`), and by cascade their
+/// posts, in `tx`, and forgets their personal data in the retained log.
 ///
 /// The cascade is in the log too: one `POST_DELETED` per post of theirs,
 /// then `USER_DELETED`, all in the deleting transaction, so a client
 /// following one post or one user alone still sees it go, and no state in
 /// between shows a post whose author is gone.
-async fn remove_user(tx: &mut WriteTx, id: Uuid, condition: &IfMatch) -> Result<bool, ApiError> {
-    let Some(current) = fetch_user_to_write(tx, id).await? else {
-        return Ok(false);
-    };
-    condition.check("user", &current, current.version)?;
+pub(crate) async fn delete(tx: &mut WriteTx, current: &User) -> Result<(), ApiError> {
+    let id = current.id;
     // Under the write lock (SQLite) or the user's row lock (PostgreSQL,
     // where adding a post waits on its author's row): no post can be added
     // between this read and the delete.
@@ -262,7 +283,7 @@ async fn remove_user(tx: &mut WriteTx, id: Uuid, condition: &IfMatch) -> Result<
     }
     tx.append(EventKind::UserDeleted, id, &json!({ "id": id }))
         .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// One page of the users `filter` keeps, in its order, with `active`
@@ -303,7 +324,10 @@ async fn select_users(
 /// the updates already made, and only once all are written is one
 /// `USER_UPDATED` per user appended. Every refusal leaves `tx` as it
 /// found it.
-async fn patch_users(tx: &mut WriteTx, updates: &[UserBatchUpdate]) -> Result<Vec<User>, ApiError> {
+pub(crate) async fn update_many(
+    tx: &mut WriteTx,
+    updates: &[UserBatchUpdate],
+) -> Result<Vec<User>, ApiError> {
     // Rows are locked in id order, whatever the order of the updates: two
     // batches naming the same users in opposite orders on two instances
     // would otherwise each hold a lock the other waits for.
@@ -311,7 +335,7 @@ async fn patch_users(tx: &mut WriteTx, updates: &[UserBatchUpdate]) -> Result<Ve
     by_id.sort_by_key(|&i| updates[i].id);
     let mut fetched: Vec<Option<User>> = vec![None; updates.len()];
     for i in by_id {
-        fetched[i] = fetch_user_to_write(tx, updates[i].id).await?;
+        fetched[i] = lock(tx, updates[i].id).await?;
     }
     let mut currents = Vec::with_capacity(updates.len());
     let mut missing = Vec::new();
@@ -438,154 +462,6 @@ impl Db {
 
     pub async fn get_user(&self, id: Uuid) -> Result<Option<User>, ApiError> {
         fetch_user(self.pool().acquire().await?.conn(), id).await
-    }
-
-    /// Inserts the user and appends `USER_CREATED`, in one transaction.
-    pub async fn create_user(&self, new: &NewUser) -> Result<User, ApiError> {
-        let mut tx = self.begin_write().await?;
-        let user = insert_user(&mut tx, new).await?;
-        tx.commit().await?;
-        Ok(user)
-    }
-
-    /// `POST /api/users` by `by`: creates the user, with the password
-    /// hashed `password_hash` if given, answering 201 with it (409 for a
-    /// taken email), at most once per idempotency key of `by`.
-    pub async fn create_user_once(
-        &self,
-        new: &NewUser,
-        password_hash: Option<&str>,
-        by: &Actor,
-        once: Option<&IdempotentRequest>,
-    ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(by, once).await? {
-            Begun::Write(tx) => tx,
-            Begun::Replay(answer) => return Ok(answer),
-        };
-        let result = match insert_user(&mut tx, new).await {
-            Ok(user) => match password_hash {
-                Some(hash) => super::auth::set_password_in(&mut tx, user.id, hash)
-                    .await
-                    .and_then(|()| Answer::entity(StatusCode::CREATED, &user, user.version)),
-                None => Answer::entity(StatusCode::CREATED, &user, user.version),
-            },
-            Err(e) => Err(e),
-        };
-        settle(tx, once, result).await
-    }
-
-    /// Applies `patch` to whatever version is current, bumping the
-    /// version, and appends `USER_UPDATED` in the same transaction. `None`
-    /// when there is no such user.
-    pub async fn update_user(&self, id: Uuid, patch: &UserPatch) -> Result<Option<User>, ApiError> {
-        let mut tx = self.begin_write().await?;
-        let user = patch_user(&mut tx, id, patch, &IfMatch::Any, None).await?;
-        tx.commit().await?;
-        Ok(user)
-    }
-
-    /// `PATCH /api/users/{id}` by `by`: applies `patch` if `by` may
-    /// (`crate::auth::policy::patch_user`) and the user's current version
-    /// satisfies `condition`, answering 200 with the user (403, 404, 409
-    /// for a taken email, 412 with the current user), at most once per
-    /// idempotency key of `by`. The checks and the write are one
-    /// transaction.
-    pub async fn patch_user_once(
-        &self,
-        id: Uuid,
-        patch: &UserPatch,
-        condition: &IfMatch,
-        by: &Actor,
-        once: Option<&IdempotentRequest>,
-    ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(by, once).await? {
-            Begun::Write(tx) => tx,
-            Begun::Replay(answer) => return Ok(answer),
-        };
-        let result = match patch_user(&mut tx, id, patch, condition, Some(by)).await {
-            Ok(Some(user)) => Answer::entity(StatusCode::OK, &user, user.version),
-            Ok(None) => Err(ApiError::not_found("user", &id.to_string())),
-            Err(e) => Err(e),
-        };
-        settle(tx, once, result).await
-    }
-
-    /// `POST /api/users/{id}/avatar`: points the user's `avatar_url` at
-    /// `url` if its current version satisfies `condition` (412 with the
-    /// current user otherwise), bumping the version and appending
-    /// `USER_UPDATED` in the same transaction. `None` when there is no such
-    /// user; otherwise the updated user and the `avatar_url` it had before.
-    pub async fn set_user_avatar(
-        &self,
-        id: Uuid,
-        url: &str,
-        condition: &IfMatch,
-        by: &Actor,
-    ) -> Result<Option<(User, Option<String>)>, ApiError> {
-        let mut tx = self.begin_write_by(Some(by.id)).await?;
-        let Some(current) = fetch_user_to_write(&mut tx, id).await? else {
-            return Ok(None);
-        };
-        condition.check("user", &current, current.version)?;
-        let sql = format!(
-            "UPDATE users SET avatar_url = $1, updated_at = $2, version = version + 1 \
-             WHERE id = $3 AND version = $4 RETURNING {USER_COLUMNS}"
-        );
-        let now = now_text();
-        let row: Option<UserRow> = dispatch!(tx.conn(), c => sqlx::query_as(&sql)
-            .bind(url)
-            .bind(&now)
-            .bind(id.to_string())
-            .bind(current.version)
-            .fetch_optional(c)
-            .await?);
-        let user = User::try_from(row.ok_or_else(|| changed_under_lock(id))?)?;
-        tx.append(EventKind::UserUpdated, user.id, &user).await?;
-        tx.commit().await?;
-        Ok(Some((user, current.avatar_url)))
-    }
-
-    /// `DELETE /api/users/{id}`: deletes the user (and their posts) if its
-    /// current version satisfies `condition`, answering 204 (404, 412 with
-    /// the current user), at most once per idempotency key.
-    pub async fn delete_user_once(
-        &self,
-        id: Uuid,
-        condition: &IfMatch,
-        by: &Actor,
-        once: Option<&IdempotentRequest>,
-    ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(by, once).await? {
-            Begun::Write(tx) => tx,
-            Begun::Replay(answer) => return Ok(answer),
-        };
-        let result = match remove_user(&mut tx, id, condition).await {
-            Ok(true) => Ok(Answer::no_content()),
-            Ok(false) => Err(ApiError::not_found("user", &id.to_string())),
-            Err(e) => Err(e),
-        };
-        settle(tx, once, result).await
-    }
-
-    /// `PATCH /api/users/batch`: applies every update or none (see
-    /// `patch_users`), answering 200 with `{data: [users]}` in the order
-    /// of the updates (404, 409, 412 as refused), at most once per
-    /// idempotency key.
-    pub async fn patch_users_once(
-        &self,
-        updates: &[UserBatchUpdate],
-        by: &Actor,
-        once: Option<&IdempotentRequest>,
-    ) -> Result<Written, ApiError> {
-        let mut tx = match self.begin_keyed(by, once).await? {
-            Begun::Write(tx) => tx,
-            Begun::Replay(answer) => return Ok(answer),
-        };
-        let result = match patch_users(&mut tx, updates).await {
-            Ok(users) => Answer::json(StatusCode::OK, &json!({ "data": users })),
-            Err(e) => Err(e),
-        };
-        settle(tx, once, result).await
     }
 }
 

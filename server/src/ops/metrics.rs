@@ -31,7 +31,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRef, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -42,7 +42,6 @@ use axum::Router;
 use super::route_of;
 use crate::realtime::counters::{Closed, RealtimeSnapshot, Refused};
 use crate::realtime::Hub;
-use crate::state::AppState;
 
 /// Content type of the text exposition format.
 pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -291,7 +290,12 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
 }
 
 /// `GET /metrics`.
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Metrics: FromRef<S>,
+    Hub: FromRef<S>,
+{
     Router::new().route("/metrics", get(expose))
 }
 

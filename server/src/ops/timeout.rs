@@ -21,6 +21,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::route_of;
+use crate::config::Config;
 
 /// Route templates whose requests have no deadline.
 pub const LONG_LIVED: &[&str] = &["/api/events"];
@@ -31,6 +32,18 @@ pub const LONG_LIVED: &[&str] = &["/api/events"];
 pub struct RequestTimeout {
     pub requests: Duration,
     pub pages: Duration,
+}
+
+impl RequestTimeout {
+    /// How long `config` lets a request and a page render take; `None`
+    /// when unlimited.
+    pub fn from_config(config: &Config) -> Option<Self> {
+        let ms = std::time::Duration::from_millis;
+        (config.request_timeout_ms > 0).then(|| Self {
+            requests: ms(config.request_timeout_ms),
+            pages: ms(config.page_timeout_ms.clamp(1, config.request_timeout_ms)),
+        })
+    }
 }
 
 /// Middleware: answers 503 when the handler overruns the deadline.

@@ -23,9 +23,7 @@ use tokio::sync::{watch, Notify};
 use super::counters::RealtimeCounters;
 use super::sessions::Sessions;
 use super::tail::{AccountChange, Committed, Tail};
-
-/// Events the tail keeps unless configured otherwise.
-pub const DEFAULT_TAIL: usize = 10_000;
+use crate::db::{Commit, Db};
 
 /// Handle to the hub; cheap to clone, shared by the store and the sockets.
 #[derive(Clone, Debug)]
@@ -68,6 +66,30 @@ impl Hub {
                 counters: Arc::default(),
             }),
         }
+    }
+
+    /// A hub for `db`, whose tail starts at the log's head and keeps at
+    /// most `tail` events.
+    pub async fn open(db: &Db, tail: usize) -> Result<Self, sqlx::Error> {
+        Ok(Self::new(db.log_state().await?.head, tail))
+    }
+
+    /// Takes what a write transaction committed: on SQLite its events are
+    /// every event after the head, and are published while the commit
+    /// still holds the write lock, so commits arrive in seq order; on
+    /// PostgreSQL the listener is poked to read the table, where other
+    /// instances' commits may lie in between.
+    pub fn announce(&self, mut commit: Commit) {
+        let Some(through) = commit.through() else {
+            return;
+        };
+        if commit.shares_the_log() {
+            self.poke(through);
+        } else {
+            let events = commit.take_events().into_iter().map(Committed::new);
+            self.publish(events.collect(), through);
+        }
+        drop(commit);
     }
 
     /// The newest committed seq published.

@@ -41,13 +41,12 @@ const FILL_BATCH: u32 = 1000;
 /// How long to wait before listening again after the connection failed.
 const RELISTEN_AFTER: Duration = Duration::from_secs(1);
 
-/// Keeps `db`'s hub up with the log until shutdown. Does nothing on
+/// Keeps `hub` up with `db`'s log until shutdown. Does nothing on
 /// SQLite, where every commit is this process's own and publishes itself.
-pub async fn run(db: Db) {
+pub async fn run(db: Db, hub: Hub) {
     let Some(pool) = db.postgres().cloned() else {
         return;
     };
-    let hub = db.hub().clone();
     let mut shutdown = hub.shutdown_ticket();
     let listening = tokio::spawn(listen(pool, hub.clone()));
     let mut ticks = interval(FALLBACK_EVERY);
@@ -60,7 +59,7 @@ pub async fn run(db: Db) {
             _ = ticks.tick() => true,
         };
         if tick || hub.is_wanted() {
-            if let Err(error) = fill(&db).await {
+            if let Err(error) = fill(&db, &hub).await {
                 tracing::warn!(%error, "reading the event log failed");
             }
         }
@@ -81,8 +80,7 @@ pub async fn run(db: Db) {
 }
 
 /// Reads the table after the tail's head and publishes what it holds.
-async fn fill(db: &Db) -> Result<(), ApiError> {
-    let hub = db.hub();
+async fn fill(db: &Db, hub: &Hub) -> Result<(), ApiError> {
     loop {
         let after = hub.head();
         let batch = db.read_log(after, FILL_BATCH).await?;

@@ -8,15 +8,16 @@ use std::time::Duration;
 
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
+use super::Hub;
 use crate::db::Db;
 
 /// How often the log is pruned.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 /// Prunes `db`'s log to its newest `keep_last` events every `every`, until
-/// shutdown.
-pub async fn run(db: Db, keep_last: u64, every: Duration) {
-    let mut shutdown = db.hub().shutdown_ticket();
+/// `hub` shuts down, telling `hub` each new floor.
+pub async fn run(db: Db, hub: Hub, keep_last: u64, every: Duration) {
+    let mut shutdown = hub.shutdown_ticket();
     let mut ticks = interval_at(Instant::now() + every, every);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
@@ -25,7 +26,10 @@ pub async fn run(db: Db, keep_last: u64, every: Duration) {
             () = shutdown.requested() => return,
             _ = ticks.tick() => {
                 match db.prune_events(keep_last).await {
-                    Ok(floor) => tracing::debug!(floor, "event log pruned"),
+                    Ok(floor) => {
+                        hub.pruned_below(floor);
+                        tracing::debug!(floor, "event log pruned");
+                    }
                     Err(error) => tracing::warn!(%error, "pruning the event log failed"),
                 }
                 let now = chrono::Utc::now();

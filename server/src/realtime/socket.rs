@@ -41,13 +41,14 @@ use tokio::sync::watch;
 use tokio::time::{interval_at, sleep_until, Instant, MissedTickBehavior};
 
 use super::counters::{Closed, Refused, SocketOpen};
-use super::hub::Shutdown;
+use super::hub::{Hub, Shutdown};
 use super::protocol::{decode, encode, error_code, ClientFrame, Incoming, ServerFrame};
 use super::sessions::{Seat, SessionEnd, SocketLimits};
 use super::subscription::Subscription;
 use super::tail::TailRead;
 use crate::auth::token::Grant;
 use crate::auth::{now_secs, Auth};
+use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
 
@@ -75,6 +76,24 @@ pub struct SocketSettings {
     pub auth_deadline: Duration,
     pub limits: SocketLimits,
     pub subscribes: SubscribeRate,
+}
+
+impl SocketSettings {
+    /// The settings `config` names, the rest left at their defaults.
+    pub fn from_config(config: &Config) -> Self {
+        let ms = |n: u64| std::time::Duration::from_millis(n.max(1));
+        Self {
+            heartbeat: ms(config.heartbeat_ms),
+            batch: config.events_batch.max(1),
+            send_timeout: ms(config.socket_send_timeout_ms),
+            auth_deadline: ms(config.socket_auth_deadline_ms),
+            limits: SocketLimits {
+                per_user: config.sockets_per_user.max(1),
+                total: config.sockets_total.max(1),
+            },
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for SocketSettings {
@@ -129,6 +148,7 @@ struct Signed {
 struct Connection {
     sink: Sink,
     db: Db,
+    hub: Hub,
     auth: Auth,
     settings: SocketSettings,
     epoch: String,
@@ -154,13 +174,14 @@ enum Step {
 /// takes a seat. The refusal is the HTTP answer to the upgrade.
 pub async fn admit_upgrade(
     db: &Db,
+    hub: &Hub,
     grant: Grant,
     settings: &SocketSettings,
 ) -> Result<Seat, ApiError> {
-    admit(db, grant, settings)
+    admit(db, hub, grant, settings)
         .await
         .map_err(|(why, code, message)| {
-            db.hub().counters().refused(why);
+            hub.counters().refused(why);
             match code {
                 error_code::TOO_MANY_SOCKETS => ApiError::TooManySockets(message),
                 _ => ApiError::Unauthorized(message),
@@ -171,10 +192,10 @@ pub async fn admit_upgrade(
 /// Checks `grant` against the store and takes a seat for it.
 async fn admit(
     db: &Db,
+    hub: &Hub,
     grant: Grant,
     settings: &SocketSettings,
 ) -> Result<Seat, (Refused, &'static str, String)> {
-    let hub = db.hub();
     let current = db
         .session_is_current(grant.actor.id, grant.actor.role, grant.session)
         .await
@@ -220,11 +241,11 @@ fn expiry(expires_at: i64) -> Instant {
 pub async fn serve(
     socket: WebSocket,
     db: Db,
+    hub: Hub,
     settings: SocketSettings,
     auth: Auth,
     signed_in: Option<(Grant, Seat)>,
 ) {
-    let hub = db.hub().clone();
     // Held until this task ends: shutdown waits for it.
     let mut shutdown = hub.shutdown_ticket();
     let mut head = hub.watch_head();
@@ -232,6 +253,7 @@ pub async fn serve(
     let mut conn = Connection {
         sink,
         db,
+        hub: hub.clone(),
         auth,
         settings,
         epoch: String::new(),
@@ -308,7 +330,7 @@ impl Connection {
                             e.info().message,
                         )
                     })?;
-                    let seat = admit(&self.db, grant, &self.settings)
+                    let seat = admit(&self.db, &self.hub, grant, &self.settings)
                         .await
                         .map_err(|(why, code, message)| End::Refused(why, code, message))?;
                     Ok(Signed {
@@ -439,7 +461,7 @@ impl Connection {
                 epoch,
             } => {
                 if !self.take_subscribe_token() {
-                    self.db.hub().counters().refused(Refused::SubscribeRate);
+                    self.hub.counters().refused(Refused::SubscribeRate);
                     return self
                         .send(&ServerFrame::error(
                             error_code::RATE_LIMITED,
@@ -550,8 +572,7 @@ impl Connection {
             return Ok(());
         }
         let read = self
-            .db
-            .hub()
+            .hub
             .tail()
             .read_after(position, self.settings.batch as usize);
         match read {
@@ -634,7 +655,7 @@ impl Connection {
 
     /// Says why the socket ends, as the protocol documents, and closes it.
     async fn finish(&mut self, end: End, stream: &mut Stream) {
-        let counters = self.db.hub().counters().clone();
+        let counters = self.hub.counters().clone();
         match end {
             End::Gone => {}
             End::ClosedByClient => {

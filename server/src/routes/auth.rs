@@ -40,6 +40,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::ops::client_addr::client_addr;
+use crate::realtime::Hub;
 use crate::state::AppState;
 
 /// The routes anyone may call.
@@ -223,6 +224,7 @@ fn refused(auth: &Auth, message: &str) -> Response {
 )]
 pub(super) async fn refresh_session(
     State(db): State<Db>,
+    State(hub): State<Hub>,
     State(auth): State<Auth>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -242,7 +244,7 @@ pub(super) async fn refresh_session(
     Ok(match rotation {
         Rotation::Rotated { user, session } => start_session(&auth, user, session, &next),
         Rotation::Reused { user, session } => {
-            end_sockets(&db, user, &[session]);
+            end_sockets(&hub, user, &[session]);
             tracing::warn!("a rotated refresh token was presented again; its family is revoked");
             refused(
                 &auth,
@@ -269,6 +271,7 @@ pub(super) async fn refresh_session(
 )]
 pub(super) async fn logout(
     State(db): State<Db>,
+    State(hub): State<Hub>,
     State(auth): State<Auth>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -278,7 +281,7 @@ pub(super) async fn logout(
             .revoke_refresh_family(&refresh::digest(presented), Utc::now())
             .await?;
         if let Some((user, session)) = ended {
-            end_sockets(&db, user, &[session]);
+            end_sockets(&hub, user, &[session]);
         }
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -317,9 +320,9 @@ pub(super) struct PasswordChange {
 
 /// Ends this instance's sockets of `sessions`; the other instances learn
 /// it from the store (see `crate::realtime::listener`).
-fn end_sockets(db: &Db, user: Uuid, sessions: &[Uuid]) {
+fn end_sockets(hub: &Hub, user: Uuid, sessions: &[Uuid]) {
     for session in sessions {
-        db.hub().sessions().end_session(user, *session);
+        hub.sessions().end_session(user, *session);
     }
 }
 
@@ -340,6 +343,7 @@ fn end_sockets(db: &Db, user: Uuid, sessions: &[Uuid]) {
 )]
 pub(super) async fn change_password(
     State(db): State<Db>,
+    State(hub): State<Hub>,
     State(auth): State<Auth>,
     actor: Actor,
     SignedInSession(session): SignedInSession,
@@ -377,7 +381,7 @@ pub(super) async fn change_password(
     let ended = db
         .end_sessions_of(actor.id, session, Some(&hash), Utc::now())
         .await?;
-    end_sockets(&db, actor.id, &ended);
+    end_sockets(&hub, actor.id, &ended);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -393,11 +397,12 @@ pub(super) async fn change_password(
 )]
 pub(super) async fn logout_all(
     State(db): State<Db>,
+    State(hub): State<Hub>,
     State(auth): State<Auth>,
     actor: Actor,
 ) -> Result<Response, ApiError> {
     let ended = db.end_sessions_of(actor.id, None, None, Utc::now()).await?;
-    end_sockets(&db, actor.id, &ended);
+    end_sockets(&hub, actor.id, &ended);
     let mut response = StatusCode::NO_CONTENT.into_response();
     for cookie in cookies::cleared(auth.secure_cookies()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);

@@ -16,7 +16,7 @@ use axum::Router;
 
 use super::openapi::parts as doc;
 use crate::error::ApiError;
-use crate::realtime::socket;
+use crate::realtime::{socket, SocketSettings};
 use crate::state::AppState;
 
 /// Largest message the transport reads whole: above the protocol's
@@ -73,11 +73,12 @@ async fn events(
         .into_response(),
         Ok(upgrade) => {
             let db = state.db.clone();
+            let hub = state.hub.clone();
             let auth = state.auth.clone();
-            let settings = state.config.socket_settings();
+            let settings = SocketSettings::from_config(&state.config);
             let signed_in = match grant {
                 None => None,
-                Some(grant) => match socket::admit_upgrade(&db, grant, &settings).await {
+                Some(grant) => match socket::admit_upgrade(&db, &hub, grant, &settings).await {
                     Ok(seat) => Some((grant, seat)),
                     Err(refused) => return refused.into_response(),
                 },
@@ -88,7 +89,7 @@ async fn events(
                 .read_buffer_size(SOCKET_READ_BUFFER)
                 .max_message_size(MAX_CLIENT_MESSAGE)
                 .max_frame_size(MAX_CLIENT_MESSAGE)
-                .on_upgrade(move |ws| socket::serve(ws, db, settings, auth, signed_in))
+                .on_upgrade(move |ws| socket::serve(ws, db, hub, settings, auth, signed_in))
         }
     }
 }

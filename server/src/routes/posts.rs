@@ -3,15 +3,17 @@
 //! Every route needs a signed-in caller. A new post's author is the
 //! caller: `authorId` may be left out, and only an admin may name someone
 //! else. Who may patch or delete a post is `crate::auth::policy`'s, checked
-//! inside the write's transaction (it depends on the author's role).
+//! by the write (`crate::writes`) inside its transaction (it depends on
+//! the author's role).
 //!
 //! A single post is answered with its `ETag` (`"<version>"`). PATCH and
 //! DELETE must send it back in `If-Match` (428 without, 412 with the
 //! current post when it is stale); POST, PATCH and DELETE honour
 //! `Idempotency-Key` (see `crate::db::idempotency`). Checks run in this
 //! order: the path's id (404), the headers (400, 428), the body (415, 413,
-//! 400, 422), then, inside the write's transaction, the key (a replay, or
-//! 422), the post (404), the version (412) and the write.
+//! 400, 422, then 403 for another author), then, inside the write's
+//! transaction, the key (a replay, or 422), the post (404), who may change
+//! it (403), the version (412) and the write.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -21,12 +23,13 @@ use tidings::{CursorPage, NewPostInput, Post, PostListQuery, PostPatchInput};
 
 use super::openapi::parts as doc;
 use super::parse_id;
-use crate::auth::{policy, Actor};
+use crate::auth::Actor;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{idempotency_key, CanonicalJson, QueryPairs};
-use crate::safe_write::{Answer, IdempotentRequest, IfMatch, Written};
+use crate::safe_write::{Answer, IfMatch, Written};
 use crate::state::AppState;
+use crate::writes::{Once, Writes};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -106,32 +109,16 @@ async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Answer, Ap
     )
 )]
 async fn create(
-    State(db): State<Db>,
+    State(writes): State<Writes>,
     actor: Actor,
     headers: HeaderMap,
     body: Result<CanonicalJson<NewPostInput>, ApiError>,
 ) -> Result<Written, ApiError> {
     let key = idempotency_key(&headers)?;
-    let CanonicalJson {
-        mut value,
-        canonical,
-    } = body?;
-    if value.author_id.is_none() {
-        value.author_id = Some(actor.id.to_string());
-    }
-    let new = value.validate()?;
-    policy::create_post(&actor, new.author_id)?;
-    let once = key.map(|key| {
-        IdempotentRequest::new(
-            key,
-            "POST",
-            "/api/posts",
-            None,
-            &canonical,
-            chrono::Utc::now(),
-        )
-    });
-    db.create_post_once(&new, &actor, once.as_ref()).await
+    let CanonicalJson { value, canonical } = body?;
+    writes
+        .create_post(&actor, value, Once::new(key.as_ref(), &canonical))
+        .await
 }
 
 #[utoipa::path(
@@ -163,7 +150,7 @@ async fn create(
     )
 )]
 async fn update(
-    State(db): State<Db>,
+    State(writes): State<Writes>,
     actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -173,19 +160,8 @@ async fn update(
     let condition = IfMatch::required(&headers)?;
     let key = idempotency_key(&headers)?;
     let CanonicalJson { value, canonical } = body?;
-    let patch = value.validate()?;
-    let once = key.map(|key| {
-        IdempotentRequest::new(
-            key,
-            "PATCH",
-            &format!("/api/posts/{id}"),
-            Some(&condition),
-            &canonical,
-            chrono::Utc::now(),
-        )
-    });
-    db.patch_post_once(id, &patch, &condition, &actor, once.as_ref())
-        .await
+    let once = Once::new(key.as_ref(), &canonical);
+    writes.patch_post(&actor, id, value, &condition, once).await
 }
 
 #[utoipa::path(
@@ -211,23 +187,14 @@ async fn update(
     )
 )]
 async fn remove(
-    State(db): State<Db>,
+    State(writes): State<Writes>,
     actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Written, ApiError> {
     let id = parse_id("post", &id)?;
     let condition = IfMatch::required(&headers)?;
-    let once = idempotency_key(&headers)?.map(|key| {
-        IdempotentRequest::new(
-            key,
-            "DELETE",
-            &format!("/api/posts/{id}"),
-            Some(&condition),
-            "",
-            chrono::Utc::now(),
-        )
-    });
-    db.delete_post_once(id, &condition, &actor, once.as_ref())
-        .await
+    let key = idempotency_key(&headers)?;
+    let once = Once::new(key.as_ref(), "");
+    writes.delete_post(&actor, id, &condition, once).await
 }

@@ -2,7 +2,7 @@
 //! batch patch, and a user's posts.
 //!
 //! Every route needs a signed-in caller; who may write what is
-//! `crate::auth::policy`'s (create, delete and batch: admins; patch: an
+//! `crate::auth::policy`'s, applied by the write (`crate::writes`) (create, delete and batch: admins; patch: an
 //! admin, or the user themself without changing their role). `POST` takes
 //! an optional `password` (at least 8 characters), stored as an argon2id
 //! hash; it is not part of the idempotency fingerprint.
@@ -12,8 +12,10 @@
 //! current user when it is stale); POST, PATCH and DELETE honour
 //! `Idempotency-Key` (see `crate::db::idempotency`). Checks run in this
 //! order: the path's id (404), the headers (400, 428), the body (415, 413,
-//! 400, 422), then, inside the write's transaction, the key (a replay, or
-//! 422), the user (404), the version (412) and the write.
+//! 400, 422), then, in the write, who may make it when that does not
+//! depend on the stored user (403), and inside the write's transaction the
+//! key (a replay, or 422), the user (404), who may change it (403), the
+//! version (412) and the write.
 //!
 //! `PATCH /api/users/batch` names each user's version in its body instead
 //! of `If-Match` (an `If-Match` header is ignored there) and honours
@@ -33,13 +35,13 @@ use tidings::{
 
 use super::openapi::parts as doc;
 use super::parse_id;
-use crate::auth::password::Password;
-use crate::auth::{policy, Actor, Auth};
+use crate::auth::Actor;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::extract::{idempotency_key, CanonicalJson, QueryPairs, WithPassword, PASSWORD_FIELD};
-use crate::safe_write::{Answer, IdempotentRequest, IfMatch, Written};
+use crate::extract::{idempotency_key, CanonicalJson, QueryPairs, WithPassword};
+use crate::safe_write::{Answer, IfMatch, Written};
 use crate::state::AppState;
+use crate::writes::{Once, Writes};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -173,12 +175,11 @@ fn batch_field(field: &str) -> String {
     )
 )]
 async fn update_batch(
-    State(db): State<Db>,
+    State(writes): State<Writes>,
     actor: Actor,
     headers: HeaderMap,
     body: Result<CanonicalJson<UserBatchInput>, ApiError>,
 ) -> Result<Written, ApiError> {
-    policy::manage_users(&actor)?;
     let key = idempotency_key(&headers)?;
     let CanonicalJson { value, canonical } = body.map_err(|e| match e {
         ApiError::Validation(fields) => {
@@ -190,18 +191,9 @@ async fn update_batch(
         }
         other => other,
     })?;
-    let updates = value.validate()?;
-    let once = key.map(|key| {
-        IdempotentRequest::new(
-            key,
-            "PATCH",
-            "/api/users/batch",
-            None,
-            &canonical,
-            chrono::Utc::now(),
-        )
-    });
-    db.patch_users_once(&updates, &actor, once.as_ref()).await
+    writes
+        .patch_users(&actor, value, Once::new(key.as_ref(), &canonical))
+        .await
 }
 
 #[utoipa::path(
@@ -280,44 +272,19 @@ async fn show(State(db): State<Db>, Path(id): Path<String>) -> Result<Answer, Ap
     )
 )]
 async fn create(
-    State(db): State<Db>,
-    State(auth): State<Auth>,
+    State(writes): State<Writes>,
     actor: Actor,
     headers: HeaderMap,
     body: Result<WithPassword<NewUserInput>, ApiError>,
 ) -> Result<Written, ApiError> {
-    policy::manage_users(&actor)?;
     let key = idempotency_key(&headers)?;
     let WithPassword {
         body: CanonicalJson { value, canonical },
         password,
     } = body?;
-    let password = password.as_deref().map(Password::parse_new).transpose();
-    let (new, password) = match (value.validate(), password) {
-        (Ok(new), Ok(password)) => (new, password),
-        (new, password) => {
-            let mut errors = new.err().unwrap_or_default();
-            if let Err(message) = password {
-                errors.add(PASSWORD_FIELD, message);
-            }
-            return Err(errors.into());
-        }
-    };
-    let password_hash = match password {
-        Some(password) => Some(auth.hashing().hash(password).await?),
-        None => None,
-    };
-    let once = key.map(|key| {
-        IdempotentRequest::new(
-            key,
-            "POST",
-            "/api/users",
-            None,
-            &canonical,
-            chrono::Utc::now(),
-        )
-    });
-    db.create_user_once(&new, password_hash.as_deref(), &actor, once.as_ref())
+    let once = Once::new(key.as_ref(), &canonical);
+    writes
+        .create_user(&actor, value, password.as_deref(), once)
         .await
 }
 
@@ -351,7 +318,7 @@ async fn create(
     )
 )]
 async fn update(
-    State(db): State<Db>,
+    State(writes): State<Writes>,
     actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -361,19 +328,8 @@ async fn update(
     let condition = IfMatch::required(&headers)?;
     let key = idempotency_key(&headers)?;
     let CanonicalJson { value, canonical } = body?;
-    let patch = value.validate()?;
-    let once = key.map(|key| {
-        IdempotentRequest::new(
-            key,
-            "PATCH",
-            &format!("/api/users/{id}"),
-            Some(&condition),
-            &canonical,
-            chrono::Utc::now(),
-        )
-    });
-    db.patch_user_once(id, &patch, &condition, &actor, once.as_ref())
-        .await
+    let once = Once::new(key.as_ref(), &canonical);
+    writes.patch_user(&actor, id, value, &condition, once).await
 }
 
 #[utoipa::path(
@@ -399,26 +355,16 @@ async fn update(
     )
 )]
 async fn remove(
-    State(db): State<Db>,
+    State(writes): State<Writes>,
     actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Written, ApiError> {
-    policy::manage_users(&actor)?;
     let id = parse_id("user", &id)?;
     let condition = IfMatch::required(&headers)?;
-    let once = idempotency_key(&headers)?.map(|key| {
-        IdempotentRequest::new(
-            key,
-            "DELETE",
-            &format!("/api/users/{id}"),
-            Some(&condition),
-            "",
-            chrono::Utc::now(),
-        )
-    });
-    db.delete_user_once(id, &condition, &actor, once.as_ref())
-        .await
+    let key = idempotency_key(&headers)?;
+    let once = Once::new(key.as_ref(), "");
+    writes.delete_user(&actor, id, &condition, once).await
 }
 
 #[cfg(test)]

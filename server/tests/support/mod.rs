@@ -88,6 +88,10 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// The server's store, for tests that look at the event log itself.
     pub db: server::db::Db,
+    /// The server's hub, which its writes are announced to.
+    pub hub: server::realtime::Hub,
+    /// The server's writes, for tests that write without HTTP.
+    pub writes: server::writes::Writes,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     // Dropped last: the database (or the uploads) lives here.
@@ -170,7 +174,7 @@ impl TestServer {
             .await
             .expect("bind a free port");
         let addr = listener.local_addr().expect("local address");
-        let db = state.db.clone();
+        let (db, hub, writes) = (state.db.clone(), state.hub.clone(), state.writes.clone());
         let (tx, rx) = oneshot::channel::<()>();
         // A dropped sender shuts the server down too.
         let task = tokio::spawn(server::run(listener, state, async move {
@@ -191,6 +195,8 @@ impl TestServer {
             admin_token,
             addr,
             db,
+            hub,
+            writes,
             shutdown: Some(tx),
             task: Some(task),
             _dir: dir,
@@ -239,6 +245,18 @@ impl TestServer {
             client: client_with_token(&token),
             token,
         }
+    }
+
+    /// Prunes the log to its newest `keep_last` events, as the retention
+    /// task does; the new floor.
+    pub async fn prune_events(&self, keep_last: u64) -> u64 {
+        let floor = self
+            .db
+            .prune_events(keep_last)
+            .await
+            .expect("prune the log");
+        self.hub.pruned_below(floor);
+        floor
     }
 
     /// A user named Ada Lovelace with `email` and `password`, created by
