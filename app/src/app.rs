@@ -21,7 +21,7 @@ use crate::pages::post_detail::PostDetailPage;
 use crate::pages::user::UserPage;
 use crate::pages::{login::LoginPage, posts::PostsPage, users::UsersPage};
 use crate::query::QueryClientHandle;
-use crate::realtime::{provide_realtime, RealtimeOptions, Status};
+use crate::realtime::{provide_realtime, rendered_at, RealtimeOptions, Status};
 
 /// How long fetched data counts as fresh unless a query says otherwise.
 const FRESH_MS: u64 = 30_000;
@@ -57,11 +57,13 @@ pub fn App() -> impl IntoView {
         .window_events(true)
         .build();
     client.provide();
-    // One socket per tab, following the session's tokens.
-    let realtime = provide_realtime(
-        client.clone(),
-        crate::session::wire_realtime(RealtimeOptions::default()),
-    );
+    // One socket per tab, following the session's tokens, from where the
+    // server render read its data: nothing committed since is missed.
+    let options = match rendered_at() {
+        Some(position) => RealtimeOptions::default().resume_from(position),
+        None => RealtimeOptions::default(),
+    };
+    let realtime = provide_realtime(client.clone(), crate::session::wire_realtime(options));
     crate::session::follow_refreshes(&realtime);
     Toasts::new().provide();
     let own = OwnPosts::provide();

@@ -36,7 +36,7 @@ pub use state::{AppState, StartError};
 /// Every route the server answers, behind the layers of [`ops`].
 pub fn build_router(state: AppState) -> Router {
     let pages = generate_route_list(app::App);
-    let (db, writes) = (state.db.clone(), state.writes.clone());
+    let (db, writes, hub) = (state.db.clone(), state.writes.clone(), state.hub.clone());
     let router = Router::new()
         .nest("/api", routes::api_router(state.auth.clone()))
         .route("/api/", axum::routing::any(error::api_not_found))
@@ -47,6 +47,11 @@ pub fn build_router(state: AppState) -> Router {
             &state,
             pages,
             move || {
+                // Taken before the page reads anything (see app::realtime).
+                let (epoch, seq) = hub.position();
+                leptos::prelude::provide_context(app::realtime::RenderedAt(
+                    app::realtime::Position::new(epoch, seq),
+                ));
                 InProcessApi::handle(db.clone(), writes.clone(), auth::pages::reader()).provide();
                 ops::csp::provide_page_policy();
             },

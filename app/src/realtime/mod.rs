@@ -24,12 +24,13 @@
 //! the browser shows first too, so hydration matches), no socket, no
 //! channel.
 //!
-//! A fresh tab has no position: its data was loaded (during SSR, or by
-//! its first fetches) before the socket said `hello`, and it resumes from
-//! `hello`'s seq. Events committed in between show when that data is
-//! refetched; a page that knows the position its data reflects passes it
-//! with [`RealtimeOptions::resume_from`], or asks for a refetch of what is
-//! shown on first connect ([`RealtimeOptions::refetch_on_first_connect`]).
+//! A server-rendered tab starts at the log position the render read its
+//! data at ([`RenderedAt`], handed to the browser by [`rendered_at`]): its
+//! socket subscribes with that `since`, so an event committed between the
+//! render and `hello` is replayed and applied. A tab with no such position
+//! (a page built without a server render) resumes from `hello`'s seq and
+//! can ask for a refetch of what is shown on first connect
+//! ([`RealtimeOptions::refetch_on_first_connect`]).
 
 mod apply;
 mod backoff;
@@ -58,6 +59,20 @@ pub use tabs::{covers, TabMessage, CHANNEL};
 pub use browser::ScriptedSocket;
 
 use crate::query::QueryClientHandle;
+
+/// The log position a server render started at, provided by the server
+/// for each page before any of its data is read: every event after it may
+/// be missing from the rendered data, none before it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedAt(pub Position);
+
+/// The position the page's server render started at, carried from the
+/// server's context into the hydrating browser; `None` where nothing was
+/// rendered on the server. Call it once, in the same place on both sides
+/// (it takes a hydration slot).
+pub fn rendered_at() -> Option<Position> {
+    SharedValue::new(|| use_context::<RenderedAt>().map(|at| at.0)).into_inner()
+}
 
 /// Gives the access token to present on each (re)connect, if any.
 pub type TokenSource = Arc<dyn Fn() -> Option<String> + Send + Sync>;

@@ -33,6 +33,8 @@ pub struct Hub {
 
 #[derive(Debug)]
 struct Inner {
+    /// The log's epoch when the hub opened.
+    epoch: String,
     /// The newest committed events.
     tail: RwLock<Tail>,
     /// The tail's head: every event up to it is committed and published.
@@ -52,11 +54,12 @@ struct Inner {
 }
 
 impl Hub {
-    /// A hub whose log already holds events up to `head`, with a tail of
-    /// at most `tail` events.
-    pub fn new(head: u64, tail: usize) -> Self {
+    /// A hub for the log of `epoch` that already holds events up to
+    /// `head`, with a tail of at most `tail` events.
+    pub fn new(epoch: impl Into<String>, head: u64, tail: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
+                epoch: epoch.into(),
                 tail: RwLock::new(Tail::new(head, tail)),
                 head: watch::Sender::new(head),
                 poke: Notify::new(),
@@ -71,7 +74,16 @@ impl Hub {
     /// A hub for `db`, whose tail starts at the log's head and keeps at
     /// most `tail` events.
     pub async fn open(db: &Db, tail: usize) -> Result<Self, sqlx::Error> {
-        Ok(Self::new(db.log_state().await?.head, tail))
+        let log = db.log_state().await?;
+        Ok(Self::new(log.epoch, log.head, tail))
+    }
+
+    /// Where the log stands for a reader starting now: its epoch and the
+    /// head, every event up to which is committed and published. A page
+    /// rendered from data read after this position hands it to the
+    /// browser, whose socket resumes from it (see `app::realtime`).
+    pub fn position(&self) -> (String, u64) {
+        (self.inner.epoch.clone(), self.head())
     }
 
     /// Takes what a write transaction committed: on SQLite its events are
@@ -257,7 +269,7 @@ mod tests {
 
     #[tokio::test]
     async fn publishing_fills_the_tail_and_wakes_watchers_forward_only() {
-        let hub = Hub::new(5, 10);
+        let hub = Hub::new("e", 5, 10);
         let mut rx = hub.watch_head();
         assert_eq!(*rx.borrow_and_update(), 5);
         hub.publish(vec![], 4);
@@ -275,7 +287,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_published_deletion_ends_the_users_sockets() {
-        let hub = Hub::new(0, 10);
+        let hub = Hub::new("e", 0, 10);
         let user = Uuid::from_u128(3);
         let seat = hub
             .sessions()
@@ -289,7 +301,7 @@ mod tests {
 
     #[tokio::test]
     async fn shutdown_reaches_tickets_and_waits_for_their_tasks() {
-        let hub = Hub::new(0, 10);
+        let hub = Hub::new("e", 0, 10);
         hub.tasks_finished().await;
         let mut ticket = hub.shutdown_ticket();
         let task = tokio::spawn(async move {
