@@ -245,6 +245,7 @@ async fn an_optimistic_layer_shows_at_once_and_rolls_back_on_error() {
         code: "conflict".into(),
         message: "changed meanwhile".into(),
         details: Value::Null,
+        retry_after_ms: None,
     };
     answer.send(Err(conflict.clone())).unwrap();
     settle().await;

@@ -65,6 +65,8 @@ fn to_ui(e: ApiError) -> UiError {
         code: info.code,
         message: info.message,
         details: info.details,
+        // A server render does not retry.
+        retry_after_ms: None,
     }
 }
 
@@ -316,6 +318,7 @@ impl Api for InProcessApi {
                     code: "unavailable".into(),
                     message: "database unavailable".into(),
                     details: serde_json::Value::Null,
+                    retry_after_ms: None,
                 }
             })
         })

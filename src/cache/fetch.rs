@@ -239,7 +239,7 @@ impl QueryClient {
                     self.after_settle(hash, now);
                     return Resolution::Settled;
                 }
-                let at = e.options.retry.retry_at(now, failures);
+                let at = e.options.retry.retry_at(now, failures, &error);
                 if online {
                     e.retry_at = Some(at);
                 }

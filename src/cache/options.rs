@@ -11,7 +11,9 @@ use super::infinite::InfiniteOptions;
 use super::query::QueryError;
 use super::tags::Tag;
 
-/// How failed fetches are retried: exponential backoff, capped.
+/// How failed fetches are retried: exponential backoff, capped, never
+/// sooner than the server's `Retry-After`. This is the one retry layer for
+/// reads: a fetcher reports each failure and does not retry on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 = never retry).
@@ -30,9 +32,14 @@ impl RetryPolicy {
         max_delay: 0,
     };
 
-    /// Whether to retry after `failures` failed attempts ending in `error`.
+    /// Whether to retry after `failures` failed attempts ending in `error`:
+    /// only a retryable error, within the budget, and not when the server
+    /// asked for a longer wait than any retry makes (the error shows
+    /// instead).
     pub fn should_retry(&self, failures: u32, error: &QueryError) -> bool {
-        error.retryable && failures <= self.max_retries
+        error.retryable
+            && failures <= self.max_retries
+            && error.retry_after.is_none_or(|wait| wait <= self.max_delay)
     }
 
     /// The wait after `failures` failed attempts (1 = after the first):
@@ -44,9 +51,13 @@ impl RetryPolicy {
             .min(self.max_delay)
     }
 
-    /// When to retry, after `failures` failures at `now`.
-    pub fn retry_at(&self, now: Millis, failures: u32) -> Millis {
-        after(now, self.delay(failures))
+    /// When to retry, after `failures` failures at `now`, the last ending
+    /// in `error`: the backoff, or the server's wait if that is longer.
+    pub fn retry_at(&self, now: Millis, failures: u32, error: &QueryError) -> Millis {
+        after(
+            now,
+            self.delay(failures).max(error.retry_after.unwrap_or(0)),
+        )
     }
 }
 
@@ -178,7 +189,7 @@ mod tests {
         let delays: Vec<_> = (1..=7).map(|n| p.delay(n)).collect();
         assert_eq!(delays, [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
         assert_eq!(p.delay(200), 30_000);
-        assert_eq!(p.retry_at(100, 2), 2_100);
+        assert_eq!(p.retry_at(100, 2, &QueryError::transient("net")), 2_100);
     }
 
     #[test]

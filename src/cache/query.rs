@@ -57,6 +57,10 @@ pub struct QueryError {
     pub code: Option<String>,
     /// Whether trying again might help; the retry policy only retries these.
     pub retryable: bool,
+    /// How long the server asked to be left alone before the next attempt
+    /// (its `Retry-After`); the retry waits at least this long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<Millis>,
 }
 
 impl QueryError {
@@ -66,6 +70,7 @@ impl QueryError {
             message: message.into(),
             code: None,
             retryable: true,
+            retry_after: None,
         }
     }
 
@@ -80,6 +85,13 @@ impl QueryError {
     /// The same error with a code.
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.code = Some(code.into());
+        self
+    }
+
+    /// The same error, the server having asked for `wait` ms before the
+    /// next attempt.
+    pub fn with_retry_after(mut self, wait: Millis) -> Self {
+        self.retry_after = Some(wait);
         self
     }
 }

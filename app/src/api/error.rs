@@ -6,6 +6,7 @@
 //! inside Leptos resources.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tidings::{ErrorBody, FieldErrors};
@@ -19,6 +20,10 @@ pub enum ApiError {
         code: String,
         message: String,
         details: serde_json::Value,
+        /// The wait the server asked for before another attempt (its
+        /// `Retry-After`), in milliseconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
     /// No answer: offline, connection refused, DNS, CORS.
     #[error("could not reach the server: {0}")]
@@ -73,13 +78,36 @@ impl ApiError {
                 code: parsed.error.code,
                 message: parsed.error.message,
                 details: parsed.error.details,
+                retry_after_ms: None,
             },
             Err(_) => ApiError::Http {
                 status,
                 code: "http".into(),
                 message: format!("the server answered {status}"),
                 details: serde_json::Value::Null,
+                retry_after_ms: None,
             },
+        }
+    }
+
+    /// The same error, the server having asked for `wait` before another
+    /// attempt; only an HTTP error carries it.
+    pub fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
+        if let ApiError::Http { retry_after_ms, .. } = &mut self {
+            *retry_after_ms = wait.map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX));
+        }
+        self
+    }
+
+    /// How long the server asked to be left alone, for an HTTP error that
+    /// said so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ApiError::Http {
+                retry_after_ms: Some(ms),
+                ..
+            } => Some(Duration::from_millis(*ms)),
+            _ => None,
         }
     }
 

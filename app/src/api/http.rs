@@ -16,6 +16,7 @@ use super::client::{ApiClient, ClientBuilder, LocalApiFuture};
 use super::fetch::FetchTransport;
 use super::metrics::{Metrics, MetricsSnapshot};
 use super::pipeline::CallOptions;
+use super::retry::RetryPolicy;
 use super::{Api, ApiFuture, IdempotencyKey};
 
 /// Calls the API at `base` (empty for the page's own origin).
@@ -36,11 +37,13 @@ impl HttpApi {
         Self::with_builder(base, Self::default_builder())
     }
 
-    /// Timeout, retries, metrics and dedupe at their defaults, and in
-    /// debug builds every call logged to the console. No session: add one
-    /// with [`ClientBuilder::session`].
+    /// Timeout, metrics and dedupe at their defaults, retries for keyed
+    /// writes only (the query engine retries reads, honouring the
+    /// `Retry-After` each error carries), and in debug builds every call
+    /// logged to the console. No session: add one with
+    /// [`ClientBuilder::session`].
     pub fn default_builder() -> ClientBuilder {
-        let builder = ClientBuilder::new();
+        let builder = ClientBuilder::new().retry(RetryPolicy::default().writes_only());
         if cfg!(debug_assertions) {
             builder.log_to(console_debug)
         } else {

@@ -18,6 +18,7 @@ use super::dedupe::{InFlight, Joined};
 use super::endpoint::Endpoint;
 use super::error::ApiError;
 use super::middleware::{Attempt, Chain, Next, Resend, Settled};
+use super::platform;
 use super::request::ApiRequest;
 use super::response::RawResponse;
 
@@ -159,15 +160,18 @@ impl Pipeline {
             let sent_ms = self.runtime.now_ms();
             let outcome = self.send_once(&request, timeout).await;
             attempt.elapsed_ms = self.runtime.now_ms() - sent_ms;
+            let now = platform::instant_at(self.runtime.now_ms());
+            let settle =
+                |outcome: CallResult| outcome.and_then(|response| response.into_result(now));
             let next = match &outcome {
                 Ok(response) => self.chain.on_response(&request, response, &attempt),
                 Err(error) => self.chain.on_error(&request, error, &attempt),
             };
             if attempt.number + 1 >= MAX_ATTEMPTS {
-                return outcome.and_then(RawResponse::into_result);
+                return settle(outcome);
             }
             match next {
-                Next::Continue => return outcome.and_then(RawResponse::into_result),
+                Next::Continue => return settle(outcome),
                 Next::Retry { after } => {
                     self.runtime.sleep(after).await;
                     attempt.retries += 1;
@@ -175,7 +179,7 @@ impl Pipeline {
                 }
                 Next::Replay(wait) => {
                     if wait.await.is_err() {
-                        return outcome.and_then(RawResponse::into_result);
+                        return settle(outcome);
                     }
                     attempt.replays += 1;
                     attempt.resent = Some(Resend::Replay);

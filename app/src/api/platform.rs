@@ -7,6 +7,12 @@ pub fn now_ms() -> f64 {
     imp::now_ms()
 }
 
+/// The instant `ms` milliseconds after the Unix epoch (the epoch itself
+/// for one out of range), as dates are read and written.
+pub fn instant_at(ms: f64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms as i64).unwrap_or_default()
+}
+
 /// A uniform random number in `[0, 1)`.
 pub fn random_unit() -> f64 {
     imp::random_unit()

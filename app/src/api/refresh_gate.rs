@@ -110,6 +110,7 @@ impl RefreshGate {
                 code: "session_expired".into(),
                 message: "the session has ended; sign in again".into(),
                 details: serde_json::Value::Null,
+                retry_after_ms: None,
             }))
             .boxed_local(),
             Admission::Lead => self.lead(refresh(), on_failure).boxed_local(),

@@ -3,7 +3,10 @@
 
 use serde::de::DeserializeOwned;
 
+use chrono::{DateTime, Utc};
+
 use super::error::ApiError;
+use super::retry_after::parse_retry_after;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawResponse {
@@ -38,13 +41,15 @@ impl RawResponse {
     }
 
     /// A success as itself; any other status as the typed error its body
-    /// describes.
-    pub fn into_result(self) -> Result<RawResponse, ApiError> {
+    /// describes, with the wait its `Retry-After` asks for, read at `now`.
+    pub fn into_result(self, now: DateTime<Utc>) -> Result<RawResponse, ApiError> {
         if self.is_success() {
-            Ok(self)
-        } else {
-            Err(ApiError::from_response(self.status, &self.body))
+            return Ok(self);
         }
+        let wait = self
+            .header("retry-after")
+            .and_then(|value| parse_retry_after(value, now));
+        Err(ApiError::from_response(self.status, &self.body).with_retry_after(wait))
     }
 
     /// The JSON body of a success.
@@ -61,11 +66,17 @@ mod tests {
     fn statuses_split_into_answers_and_errors() {
         let ok = RawResponse::new(200, "[1,2]").with_header("Retry-After", "3");
         assert_eq!(ok.header("retry-after"), Some("3"));
-        let ok = ok.into_result().unwrap();
+        let ok = ok.into_result(DateTime::UNIX_EPOCH).unwrap();
         assert_eq!(ok.json::<Vec<u8>>().unwrap(), vec![1, 2]);
         assert!(matches!(ok.json::<String>(), Err(ApiError::Decode(_))));
-        let err = RawResponse::new(404, "").into_result().unwrap_err();
+        let err = RawResponse::new(404, "")
+            .into_result(DateTime::UNIX_EPOCH)
+            .unwrap_err();
         assert_eq!(err.status(), Some(404));
+        assert_eq!(err.retry_after(), None);
+        let busy = RawResponse::new(503, "").with_header("Retry-After", "2");
+        let err = busy.into_result(DateTime::UNIX_EPOCH).unwrap_err();
+        assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(2)));
         assert!(RawResponse::new(204, "").is_success());
     }
 }

@@ -3,7 +3,9 @@
 //! Retried: network failures, timeouts, 5xx, 408 and 429, and only for
 //! requests that are safe to send twice (GET, or a mutation carrying an
 //! idempotency key, which every attempt reuses). Never another 4xx, never
-//! a cancelled call. The wait is the backoff schedule, or the server's
+//! a cancelled call. A client whose reads are retried by the query engine
+//! leaves them alone ([`RetryPolicy::writes_only`]), so one failing read is
+//! retried by one layer. The wait is the backoff schedule, or the server's
 //! `Retry-After` when it sends one; a `Retry-After` beyond the cap is not
 //! waited for: the call fails with the answer instead.
 
@@ -25,6 +27,9 @@ pub struct RetryPolicy {
     /// Retries after the first attempt (0: never retry).
     pub max_retries: u32,
     pub backoff: Backoff,
+    /// Whether reads (safe methods) are retried here; `false` where the
+    /// caller retries them itself.
+    pub reads: bool,
 }
 
 impl Default for RetryPolicy {
@@ -32,6 +37,7 @@ impl Default for RetryPolicy {
         Self {
             max_retries: 3,
             backoff: Backoff::default(),
+            reads: true,
         }
     }
 }
@@ -62,6 +68,16 @@ impl RetryPolicy {
         Self {
             max_retries,
             backoff: Backoff::exponential(base),
+            reads: true,
+        }
+    }
+
+    /// The same policy for keyed writes only: reads fail at their first
+    /// failure, for a caller (the query engine) that retries them.
+    pub fn writes_only(self) -> Self {
+        Self {
+            reads: false,
+            ..self
         }
     }
 
@@ -80,7 +96,12 @@ impl RetryPolicy {
             Failure::Status { status, .. } => status_is_retryable(status),
             Failure::Error(error) => error.retryable(),
         };
-        if !transient || !request.is_replayable() || retries >= self.max_retries {
+        let read = request.method().is_safe();
+        if !transient
+            || !request.is_replayable()
+            || (read && !self.reads)
+            || retries >= self.max_retries
+        {
             return None;
         }
         let asked = match failure {
@@ -127,7 +148,7 @@ impl RetryMiddleware {
     }
 
     fn decide(&self, request: &ApiRequest, failure: Failure<'_>, attempt: &Attempt) -> Next {
-        let now = DateTime::from_timestamp_millis((self.now_ms)() as i64).unwrap_or_default();
+        let now = platform::instant_at((self.now_ms)());
         match self
             .policy
             .decide(request, failure, attempt.retries, (self.random)(), now)
@@ -278,6 +299,23 @@ mod tests {
         assert!(p
             .decide(&patch.idempotent(Some(&key)), status(503), 0, 0.0, now())
             .is_some());
+    }
+
+    #[test]
+    fn a_writes_only_policy_leaves_reads_to_their_caller() {
+        let p = policy().writes_only();
+        assert_eq!(p.decide(&get(), status(503), 0, 0.0, now()), None);
+        let network = ApiError::Network("refused".into());
+        assert_eq!(
+            p.decide(&get(), Failure::Error(&network), 0, 0.0, now()),
+            None
+        );
+        let key = IdempotencyKey::new("k");
+        let keyed = CREATE_POST.request().idempotent(Some(&key));
+        assert_eq!(
+            p.decide(&keyed, status(503), 0, 0.0, now()),
+            Some(Duration::from_millis(50))
+        );
     }
 
     #[test]

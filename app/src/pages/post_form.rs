@@ -32,8 +32,7 @@ impl CreatePost {
     fn new(input: NewPostInput) -> Result<Self, String> {
         let valid = input.validate().map_err(|fields| fields.to_string())?;
         let key = IdempotencyKey::random();
-        let now = chrono::DateTime::from_timestamp_millis(crate::api::platform::now_ms() as i64)
-            .unwrap_or_default();
+        let now = crate::api::platform::instant_at(crate::api::platform::now_ms());
         let draft = Post {
             id: Uuid::parse_str(key.as_str()).unwrap_or_else(|_| Uuid::nil()),
             title: valid.title,

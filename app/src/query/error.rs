@@ -25,6 +25,10 @@ pub(crate) fn to_query_error(error: &ApiError) -> QueryError {
         message: error.to_string(),
         code: Some(code),
         retryable,
+        retry_after: match error {
+            ApiError::Http { retry_after_ms, .. } => *retry_after_ms,
+            _ => None,
+        },
     }
 }
 
@@ -38,6 +42,7 @@ pub(crate) fn from_query_error(error: &QueryError) -> ApiError {
             code: code.to_owned(),
             message: error.message.clone(),
             details: Value::Null,
+            retry_after_ms: error.retry_after,
         },
     }
 }
@@ -56,6 +61,7 @@ mod tests {
             code: "x".into(),
             message: "m".into(),
             details: Value::Null,
+            retry_after_ms: None,
         }
     }
 

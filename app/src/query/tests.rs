@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{json, Value};
 use tidings::cache::{
-    EntityOp, FakeClock, QueryKey, QueryOptions, QueryStatus, RetryPolicy, StoreOp, Tag,
+    Clock, EntityOp, FakeClock, QueryKey, QueryOptions, QueryStatus, RetryPolicy, StoreOp, Tag,
 };
 use tidings::{Name, Role, User, UserPatch};
 
@@ -228,6 +228,42 @@ fn a_transient_failure_retries_on_tick_and_keeps_the_typed_error() {
     assert_eq!(loaded.data, None);
 }
 
+/// A 503 as the API client hands it over: its `Retry-After` (5 s) read.
+fn busy(_: usize) -> Option<ApiError> {
+    let answer = crate::api::RawResponse::new(503, "").with_header("Retry-After", "5");
+    answer.into_result(chrono::DateTime::UNIX_EPOCH).err()
+}
+
+#[test]
+fn a_failing_read_is_retried_by_the_engine_alone_after_the_servers_wait() {
+    let rig = Rig::new();
+    let key = users();
+    rig.serve(&key, busy);
+    let _slot = rig.observe(&key, QueryOptions::default());
+    let mut load = Box::pin(rig.client.clone().load(key.clone()));
+    rig.drain();
+    let retries = RetryPolicy::default().max_retries as usize;
+    for attempt in 1..=retries {
+        assert_eq!(rig.calls(), attempt);
+        let due = rig.client.next_deadline().expect("a retry is scheduled");
+        assert!(
+            due >= rig.clock.now() + 5_000,
+            "retry {attempt} waits for Retry-After"
+        );
+        rig.clock.set(due - 1);
+        rig.client.tick();
+        rig.drain();
+        assert_eq!(rig.calls(), attempt, "not before it is due");
+        rig.clock.set(due);
+        rig.client.tick();
+        rig.drain();
+    }
+    let loaded = load.as_mut().now_or_never().expect("settled");
+    assert_eq!(rig.calls(), 1 + retries, "one attempt per engine try");
+    assert_eq!(loaded.error.and_then(|e| e.status()), Some(503));
+    assert_eq!(rig.client.next_deadline(), None);
+}
+
 #[test]
 fn without_timers_queries_neither_retry_nor_poll() {
     let server = QueryClientHandle::builder()
@@ -284,6 +320,7 @@ fn an_absorbed_error_is_the_final_error() {
         code: "not_found".into(),
         message: "no such user".into(),
         details: Value::Null,
+        retry_after_ms: None,
     };
     rig.client.absorb(&Loaded {
         key: key.clone(),

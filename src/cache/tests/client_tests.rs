@@ -206,6 +206,53 @@ fn retries_back_off_exponentially_then_fail() {
 }
 
 #[test]
+fn a_retry_waits_for_the_servers_retry_after() {
+    let (clock, mut c) = setup();
+    c.observe(&users(), QueryOptions::default());
+    let f = started(c.fetch(&users(), FetchPolicy::IfStale));
+    let busy = |wait| {
+        Err(QueryError::transient("busy")
+            .with_code("busy")
+            .with_retry_after(wait))
+    };
+    // Longer than the first backoff (1 s): the server's wait.
+    assert_eq!(
+        c.resolve(&users(), f.fetch_id, busy(5_000)),
+        Resolution::RetryAt(START + 5_000)
+    );
+    clock.advance(4_999);
+    assert!(
+        c.tick(clock.now()).is_empty(),
+        "not before the server's wait"
+    );
+    clock.advance(1);
+    assert_eq!(c.tick(clock.now()), std::slice::from_ref(&f));
+    // Shorter than the second backoff (2 s): the backoff.
+    let now = clock.now();
+    assert_eq!(
+        c.resolve(&users(), f.fetch_id, busy(500)),
+        Resolution::RetryAt(now + 2_000)
+    );
+}
+
+#[test]
+fn a_retry_after_longer_than_any_retry_ends_the_retries() {
+    let (_, mut c) = setup();
+    c.observe(&users(), QueryOptions::default());
+    let f = started(c.fetch(&users(), FetchPolicy::IfStale));
+    let wait = RetryPolicy::default().max_delay + 1;
+    let error = QueryError::transient("busy").with_retry_after(wait);
+    assert_eq!(
+        c.resolve(&users(), f.fetch_id, Err(error)),
+        Resolution::Settled
+    );
+    let s = c.state(&users()).unwrap();
+    assert_eq!((s.status, s.failure_count), (QueryStatus::Error, 1));
+    assert_eq!(s.error.as_ref().unwrap().retry_after, Some(wait));
+    assert_eq!(c.next_deadline(), None, "no retry scheduled");
+}
+
+#[test]
 fn permanent_errors_are_not_retried() {
     let (_, mut c) = setup();
     let f = started(c.fetch(&users(), FetchPolicy::IfStale));

@@ -27,8 +27,7 @@ pub fn UserDialog() -> impl IntoView {
 /// The user a valid creation will be, shown until the server answers.
 fn draft(input: &NewUserInput, key: &IdempotencyKey) -> Result<User, FieldErrors> {
     let valid = input.validate()?;
-    let now =
-        chrono::DateTime::from_timestamp_millis(platform::now_ms() as i64).unwrap_or_default();
+    let now = platform::instant_at(platform::now_ms());
     Ok(User {
         id: Uuid::parse_str(key.as_str()).unwrap_or_else(|_| Uuid::nil()),
         name: valid.name,
