@@ -29,7 +29,8 @@ tools:
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p app --target wasm32-unknown-unknown --features hydrate --all-targets -- -D warnings
+	cargo clippy -p app --target wasm32-unknown-unknown --features hydrate -- -D warnings
+	cargo clippy -p app --target wasm32-unknown-unknown --features hydrate,testing --all-targets -- -D warnings
 
 unit:
 	cargo test --workspace
@@ -40,7 +41,7 @@ unit:
 wasm-test:
 	rm -rf target/wasm-test-tmp && mkdir -p target/wasm-test-tmp
 	cd app && TMPDIR=$(CURDIR)/target/wasm-test-tmp $(WASM_TEST_ENV) \
-		cargo test --target wasm32-unknown-unknown --features hydrate
+		cargo test --target wasm32-unknown-unknown --features hydrate,testing
 
 e2e:
 	cargo leptos build

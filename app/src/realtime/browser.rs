@@ -18,16 +18,17 @@ use leptos::prelude::{set_timeout_with_handle, window_event_listener_untyped};
 use leptos::prelude::{TimeoutHandle, WindowListenerHandle};
 use send_wrapper::SendWrapper;
 use tidings::cache::{FetchStart, Millis, Notification};
-use tidings::protocol::{ClientFrame, ServerFrame};
+use tidings::protocol::ServerFrame;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, CloseEvent, MessageEvent, WebSocket};
 
 use super::apply::{self, StoreOutcome};
 use super::machine::{Command, Input, Machine, Stats};
+#[cfg(feature = "testing")]
+use super::{scripted::Script, Transport};
 use super::{
     Position, RealtimeOptions, SessionHook, SessionNeed, Signals, TabMessage, TokenSource,
-    Transport,
 };
 use crate::query::QueryClientHandle;
 
@@ -55,18 +56,20 @@ fn default_url() -> String {
 #[derive(Clone)]
 pub(super) struct Driver(SendWrapper<Rc<RefCell<Runtime>>>);
 
-struct Runtime {
+pub(super) struct Runtime {
     machine: Machine,
     client: QueryClientHandle,
     signals: Signals,
     url: String,
-    token: Option<TokenSource>,
+    pub(super) token: Option<TokenSource>,
     session: Option<SessionHook>,
-    transport: Transport,
+    #[cfg(feature = "testing")]
+    pub(super) transport: Transport,
     /// Bumped for every socket: callbacks of older ones are ignored.
     generation: u64,
     socket: Option<Socket>,
-    script: Script,
+    #[cfg(feature = "testing")]
+    pub(super) script: Script,
     channel: Option<Channel>,
     online: Option<WindowListenerHandle>,
     timer: Option<(Millis, TimeoutHandle)>,
@@ -201,13 +204,6 @@ impl Channel {
     }
 }
 
-/// What a [`Transport::Scripted`] socket was asked and told.
-#[derive(Default)]
-struct Script {
-    connects: usize,
-    sent: Vec<ClientFrame>,
-}
-
 impl Driver {
     pub(super) fn start(
         client: QueryClientHandle,
@@ -223,9 +219,11 @@ impl Driver {
             url: options.url.unwrap_or_else(default_url),
             token: options.token,
             session: options.session,
+            #[cfg(feature = "testing")]
             transport: options.transport,
             generation: 0,
             socket: None,
+            #[cfg(feature = "testing")]
             script: Script::default(),
             channel: None,
             online: None,
@@ -281,15 +279,16 @@ impl Driver {
         self.0.borrow().machine.stats()
     }
 
-    pub(super) fn scripted(&self) -> Option<ScriptedSocket> {
-        let scripted = self.0.borrow().transport == Transport::Scripted;
-        scripted.then(|| ScriptedSocket(self.clone()))
+    /// The runtime, for the hand-played socket of test builds.
+    #[cfg(feature = "testing")]
+    pub(super) fn runtime(&self) -> &Rc<RefCell<Runtime>> {
+        &self.0
     }
 }
 
 /// Hands `input` to the machine and performs what it says; inputs arising
 /// meanwhile are queued and handled in turn.
-fn dispatch(rt: &Rc<RefCell<Runtime>>, input: Input) {
+pub(super) fn dispatch(rt: &Rc<RefCell<Runtime>>, input: Input) {
     {
         let mut r = rt.borrow_mut();
         r.inbox.push_back(input);
@@ -323,10 +322,12 @@ fn perform(rt: &Rc<RefCell<Runtime>>, command: Command) -> Option<Input> {
     match command {
         Command::Connect => return connect(rt),
         Command::Send(frame) => {
-            let mut r = rt.borrow_mut();
-            if r.transport == Transport::Scripted {
-                r.script.sent.push(frame);
-            } else if let Some(socket) = &r.socket {
+            #[cfg(feature = "testing")]
+            if rt.borrow().transport == Transport::Scripted {
+                rt.borrow_mut().script.sent.push(frame);
+                return None;
+            }
+            if let Some(socket) = &rt.borrow().socket {
                 if let Err(e) = socket.ws.send_with_str(&frame.to_text()) {
                     leptos::logging::warn!("realtime send failed: {e:?}");
                 }
@@ -384,15 +385,16 @@ fn tell_session(rt: &Rc<RefCell<Runtime>>, need: SessionNeed) {
 /// Opens a socket (a scripted one just counts); a socket that cannot even
 /// be created reports a close at once.
 fn connect(rt: &Rc<RefCell<Runtime>>) -> Option<Input> {
-    let (old, transport, url, generation) = {
+    let (old, url, generation) = {
         let mut r = rt.borrow_mut();
         r.generation += 1;
-        (r.socket.take(), r.transport, r.url.clone(), r.generation)
+        (r.socket.take(), r.url.clone(), r.generation)
     };
     if let Some(old) = old {
         old.close();
     }
-    if transport == Transport::Scripted {
+    #[cfg(feature = "testing")]
+    if rt.borrow().transport == Transport::Scripted {
         rt.borrow_mut().script.connects += 1;
         return None;
     }
@@ -483,55 +485,5 @@ fn rearm(rt: &Rc<RefCell<Runtime>>, deadline: Option<Millis>) {
     match set_timeout_with_handle(fire, delay) {
         Ok(timer) => r.timer = Some((at, timer)),
         Err(e) => leptos::logging::warn!("could not arm the realtime timer: {e:?}"),
-    }
-}
-
-/// A socket played by hand ([`Transport::Scripted`]): what the manager
-/// asked of it, and what it "receives". Every call is handled like the
-/// corresponding browser event.
-#[derive(Clone)]
-pub struct ScriptedSocket(Driver);
-
-impl ScriptedSocket {
-    /// How many sockets the manager opened.
-    pub fn connects(&self) -> usize {
-        self.0 .0.borrow().script.connects
-    }
-
-    /// Every frame the manager sent, oldest first.
-    pub fn sent(&self) -> Vec<ClientFrame> {
-        self.0 .0.borrow().script.sent.clone()
-    }
-
-    /// The socket opens; `token` is what the token source gives.
-    pub fn open(&self) {
-        let source = self.0 .0.borrow().token.clone();
-        let token = source.and_then(|source| source());
-        dispatch(&self.0 .0, Input::Opened { token });
-    }
-
-    /// The server sends `frame`.
-    pub fn receive(&self, frame: ServerFrame) {
-        dispatch(&self.0 .0, Input::Frame(frame));
-    }
-
-    /// The server sends raw text.
-    pub fn receive_text(&self, text: &str) {
-        let input = match ServerFrame::parse(text) {
-            Ok(frame) => Input::Frame(frame),
-            Err(e) => Input::BadFrame(format!("{e}: {text}")),
-        };
-        dispatch(&self.0 .0, input);
-    }
-
-    /// The socket closes with `code`.
-    pub fn close(&self, code: u16) {
-        dispatch(
-            &self.0 .0,
-            Input::Closed {
-                code,
-                reason: String::new(),
-            },
-        );
     }
 }

@@ -16,7 +16,9 @@
 //!   everything);
 //! - `browser.rs` (`hydrate` only): the thin web-sys glue: `WebSocket`,
 //!   `BroadcastChannel`, one `setTimeout` for the machine's next deadline,
-//!   the `online` event.
+//!   the `online` event;
+//! - `scripted.rs` (`hydrate` and `testing` only): a socket played by hand,
+//!   for the browser tests.
 //!
 //! Components call [`provide_realtime`] once (below the query client) and
 //! [`use_realtime`] anywhere below. On the server (and natively) the same
@@ -38,6 +40,8 @@ mod backoff;
 mod browser;
 mod ledger;
 mod machine;
+#[cfg(all(feature = "hydrate", feature = "testing"))]
+mod scripted;
 mod tabs;
 
 #[cfg(test)]
@@ -55,8 +59,8 @@ pub use ledger::Position;
 pub use machine::{Command, Config, Input, Machine, Stats, Status};
 pub use tabs::{covers, TabMessage, CHANNEL};
 
-#[cfg(feature = "hydrate")]
-pub use browser::ScriptedSocket;
+#[cfg(all(feature = "hydrate", feature = "testing"))]
+pub use scripted::ScriptedSocket;
 
 use crate::query::QueryClientHandle;
 
@@ -91,14 +95,16 @@ pub enum SessionNeed {
     Ended,
 }
 
-/// How the tab talks to the server.
+/// How the tab talks to the server (a choice only test builds have: the
+/// `testing` feature).
+#[cfg(feature = "testing")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Transport {
     /// A browser `WebSocket`.
     #[default]
     WebSocket,
     /// No network: the socket is played by hand through
-    /// [`RealtimeHandle::scripted`] (tests, demos).
+    /// [`RealtimeHandle::scripted`].
     Scripted,
 }
 
@@ -110,6 +116,7 @@ pub struct RealtimeOptions {
     token: Option<TokenSource>,
     session: Option<SessionHook>,
     channel: Option<String>,
+    #[cfg(feature = "testing")]
     transport: Transport,
     resume_from: Option<Position>,
     config: Config,
@@ -122,6 +129,7 @@ impl Default for RealtimeOptions {
             token: None,
             session: None,
             channel: Some(CHANNEL.to_owned()),
+            #[cfg(feature = "testing")]
             transport: Transport::WebSocket,
             resume_from: None,
             config: Config::default(),
@@ -135,7 +143,6 @@ impl std::fmt::Debug for RealtimeOptions {
             .field("url", &self.url)
             .field("token", &self.token.as_ref().map(|_| "<source>"))
             .field("channel", &self.channel)
-            .field("transport", &self.transport)
             .field("resume_from", &self.resume_from)
             .field("config", &self.config)
             .finish()
@@ -199,6 +206,7 @@ impl RealtimeOptions {
     }
 
     /// The socket (default [`Transport::WebSocket`]).
+    #[cfg(feature = "testing")]
     pub fn transport(mut self, transport: Transport) -> Self {
         self.transport = transport;
         self
@@ -396,8 +404,8 @@ impl RealtimeHandle {
     }
 
     /// The hand-played socket, with [`Transport::Scripted`].
-    #[cfg(feature = "hydrate")]
+    #[cfg(all(feature = "hydrate", feature = "testing"))]
     pub fn scripted(&self) -> Option<ScriptedSocket> {
-        self.driver.scripted()
+        ScriptedSocket::of(&self.driver)
     }
 }
