@@ -5,6 +5,7 @@
 pub mod api;
 mod app;
 pub mod components;
+pub mod keys;
 pub mod offline;
 pub mod pages;
 pub mod query;

@@ -3,6 +3,7 @@
 //! shows as soon as its event arrives), with an editor (optimistic,
 //! `If-Match` the version it was opened on, see `post_editor`).
 
+use crate::keys;
 use crate::pages::use_id_param;
 use leptos::prelude::*;
 use tidings::cache::{QueryOptions, Tag};
@@ -30,8 +31,8 @@ pub fn PostDetailPage() -> impl IntoView {
 fn PostDetail(id: Uuid) -> impl IntoView {
     let api = use_api();
     let post = use_query(
-        move || ("post", id),
-        move |(_, id)| api.get_post(id),
+        move || keys::posts::detail(id),
+        move |(_, _, id)| api.get_post(id),
         QueryOptions::default()
             .stale_time(POSTS_STALE_MS)
             .tags([Tag::Posts, Tag::Post(id)]),

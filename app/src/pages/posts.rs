@@ -22,6 +22,7 @@ use crate::api::use_api;
 use crate::components::error_box::ErrorBox;
 use crate::components::sentinel::Sentinel;
 use crate::components::skeleton::Skeleton;
+use crate::keys;
 use crate::offline::use_offline;
 use crate::query::{use_infinite_query, use_query, use_query_client, QueryResult};
 
@@ -29,8 +30,8 @@ use crate::query::{use_infinite_query, use_query, use_query_client, QueryResult}
 /// sooner).
 pub(crate) const POSTS_STALE_MS: u64 = 30_000;
 
-/// Every user by name, for the author select and the bylines; keyed
-/// `["users", {limit: 100, sort: name, ...}]`.
+/// Every user by name, for the author select and the bylines
+/// ([`keys::users::authors`]).
 pub fn use_authors() -> QueryResult<Vec<User>> {
     let api = use_api();
     use_query(
@@ -44,9 +45,9 @@ pub fn use_authors() -> QueryResult<Vec<User>> {
                 page: 1,
                 limit: tidings::MAX_LIMIT,
             };
-            ("users", query)
+            keys::users::authors(query)
         },
-        move |(_, query)| {
+        move |(_, _, query)| {
             let page = api.list_users(query);
             async move { page.await.map(|p| p.data) }
         },
@@ -65,8 +66,8 @@ pub(crate) fn names(authors: &[User]) -> HashMap<Uuid, String> {
 pub fn PostsPage() -> impl IntoView {
     let api = use_api();
     let feed = use_infinite_query(
-        || ("posts", PostListQuery::default()),
-        move |(_, query): (&str, PostListQuery), cursor: Option<String>| {
+        || keys::posts::feed(PostListQuery::default()),
+        move |(_, _, query): (&str, &str, PostListQuery), cursor: Option<String>| {
             api.list_posts(PostListQuery { cursor, ..query })
         },
         InfiniteOptions::cursor(),

@@ -10,6 +10,7 @@ mod upload;
 
 use std::sync::Arc;
 
+use crate::keys;
 use crate::pages::use_id_param;
 use leptos::prelude::*;
 use tidings::cache::{QueryOptions, Tag};
@@ -50,25 +51,30 @@ fn posts_query() -> PostListQuery {
 
 fn fetch_user(
     api: Arc<dyn Api>,
-) -> impl Fn((&'static str, Uuid)) -> ApiFuture<User> + Send + Sync + 'static {
-    move |(_, id)| api.get_user(id)
+) -> impl Fn((&'static str, &'static str, Uuid)) -> ApiFuture<User> + Send + Sync + 'static {
+    move |(_, _, id)| api.get_user(id)
 }
 
 fn fetch_posts(
     api: Arc<dyn Api>,
-) -> impl Fn((&'static str, Uuid)) -> ApiFuture<CursorPage<Post>> + Send + Sync + 'static {
-    move |(_, id)| api.list_user_posts(id, posts_query())
+) -> impl Fn((&'static str, &'static str, Uuid)) -> ApiFuture<CursorPage<Post>> + Send + Sync + 'static
+{
+    move |(_, _, id)| api.list_user_posts(id, posts_query())
 }
 
 /// A function that loads user `id`'s page data into the cache unless it
-/// is fresh there (`["user", id]` and `["user-posts", id]`).
+/// is fresh there ([`keys::users::detail`] and [`keys::users::posts`]).
 pub fn use_prefetch_user() -> impl Fn(Uuid) + Clone + Send + Sync + 'static {
     let client = use_query_client();
     let api = use_api();
     move |id: Uuid| {
-        client.prefetch_query(("user", id), fetch_user(api.clone()), user_options(id));
         client.prefetch_query(
-            ("user-posts", id),
+            keys::users::detail(id),
+            fetch_user(api.clone()),
+            user_options(id),
+        );
+        client.prefetch_query(
+            keys::users::posts(id),
             fetch_posts(api.clone()),
             posts_options(id),
         );
@@ -88,12 +94,12 @@ pub fn UserPage() -> impl IntoView {
 fn UserDetail(id: Uuid) -> impl IntoView {
     let api = use_api();
     let user = use_query(
-        move || ("user", id),
+        move || keys::users::detail(id),
         fetch_user(api.clone()),
         user_options(id),
     );
     let posts = use_query(
-        move || ("user-posts", id),
+        move || keys::users::posts(id),
         fetch_posts(api),
         posts_options(id),
     );

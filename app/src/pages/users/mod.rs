@@ -27,6 +27,7 @@ pub use self::table::UsersTable;
 use crate::api::{use_api, ApiHandle};
 use crate::components::error_box::ErrorBox;
 use crate::components::skeleton::Skeleton;
+use crate::keys;
 use crate::query::{use_query, use_query_client, QueryResult};
 
 /// Rows per page of the users table.
@@ -50,7 +51,7 @@ pub fn filter_rows(users: &[User], search: &str) -> Vec<User> {
 /// it sooner).
 const USERS_STALE_MS: u64 = 30_000;
 
-/// The users list `query()` names, as a query keyed `["users", query]`.
+/// The users list `query()` names ([`keys::users::list`]).
 /// Every component reading a page calls this, so equal pages share one
 /// cache entry and one request. While a new page loads, the last one
 /// stays on screen (flagged by `is_placeholder`).
@@ -59,8 +60,8 @@ pub fn use_users_list(
 ) -> QueryResult<Page<User>> {
     let api = use_api();
     use_query(
-        move || ("users", query()),
-        move |(_, query)| api.list_users(query),
+        move || keys::users::list(query()),
+        move |(_, _, query)| api.list_users(query),
         QueryOptions::default()
             .stale_time(USERS_STALE_MS)
             .keep_previous_data(true)

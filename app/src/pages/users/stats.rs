@@ -8,13 +8,14 @@ use tidings::cache::{QueryOptions, Tag};
 use tidings::{Role, UserStats};
 
 use crate::api::use_api;
+use crate::keys;
 use crate::query::{use_query, QueryResult};
 
-/// The users' numbers, keyed `["users-stats"]`.
+/// The users' numbers ([`keys::users::stats`]).
 pub fn use_user_stats() -> QueryResult<UserStats> {
     let api = use_api();
     use_query(
-        || ("users-stats",),
+        keys::users::stats,
         move |_| api.user_stats(),
         QueryOptions::default()
             .stale_time(30_000)
