@@ -64,11 +64,22 @@ mod browser {
     use super::FreshToken;
     use crate::api::http::HttpApi;
     use crate::api::{ApiHandle, TokenSession};
+    use crate::query::QueryClientHandle;
     use crate::realtime::{RealtimeHandle, RealtimeOptions, SessionNeed};
 
     /// A client without a session, for the session's own calls.
     pub fn plain_api() -> HttpApi {
         HttpApi::default()
+    }
+
+    /// Leaves the session's page for `path`, forgetting what `client`
+    /// holds first, so a page brought back from the browser's history
+    /// shows nothing of the session that ended.
+    pub fn leave(client: Option<&QueryClientHandle>, path: &str) {
+        if let Some(client) = client {
+            client.clear();
+        }
+        go_to(path);
     }
 
     /// Loads `path` as a new page (the server renders it for the new
@@ -125,6 +136,7 @@ mod browser {
             return options;
         };
         let api = use_context::<ApiHandle>();
+        let client = use_context::<QueryClientHandle>();
         options
             .token(move || fresh.get_untracked())
             .on_session(move |need| match need {
@@ -141,7 +153,7 @@ mod browser {
                 SessionNeed::Ended => {
                     let here = here();
                     if !here.starts_with("/login") {
-                        go_to(&super::sign_in_path(&here));
+                        leave(client.as_ref(), &super::sign_in_path(&here));
                     }
                 }
             })
@@ -162,7 +174,7 @@ mod browser {
 }
 
 #[cfg(feature = "hydrate")]
-pub use browser::{go_to, here, plain_api, provide_api};
+pub use browser::{go_to, here, leave, plain_api, provide_api};
 
 /// The realtime options with the session's part: the socket signs in with
 /// the newest token, refreshes the session when the server closed it for

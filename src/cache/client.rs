@@ -346,6 +346,15 @@ impl QueryClient {
         self.batch(|c| c.remove_hash(&hash))
     }
 
+    /// Drops every query now, as one batch: what one signed-in user saw
+    /// must not outlive their session. Observers are detached as by
+    /// [`QueryClient::remove`] (observe again to read), late results are
+    /// ignored, and nothing is fetched. Returns how many queries went.
+    pub fn clear(&mut self) -> usize {
+        let hashes: Vec<KeyHash> = self.entries.keys().cloned().collect();
+        self.batch(|c| hashes.iter().filter(|hash| c.remove_hash(hash)).count())
+    }
+
     /// The query for `key`, created with `options` (or the defaults) if
     /// missing; given `options` replace the existing ones.
     pub(super) fn ensure(&mut self, key: &QueryKey, options: Option<QueryOptions>) -> KeyHash {

@@ -14,6 +14,8 @@ pub fn AccountMenu() -> impl IntoView {
     };
     let me = Resource::new(|| (), move |_| api.me());
     let signing_out = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    let client = StoredValue::new(crate::query::use_query_client());
     let sign_out = move |_| {
         signing_out.set(true);
         #[cfg(feature = "hydrate")]
@@ -23,7 +25,7 @@ pub fn AccountMenu() -> impl IntoView {
                 // Signed out or not, the sign-in page is where to go: the
                 // cookies are cleared by the answer when it arrives.
                 let _ = call.await;
-                crate::session::go_to("/login");
+                crate::session::leave(Some(&client.get_value()), "/login");
             });
         }
     };

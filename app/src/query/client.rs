@@ -241,6 +241,16 @@ impl QueryClientHandle {
         self.update(|c| c.remove(key))
     }
 
+    /// Forgets everything the page holds of the server: every query (see
+    /// [`QueryClient::clear`]), the mutations waiting their turn, and the
+    /// normalized store with its optimistic layers. For the end of a
+    /// session: nothing one user saw is left for the next.
+    pub fn clear(&self) {
+        *lock(&self.0.mutations) = Mutations::default();
+        self.update(QueryClient::clear);
+        self.0.store.set(EntityStore::default());
+    }
+
     /// Invalidates every query under `prefix`; observed ones refetch now.
     pub fn invalidate_prefix(&self, prefix: &QueryKey) {
         let starts = self.update(|c| c.invalidate_prefix(prefix));

@@ -352,6 +352,40 @@ fn rename(name: &str) -> Vec<StoreOp> {
 }
 
 #[test]
+fn clear_forgets_queries_entities_layers_and_waiting_mutations() {
+    use leptos::prelude::{GetUntracked, Update};
+
+    let rig = Rig::new();
+    let key = users();
+    rig.serve(&key, never);
+    let slot = rig.observe(&key, QueryOptions::default());
+    let mut load = Box::pin(rig.client.clone().load(key.clone()));
+    rig.drain();
+    assert!(load.as_mut().now_or_never().is_some());
+    let store = rig.client.store();
+    store.update(|s| s.confirm(&[StoreOp::User(EntityOp::SetAll(vec![ada()]))]));
+    let (_first, _) = rig
+        .client
+        .begin_mutation(Some("user:1"), json!({}), rename("Ada L."));
+    let (_second, waiting) = rig
+        .client
+        .begin_mutation(Some("user:1"), json!({}), rename("Ada B."));
+    assert!(waiting.is_some());
+
+    rig.client.clear();
+    assert!(!rig.client.contains(&key));
+    assert_eq!(rig.data(&key), None);
+    assert!(!slot.attached(&rig.client), "the observer is detached");
+    let after = store.get_untracked();
+    assert!(after.visible().users.is_empty(), "no entity, no layer");
+    assert!(after.confirmed().users.is_empty());
+    let (_third, waits) = rig
+        .client
+        .begin_mutation(Some("user:1"), json!({}), rename("Ada C."));
+    assert!(waits.is_none(), "nothing queued before it any more");
+}
+
+#[test]
 fn scoped_mutations_wait_their_turn_and_roll_back_only_their_layer() {
     use leptos::prelude::{GetUntracked, Update};
 

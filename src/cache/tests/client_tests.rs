@@ -253,6 +253,30 @@ fn a_retry_after_longer_than_any_retry_ends_the_retries() {
 }
 
 #[test]
+fn clear_drops_every_query_detaches_observers_and_ignores_late_answers() {
+    let (_, mut c) = setup();
+    let posts = QueryKey::new("posts");
+    let watcher = c.observe(&users(), QueryOptions::default());
+    let f = started(c.fetch(&users(), FetchPolicy::IfStale));
+    c.set_query_data(&posts, json!(["a post"]));
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&heard);
+    c.subscribe(move |n: &Notification| sink.lock().unwrap().push(n.clone()));
+
+    assert_eq!(c.clear(), 2);
+    assert!(c.is_empty());
+    assert!(c.view(watcher).is_none(), "the observer is detached");
+    assert_eq!(heard.lock().unwrap().len(), 1, "one batch announces it");
+    assert_eq!(
+        c.resolve(&users(), f.fetch_id, Ok(json!("late"))),
+        Resolution::Ignored
+    );
+    assert!(c.is_empty(), "a late answer brings nothing back");
+    assert_eq!(c.next_deadline(), None);
+    assert_eq!(c.clear(), 0);
+}
+
+#[test]
 fn permanent_errors_are_not_retried() {
     let (_, mut c) = setup();
     let f = started(c.fetch(&users(), FetchPolicy::IfStale));
