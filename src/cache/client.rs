@@ -306,7 +306,8 @@ impl QueryClient {
         self.entries.is_empty()
     }
 
-    /// Replaces the options of `key` (creating the query if needed).
+    /// Replaces the options of `key` (creating the query if needed);
+    /// polling starts or stops with them.
     pub fn set_options(&mut self, key: &QueryKey, options: QueryOptions) {
         self.batch(|c| {
             c.ensure(key, Some(options));
@@ -357,11 +358,23 @@ impl QueryClient {
 
     /// The query for `key`, created with `options` (or the defaults) if
     /// missing; given `options` replace the existing ones.
+    /// Polling follows new options at once: it stops when they have no
+    /// interval (or disable the query), and an observed, idle query starts
+    /// polling when they bring one.
     pub(super) fn ensure(&mut self, key: &QueryKey, options: Option<QueryOptions>) -> KeyHash {
         let hash = key.hash();
+        let now = self.now();
         if let Some(e) = self.entries.get_mut(&hash) {
             if let Some(options) = options {
                 e.options = options;
+                match (e.options.refetch_interval, e.options.enabled) {
+                    (Some(every), true) => {
+                        if e.observers > 0 && e.poll_at.is_none() && !e.state.is_fetching() {
+                            e.poll_at = Some(after(now, every));
+                        }
+                    }
+                    _ => e.poll_at = None,
+                }
             }
             return hash;
         }

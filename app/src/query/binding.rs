@@ -26,14 +26,14 @@
 //! came, rendering "loading" or an empty count that the browser then
 //! hydrated as full, and panicked.)
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tidings::cache::{Millis, QueryKey, QueryOptions};
 
-use super::client::{use_query_client, QueryClientHandle};
+use super::client::{lock, use_query_client, QueryClientHandle};
 use super::fetcher::Fetcher;
 use super::key::query_key;
 use super::observer::ObserverSlot;
@@ -82,7 +82,9 @@ fn settle_before_render(_load: impl std::future::Future<Output = Loaded>) {}
 pub(crate) struct Binding {
     pub(crate) handle: QueryClientHandle,
     pub(crate) slot: ObserverSlot,
-    pub(crate) options: QueryOptions,
+    /// The query's options as this hook sets them; shared with the key
+    /// binding, so a change ([`Binding::poll_every`]) outlives key moves.
+    options: Arc<Mutex<QueryOptions>>,
     pub(crate) resource: Resource<Loaded>,
     pub(crate) snapshot: Memo<Snapshot>,
     /// Rendering on the server: the signals read the resource (see the
@@ -103,12 +105,15 @@ impl Binding {
     {
         let handle = use_query_client();
         let options = handle.adapt(options);
+        let paging = options.infinite.clone();
+        let options = Arc::new(Mutex::new(options));
         let slot = ObserverSlot::default();
         let bind = {
-            let (handle, slot, options) = (handle.clone(), slot.clone(), options.clone());
+            let (handle, slot, options) = (handle.clone(), slot.clone(), Arc::clone(&options));
             move |args: &K| {
                 let key = query_key(args);
                 handle.register(&key, fetcher_for(args));
+                let options = lock(&options).clone();
                 slot.target(&handle, &key, &options);
                 key
             }
@@ -139,8 +144,7 @@ impl Binding {
             move || slot.release(&handle)
         });
         let snapshot = Memo::new({
-            let (handle, slot) = (handle.clone(), slot.clone());
-            let paging = options.infinite.clone();
+            let (handle, slot, paging) = (handle.clone(), slot.clone(), paging.clone());
             move |_| {
                 derived.track();
                 slot.track();
@@ -160,7 +164,7 @@ impl Binding {
     /// The query as the server renders it: from the resource's value.
     fn served(&self) -> impl Fn() -> Snapshot + Send + Sync + 'static {
         let derived = *self.resource;
-        let paging = self.options.infinite.clone();
+        let paging = lock(&self.options).infinite.clone();
         move || derived.with(|loaded| Snapshot::of_loaded(loaded.as_ref(), paging.as_ref()))
     }
 
@@ -233,9 +237,27 @@ impl Binding {
     pub(crate) fn live_key(&self) -> Option<QueryKey> {
         let key = self.slot.key()?;
         if !self.slot.attached(&self.handle) {
-            self.slot.target(&self.handle, &key, &self.options);
+            let options = lock(&self.options).clone();
+            self.slot.target(&self.handle, &key, &options);
         }
         Some(key)
+    }
+
+    /// Polls every `every()` ms while it gives `Some`, and not while it
+    /// gives `None`: re-applied whenever what it reads changes.
+    pub(crate) fn poll_every(&self, every: impl Fn() -> Option<Millis> + Send + Sync + 'static) {
+        let this = self.clone();
+        Effect::new(move |_| {
+            let every = every();
+            let options = {
+                let mut options = lock(&this.options);
+                options.refetch_interval = every;
+                this.handle.adapt(options.clone())
+            };
+            if let Some(key) = this.slot.key() {
+                this.handle.update(|c| c.set_options(&key, options));
+            }
+        });
     }
 
     /// Fetches the current key now, whatever its age.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tidings::cache::{FetchDecision, QueryOptions, QueryStatus};
+use tidings::cache::{FetchDecision, Millis, QueryOptions, QueryStatus};
 
 use super::binding::Binding;
 use super::client::{start, QueryClientHandle};
@@ -72,6 +72,13 @@ impl<T: Send + Sync + 'static> QueryResult<T> {
     /// The data shown is not the query's own (placeholder, previous key's).
     pub fn is_placeholder(&self) -> Signal<bool> {
         self.is_placeholder
+    }
+
+    /// Polls the query every `every()` ms while that is `Some`, and stops
+    /// when it is `None`; reactive (say, poll only while the realtime
+    /// socket is down). The other options stay as the hook set them.
+    pub fn poll_every(&self, every: impl Fn() -> Option<Millis> + Send + Sync + 'static) {
+        self.binding.with_value(|binding| binding.poll_every(every));
     }
 
     /// Fetches the query now, whatever its age.

@@ -277,6 +277,29 @@ fn clear_drops_every_query_detaches_observers_and_ignores_late_answers() {
 }
 
 #[test]
+fn new_options_start_and_stop_polling_at_once() {
+    let (clock, mut c) = setup();
+    c.observe(&users(), QueryOptions::default());
+    let f = started(c.fetch(&users(), FetchPolicy::IfStale));
+    c.resolve(&users(), f.fetch_id, Ok(json!(1)));
+    assert_eq!(c.next_deadline(), None, "not polling");
+
+    clock.advance(1_000);
+    c.set_options(&users(), QueryOptions::default().refetch_interval(5_000));
+    assert_eq!(c.next_deadline(), Some(START + 6_000), "polls from now");
+    clock.advance(5_000);
+    let poll = c.tick(clock.now());
+    assert_eq!(poll.len(), 1, "the poll fetches");
+    c.resolve(&users(), poll[0].fetch_id, Ok(json!(2)));
+    assert_eq!(c.next_deadline(), Some(clock.now() + 5_000), "and goes on");
+
+    c.set_options(&users(), QueryOptions::default());
+    assert_eq!(c.next_deadline(), None, "stops at once");
+    clock.advance(10_000);
+    assert!(c.tick(clock.now()).is_empty());
+}
+
+#[test]
 fn permanent_errors_are_not_retried() {
     let (_, mut c) = setup();
     let f = started(c.fetch(&users(), FetchPolicy::IfStale));

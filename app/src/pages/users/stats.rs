@@ -1,15 +1,20 @@
 //! The users' numbers above the table, from `GET /api/users/stats`:
 //! total, active in 24 h and in 7 days, and how many hold each role.
 //! Tagged `users`, so every change to a user (here or, through realtime
-//! events, anywhere) refreshes them.
+//! events, anywhere) refreshes them; while the realtime socket is not
+//! live, the numbers poll instead.
 
 use leptos::prelude::*;
-use tidings::cache::{QueryOptions, Tag};
+use tidings::cache::{Millis, QueryOptions, Tag};
 use tidings::{Role, UserStats};
 
 use crate::api::use_api;
 use crate::keys;
 use crate::query::{use_query, QueryResult};
+use crate::realtime::{use_realtime, Status};
+
+/// How often the numbers are fetched while no realtime events come.
+pub const STATS_POLL_MS: Millis = 10_000;
 
 /// The users' numbers ([`keys::users::stats`]).
 pub fn use_user_stats() -> QueryResult<UserStats> {
@@ -26,6 +31,8 @@ pub fn use_user_stats() -> QueryResult<UserStats> {
 #[component]
 pub fn UsersStats() -> impl IntoView {
     let stats = use_user_stats();
+    let status = use_realtime().status;
+    stats.poll_every(move || (status.get() != Status::Live).then_some(STATS_POLL_MS));
     view! {
         <Transition fallback=|| ()>
             {move || stats.data().get().map(|s| view! { <StatsView stats=s/> })}
