@@ -6,7 +6,9 @@
 //! key by accident.
 //!
 //! Each function gives a hook's arguments: a tuple whose first two
-//! elements name the query and whose last is what its fetcher needs.
+//! elements name the query and whose third, where there is one, is what
+//! its fetcher needs. `all()` names a whole resource, for
+//! `invalidate_prefix`.
 
 use tidings::cache::QueryKey;
 

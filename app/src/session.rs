@@ -73,8 +73,9 @@ mod browser {
     }
 
     /// Leaves the session's page for `path`, forgetting what `client`
-    /// holds first, so a page brought back from the browser's history
-    /// shows nothing of the session that ended.
+    /// holds first: a page brought back from the browser's history shows
+    /// none of the ended session's data (and fetches nothing: the
+    /// forgotten queries have no fetcher any more).
     pub fn leave(client: Option<&QueryClientHandle>, path: &str) {
         if let Some(client) = client {
             client.clear();

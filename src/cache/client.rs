@@ -359,8 +359,9 @@ impl QueryClient {
     /// The query for `key`, created with `options` (or the defaults) if
     /// missing; given `options` replace the existing ones.
     /// Polling follows new options at once: it stops when they have no
-    /// interval (or disable the query), and an observed, idle query starts
-    /// polling when they bring one.
+    /// interval (or disable the query), an observed, idle query starts
+    /// polling when they bring one, and a shorter interval brings the next
+    /// poll forward.
     pub(super) fn ensure(&mut self, key: &QueryKey, options: Option<QueryOptions>) -> KeyHash {
         let hash = key.hash();
         let now = self.now();
@@ -369,8 +370,11 @@ impl QueryClient {
                 e.options = options;
                 match (e.options.refetch_interval, e.options.enabled) {
                     (Some(every), true) => {
-                        if e.observers > 0 && e.poll_at.is_none() && !e.state.is_fetching() {
-                            e.poll_at = Some(after(now, every));
+                        let due = after(now, every);
+                        if let Some(at) = &mut e.poll_at {
+                            *at = (*at).min(due);
+                        } else if e.observers > 0 && !e.state.is_fetching() {
+                            e.poll_at = Some(due);
                         }
                     }
                     _ => e.poll_at = None,

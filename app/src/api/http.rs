@@ -38,8 +38,9 @@ impl HttpApi {
     }
 
     /// Timeout, metrics and dedupe at their defaults, retries for keyed
-    /// writes only (the query engine retries reads, honouring the
-    /// `Retry-After` each error carries), and in debug builds every call
+    /// writes only (the query engine retries the reads it runs, honouring
+    /// the `Retry-After` each error carries; a read made outside it is not
+    /// retried), and in debug builds every call
     /// logged to the console. No session: add one with
     /// [`ClientBuilder::session`].
     pub fn default_builder() -> ClientBuilder {

@@ -241,12 +241,13 @@ impl QueryClientHandle {
         self.update(|c| c.remove(key))
     }
 
-    /// Forgets everything the page holds of the server: every query (see
-    /// [`QueryClient::clear`]), the mutations waiting their turn, and the
-    /// normalized store with its optimistic layers. For the end of a
-    /// session: nothing one user saw is left for the next.
+    /// Forgets what the page has read from the server: every query (see
+    /// [`QueryClient::clear`]) and the normalized store with its
+    /// optimistic layers. For the end of a session. Mutations in flight or
+    /// waiting their turn are left to finish as they would (their layers
+    /// are gone; committing or rolling back a missing layer does nothing);
+    /// the offline outbox is not touched.
     pub fn clear(&self) {
-        *lock(&self.0.mutations) = Mutations::default();
         self.update(QueryClient::clear);
         self.0.store.set(EntityStore::default());
     }

@@ -76,7 +76,10 @@ impl<T: Send + Sync + 'static> QueryResult<T> {
 
     /// Polls the query every `every()` ms while that is `Some`, and stops
     /// when it is `None`; reactive (say, poll only while the realtime
-    /// socket is down). The other options stay as the hook set them.
+    /// socket is down). The other options stay as the hook set them. A
+    /// query has one set of options, the last observer's: another hook
+    /// observing the same key later sets its own (and stops this polling
+    /// until `every` changes again).
     pub fn poll_every(&self, every: impl Fn() -> Option<Millis> + Send + Sync + 'static) {
         self.binding.with_value(|binding| binding.poll_every(every));
     }

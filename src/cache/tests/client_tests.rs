@@ -293,6 +293,12 @@ fn new_options_start_and_stop_polling_at_once() {
     c.resolve(&users(), poll[0].fetch_id, Ok(json!(2)));
     assert_eq!(c.next_deadline(), Some(clock.now() + 5_000), "and goes on");
 
+    c.set_options(&users(), QueryOptions::default().refetch_interval(1_000));
+    assert_eq!(
+        c.next_deadline(),
+        Some(clock.now() + 1_000),
+        "a shorter interval brings the next poll forward"
+    );
     c.set_options(&users(), QueryOptions::default());
     assert_eq!(c.next_deadline(), None, "stops at once");
     clock.advance(10_000);
