@@ -1,13 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-import {
-  anyUserViaApi,
-  createPostViaApi,
-  nav,
-  openApp,
-  uniqueToken,
-  waitForLive,
-} from "./fixtures/app";
+import { createPostByAnyUser, nav, openApp, uniqueToken, waitForLive } from "./fixtures/app";
 import { Devtools } from "./fixtures/devtools";
 
 // The devtools panel shows what the data layer holds: the cache entries a
@@ -36,11 +29,9 @@ test("the devtools panel shows cache entries, API metrics and the realtime seq",
 
   // A change elsewhere moves the realtime position and reaches the store.
   const before = Number(await devtools.realtimeSeq.textContent());
-  const author = await anyUserViaApi(request);
-  await createPostViaApi(request, {
+  await createPostByAnyUser(request, {
     title: `Devtools ${uniqueToken()}`,
     content: "seen by the panel",
-    authorId: author.id,
   });
   await expect
     .poll(async () => Number(await devtools.realtimeSeq.textContent()))

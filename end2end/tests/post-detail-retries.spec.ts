@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { anyUserViaApi, createPostViaApi, uniqueToken } from "./fixtures/app";
+import { createPostByAnyUser, uniqueToken } from "./fixtures/app";
 import { PostDetailPage } from "./fixtures/post-detail-page";
 import { PostsPage } from "./fixtures/posts-page";
 
@@ -15,11 +15,9 @@ test("a post the server is too busy to give is asked for four times in all, as t
   request,
 }) => {
   const unique = uniqueToken();
-  const author = await anyUserViaApi(request);
-  const post = await createPostViaApi(request, {
+  const post = await createPostByAnyUser(request, {
     title: `Busy server ${unique}`,
     content: `Asked for while the server is busy (${unique}).`,
-    authorId: author.id,
   });
   const feed = new PostsPage(page);
   await feed.gotoHydrated();

@@ -1,11 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import {
-  anyUserViaApi,
-  createPostViaApi,
-  uniqueToken,
-  waitForLive,
-  type CreatedPost,
-} from "./fixtures/app";
+import { createPostByAnyUser, type CreatedPost, uniqueToken, waitForLive } from "./fixtures/app";
 import { PostDetailPage } from "./fixtures/post-detail-page";
 import { Toasts } from "./fixtures/toasts";
 
@@ -34,11 +28,9 @@ async function conflictSetUp(
   request: APIRequestContext,
 ) {
   const unique = uniqueToken();
-  const author = await anyUserViaApi(request);
-  const post = await createPostViaApi(request, {
+  const post = await createPostByAnyUser(request, {
     title: `Contested ${unique}`,
     content: `First words (${unique}).`,
-    authorId: author.id,
   });
   const detail = new PostDetailPage(page);
   await detail.gotoHydrated(post.id);

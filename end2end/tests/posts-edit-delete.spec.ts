@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { anyUserViaApi, createPostViaApi, uniqueToken, waitForLive } from "./fixtures/app";
+import { createPostByAnyUser, uniqueToken, waitForLive } from "./fixtures/app";
 import { holdRequests } from "./fixtures/hold";
 import { PostsPage } from "./fixtures/posts-page";
 
@@ -8,11 +8,9 @@ test("an edit in the feed shows before the server answers, and the server keeps 
   request,
 }) => {
   const unique = uniqueToken();
-  const author = await anyUserViaApi(request);
-  const post = await createPostViaApi(request, {
+  const post = await createPostByAnyUser(request, {
     title: `Before the edit ${unique}`,
     content: `Original words (${unique}).`,
-    authorId: author.id,
   });
   const posts = new PostsPage(page);
   await posts.gotoHydrated();
@@ -45,11 +43,9 @@ test("a deleted post leaves the feed before the server answers, and stays gone",
   request,
 }) => {
   const unique = uniqueToken();
-  const author = await anyUserViaApi(request);
-  const post = await createPostViaApi(request, {
+  const post = await createPostByAnyUser(request, {
     title: `To be deleted ${unique}`,
     content: `Short-lived (${unique}).`,
-    authorId: author.id,
   });
   const posts = new PostsPage(page);
   await posts.gotoHydrated();

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { anyUserViaApi, createPostViaApi, uniqueToken, waitForLive } from "./fixtures/app";
+import { createPostByAnyUser, uniqueToken, waitForLive } from "./fixtures/app";
 import { holdSockets } from "./fixtures/hold";
 import { PostsPage } from "./fixtures/posts-page";
 
@@ -14,12 +14,10 @@ test("a post written after the feed was rendered, before its socket connected, i
   // The page has asked for its socket, which waits: nothing live yet.
   await expect.poll(socket.opened).toBeGreaterThan(0);
 
-  const author = await anyUserViaApi(request);
   const title = `Between render and socket ${unique}`;
-  await createPostViaApi(request, {
+  await createPostByAnyUser(request, {
     title,
     content: `Written while the reader's socket was held back (${unique}).`,
-    authorId: author.id,
   });
   await expect(feed.itemsWithTitle(title)).toHaveCount(0);
 

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { anyUserViaApi, createPostViaApi, uniqueToken, waitForLive } from "./fixtures/app";
+import { createPostByAnyUser, uniqueToken, waitForLive } from "./fixtures/app";
 import { PostDetailPage } from "./fixtures/post-detail-page";
 import { PostsPage } from "./fixtures/posts-page";
 
@@ -11,11 +11,9 @@ test("a post written and edited in one browser shows in another's feed and detai
   request,
 }) => {
   const unique = uniqueToken();
-  const author = await anyUserViaApi(request);
-  const existing = await createPostViaApi(request, {
+  const existing = await createPostByAnyUser(request, {
     title: `Before ${unique}`,
     content: `An existing post (${unique}).`,
-    authorId: author.id,
   });
 
   const reader = await browser.newContext();
