@@ -2,7 +2,8 @@
 //! wasm-bindgen-test): small components mounted with `mount_to`, fed by
 //! counting fake fetchers (no network). One key read twice is fetched
 //! once; data renders; invalidation and a successful mutation refetch an
-//! observed query; a key change loads the new key; the last observer
+//! observed query, and an unchanged answer re-renders nothing; a key
+//! change loads the new key; the last observer
 //! leaving lets gc drop the query (fake clock, manual ticks); a mutation's
 //! optimistic layer shows at once and rolls back on error; an infinite
 //! list loads its next page.
@@ -105,6 +106,46 @@ async fn invalidation_refetches_an_observed_query() {
     client.invalidate_tags(&[Tag::Posts]);
     settle().await;
     assert_eq!(fetches.count(), 2, "a tag the query does not provide");
+}
+
+#[wasm_bindgen_test]
+async fn an_unchanged_answer_wakes_no_reader_of_the_data() {
+    let root = host();
+    let (client, fetches) = (QueryClientHandle::new(), Fetches::default());
+    let renders = Arc::new(AtomicUsize::new(0));
+    let (c, f, r) = (client.clone(), fetches.clone(), Arc::clone(&renders));
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        c.provide();
+        let list = use_query(
+            || ("list",),
+            move |_| {
+                f.next();
+                async move { Ok::<_, ApiError>(vec!["Ada".to_owned(), "Brook".to_owned()]) }
+            },
+            QueryOptions::default().tags([Tag::Users]),
+        );
+        let r = Arc::clone(&r);
+        view! {
+            <Transition fallback=|| ()>
+                <p data-testid="list">{move || {
+                    r.fetch_add(1, Ordering::SeqCst);
+                    list.data().get().map(|names| names.join(", "))
+                }}</p>
+            </Transition>
+        }
+    });
+    settle().await;
+    assert_eq!(text(&root, "list").as_deref(), Some("Ada, Brook"));
+    let before = renders.load(Ordering::SeqCst);
+
+    client.invalidate_tags(&[Tag::Users]);
+    settle().await;
+    assert_eq!(fetches.count(), 2, "the query was fetched again");
+    assert_eq!(
+        renders.load(Ordering::SeqCst),
+        before,
+        "the same answer re-renders nothing"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -106,6 +106,11 @@ pub struct QueryState {
     pub data_updated_at: Millis,
     /// How many times `data` was written.
     pub data_update_count: u32,
+    /// How many times `data` changed: a write equal to the data held
+    /// keeps it (structural sharing), so whatever is keyed on it wakes
+    /// only for a real change.
+    #[serde(default)]
+    pub data_revision: u32,
     /// The final error of the last settled fetch, if it failed.
     pub error: Option<QueryError>,
     /// When `error` was set.
@@ -241,7 +246,10 @@ pub fn reduce(state: QueryState, action: QueryAction) -> QueryState {
 }
 
 fn write_data(mut s: QueryState, data: Value, at: Millis) -> QueryState {
-    s.data = Some(data);
+    if s.data.as_ref() != Some(&data) {
+        s.data_revision += 1;
+        s.data = Some(data);
+    }
     s.data_updated_at = at;
     s.data_update_count += 1;
     s.error = None;
@@ -254,6 +262,36 @@ fn write_data(mut s: QueryState, data: Value, at: Millis) -> QueryState {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_equal_answer_keeps_the_data_revision() {
+        let s = reduce(QueryState::default(), fetch(1));
+        let s = reduce(
+            s,
+            QueryAction::Success {
+                data: json!({"names": ["Ada"]}),
+                at: 5,
+            },
+        );
+        assert_eq!((s.data_update_count, s.data_revision), (1, 1));
+        let s = reduce(
+            reduce(s, fetch(2)),
+            QueryAction::Success {
+                data: json!({"names": ["Ada"]}),
+                at: 9,
+            },
+        );
+        assert_eq!((s.data_update_count, s.data_revision), (2, 1), "same data");
+        assert_eq!(s.data_updated_at, 9, "but fresh");
+        let s = reduce(
+            reduce(s, fetch(3)),
+            QueryAction::Success {
+                data: json!({"names": ["Ada", "Brook"]}),
+                at: 12,
+            },
+        );
+        assert_eq!((s.data_update_count, s.data_revision), (3, 2));
+    }
 
     fn fetch(id: u64) -> QueryAction {
         QueryAction::Fetch {

@@ -23,11 +23,11 @@ pub(crate) enum Shown {
     /// No data.
     #[default]
     Nothing,
-    /// The engine's view of the observer: own data (written `count` times)
-    /// or placeholder / previous data.
+    /// The engine's view of the observer: own data (at its `revision`:
+    /// an equal answer keeps it) or placeholder / previous data.
     Cached {
         key: KeyHash,
-        count: u32,
+        revision: u32,
         placeholder: bool,
     },
     /// The last loaded value of the resource, for another key (the new
@@ -73,7 +73,7 @@ impl Snapshot {
             shown: match loaded.data {
                 Some(_) => Shown::Cached {
                     key: loaded.key.hash(),
-                    count: 1,
+                    revision: 1,
                     placeholder: false,
                 },
                 None => Shown::Nothing,
@@ -140,7 +140,7 @@ impl QueryClientHandle {
         let shown = match view.data {
             Some(_) => Shown::Cached {
                 key: hash,
-                count: state.data_update_count,
+                revision: state.data_revision,
                 placeholder: view.is_placeholder,
             },
             None => fallback.unwrap_or_default(),
