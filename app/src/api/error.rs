@@ -99,14 +99,11 @@ impl ApiError {
         self
     }
 
-    /// How long the server asked to be left alone, for an HTTP error that
-    /// said so.
-    pub fn retry_after(&self) -> Option<Duration> {
+    /// How long the server asked to be left alone, in milliseconds, for an
+    /// HTTP error that said so.
+    pub fn retry_after_ms(&self) -> Option<u64> {
         match self {
-            ApiError::Http {
-                retry_after_ms: Some(ms),
-                ..
-            } => Some(Duration::from_millis(*ms)),
+            ApiError::Http { retry_after_ms, .. } => *retry_after_ms,
             _ => None,
         }
     }

@@ -159,8 +159,9 @@ impl Pipeline {
             self.chain.on_request(&mut request, &attempt);
             let sent_ms = self.runtime.now_ms();
             let outcome = self.send_once(&request, timeout).await;
-            attempt.elapsed_ms = self.runtime.now_ms() - sent_ms;
-            let now = platform::instant_at(self.runtime.now_ms());
+            let answered_ms = self.runtime.now_ms();
+            attempt.elapsed_ms = answered_ms - sent_ms;
+            let now = platform::instant_at(answered_ms);
             let settle =
                 |outcome: CallResult| outcome.and_then(|response| response.into_result(now));
             let next = match &outcome {

@@ -73,10 +73,10 @@ mod tests {
             .into_result(DateTime::UNIX_EPOCH)
             .unwrap_err();
         assert_eq!(err.status(), Some(404));
-        assert_eq!(err.retry_after(), None);
+        assert_eq!(err.retry_after_ms(), None);
         let busy = RawResponse::new(503, "").with_header("Retry-After", "2");
         let err = busy.into_result(DateTime::UNIX_EPOCH).unwrap_err();
-        assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(2)));
+        assert_eq!(err.retry_after_ms(), Some(2_000));
         assert!(RawResponse::new(204, "").is_success());
     }
 }

@@ -252,7 +252,8 @@ impl Binding {
             let options = {
                 let mut options = lock(&this.options);
                 options.refetch_interval = every;
-                this.handle.adapt(options.clone())
+                *options = this.handle.adapt(options.clone());
+                options.clone()
             };
             if let Some(key) = this.slot.key() {
                 this.handle.update(|c| c.set_options(&key, options));

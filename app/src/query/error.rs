@@ -25,10 +25,7 @@ pub(crate) fn to_query_error(error: &ApiError) -> QueryError {
         message: error.to_string(),
         code: Some(code),
         retryable,
-        retry_after: match error {
-            ApiError::Http { retry_after_ms, .. } => *retry_after_ms,
-            _ => None,
-        },
+        retry_after: error.retry_after_ms(),
     }
 }
 
