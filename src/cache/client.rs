@@ -10,6 +10,7 @@
 //! in `hydrate.rs`; this file holds the cache itself, observers and direct
 //! reads and writes.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
@@ -20,9 +21,11 @@ use serde_json::Value;
 use super::clock::{after, Clock, Millis};
 use super::infinite::{PageFetch, PageRequest};
 use super::key::{KeyHash, QueryKey};
+use super::normalized::Holders;
 use super::notify::{ListenerId, Notification, Notifier};
 use super::options::QueryOptions;
 use super::query::{reduce, FetchId, QueryAction, QueryState};
+use super::store::EntityStore;
 
 /// Names one observer (a mounted component reading a query).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -41,15 +44,16 @@ pub struct FetchStart {
 }
 
 /// What one observer sees of its query.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct QueryView<'a> {
     /// The query's key.
     pub key: &'a QueryKey,
     /// The full state.
     pub state: &'a QueryState,
     /// The data to show: the query's own, else the previous key's (with
-    /// `keep_previous_data`), else the placeholder.
-    pub data: Option<&'a Value>,
+    /// `keep_previous_data`), else the placeholder; a shaped query's
+    /// entities as the store shows them.
+    pub data: Option<Cow<'a, Value>>,
     /// Whether `data` is not the query's own.
     pub is_placeholder: bool,
     /// Whether the data is stale by the query's `stale_time`.
@@ -59,7 +63,9 @@ pub struct QueryView<'a> {
 impl QueryView<'_> {
     /// The shown data as a `T`.
     pub fn data_as<T: DeserializeOwned>(&self) -> Option<Result<T, serde_json::Error>> {
-        self.data.cloned().map(serde_json::from_value)
+        self.data
+            .as_deref()
+            .map(|data| serde_json::from_value(data.clone()))
     }
 }
 
@@ -119,6 +125,9 @@ pub struct QueryClient {
     pub(super) next_fetch: u64,
     pub(super) online: bool,
     pub(super) notifier: Notifier,
+    /// Every user and post the cached queries hold, each once.
+    pub(super) store: EntityStore,
+    pub(super) holders: Holders,
 }
 
 impl fmt::Debug for QueryClient {
@@ -149,6 +158,8 @@ impl QueryClient {
             next_fetch: 0,
             online: true,
             notifier: Notifier::default(),
+            store: EntityStore::default(),
+            holders: Holders::default(),
         }
     }
 
@@ -248,10 +259,11 @@ impl QueryClient {
             previous.or(e.options.placeholder_data.as_ref())
         };
         let (data, is_placeholder) = match &e.state.data {
-            Some(own) => (Some(own), false),
+            Some(own) => (self.shown(&e.options.shape, own), false),
             None => {
-                let shown = fallback();
-                (shown, shown.is_some())
+                let shown = fallback().and_then(|data| self.shown(&e.options.shape, data));
+                let placeholder = shown.is_some();
+                (shown, placeholder)
             }
         };
         Some(QueryView {
@@ -278,9 +290,11 @@ impl QueryClient {
         self.entries.get(&key.hash()).map(|e| &e.options)
     }
 
-    /// The data of `key`, if any.
-    pub fn query_data(&self, key: &QueryKey) -> Option<&Value> {
-        self.state(key)?.data.as_ref()
+    /// The data of `key`, if any; a shaped query's entities as the store
+    /// shows them.
+    pub fn query_data(&self, key: &QueryKey) -> Option<Cow<'_, Value>> {
+        let e = self.entries.get(&key.hash())?;
+        self.shown(&e.options.shape, e.state.data.as_ref()?)
     }
 
     /// The data of `key` as a `T`, if any.
@@ -288,7 +302,8 @@ impl QueryClient {
         &self,
         key: &QueryKey,
     ) -> Option<Result<T, serde_json::Error>> {
-        self.state(key)?.data_as()
+        self.query_data(key)
+            .map(|data| serde_json::from_value(data.into_owned()))
     }
 
     /// Every cached query, in key-hash order (for devtools).
@@ -330,7 +345,7 @@ impl QueryClient {
         key: &QueryKey,
         f: impl FnOnce(Option<&Value>) -> Option<Value>,
     ) -> bool {
-        match f(self.query_data(key)) {
+        match f(self.query_data(key).as_deref()) {
             Some(data) => {
                 self.set_query_data(key, data);
                 true
@@ -348,12 +363,19 @@ impl QueryClient {
     }
 
     /// Drops every query now, as one batch: what one signed-in user saw
-    /// must not outlive their session. Observers are detached as by
-    /// [`QueryClient::remove`] (observe again to read), late results are
-    /// ignored, and nothing is fetched. Returns how many queries went.
+    /// must not outlive their session, and the entity store with its
+    /// optimistic layers goes too (mutations in flight then commit or roll
+    /// back a layer that is gone, which does nothing). Observers are
+    /// detached as by [`QueryClient::remove`] (observe again to read), late
+    /// results are ignored, and nothing is fetched. Returns how many
+    /// queries went.
     pub fn clear(&mut self) -> usize {
         let hashes: Vec<KeyHash> = self.entries.keys().cloned().collect();
-        self.batch(|c| hashes.iter().filter(|hash| c.remove_hash(hash)).count())
+        self.batch(|c| {
+            c.store = EntityStore::default();
+            c.notifier.entities_changed();
+            hashes.iter().filter(|hash| c.remove_hash(hash)).count()
+        })
     }
 
     /// The query for `key`, created with `options` (or the defaults) if
@@ -365,6 +387,15 @@ impl QueryClient {
     pub(super) fn ensure(&mut self, key: &QueryKey, options: Option<QueryOptions>) -> KeyHash {
         let hash = key.hash();
         let now = self.now();
+        // Data written before the query declared its shape (by hydration,
+        // or by hand) is normalized under the new one.
+        let reshaped = options.as_ref().and_then(|o| {
+            let e = self.entries.get(&hash)?;
+            (o.shape != e.options.shape)
+                .then(|| self.shown(&e.options.shape, e.state.data.as_ref()?))
+                .flatten()
+                .map(Cow::into_owned)
+        });
         if let Some(e) = self.entries.get_mut(&hash) {
             if let Some(options) = options {
                 e.options = options;
@@ -379,6 +410,9 @@ impl QueryClient {
                     }
                     _ => e.poll_at = None,
                 }
+            }
+            if let Some(data) = reshaped {
+                self.dispatch(&hash, QueryAction::Patch { data });
             }
             return hash;
         }
@@ -399,16 +433,10 @@ impl QueryClient {
         hash
     }
 
-    /// Runs the reducer on one query and notes the key if anything changed.
-    pub(super) fn dispatch(&mut self, hash: &KeyHash, action: QueryAction) {
-        if let Some(e) = self.entries.get_mut(hash) {
-            e.reduce(hash, action, &mut self.notifier);
-        }
-    }
-
     pub(super) fn remove_hash(&mut self, hash: &KeyHash) -> bool {
         match self.entries.remove(hash) {
             Some(e) => {
+                self.holders.clear(hash);
                 if e.observers > 0 {
                     self.observers.retain(|_, r| r.hash != *hash);
                 }

@@ -42,7 +42,7 @@ impl QueryClient {
             .filter_map(|(key, s)| {
                 Some(DehydratedQuery {
                     key: key.clone(),
-                    data: s.data.clone()?,
+                    data: self.query_data(key)?.into_owned(),
                     data_updated_at: s.data_updated_at,
                 })
             })

@@ -21,13 +21,13 @@ impl QueryClient {
     /// Invalidates every query whose key starts with `prefix` (the root key
     /// invalidates all). Returns the fetches to start now.
     pub fn invalidate_prefix(&mut self, prefix: &QueryKey) -> Vec<FetchStart> {
-        self.invalidate_where(|e| e.key.starts_with(prefix))
+        self.invalidate_where(|_, e| e.key.starts_with(prefix))
     }
 
     /// Invalidates every query providing any of `tags`. Returns the fetches
     /// to start now.
     pub fn invalidate_tags(&mut self, tags: &[Tag]) -> Vec<FetchStart> {
-        self.invalidate_where(|e| e.options.provides_any(tags))
+        self.invalidate_where(|_, e| e.options.provides_any(tags))
     }
 
     /// Invalidates what a server change event makes stale
@@ -72,10 +72,13 @@ impl QueryClient {
 
     /// Marks the matching queries in place, in one pass over the cache;
     /// only those with a fetch to start or stop are looked up again.
-    fn invalidate_where(&mut self, pred: impl Fn(&Entry) -> bool) -> Vec<FetchStart> {
+    pub(super) fn invalidate_where(
+        &mut self,
+        pred: impl Fn(&KeyHash, &Entry) -> bool,
+    ) -> Vec<FetchStart> {
         self.batch(|c| {
             let mut follow_up = Vec::new();
-            for (hash, e) in c.entries.iter_mut().filter(|(_, e)| pred(e)) {
+            for (hash, e) in c.entries.iter_mut().filter(|(h, e)| pred(h, e)) {
                 e.reduce(hash, QueryAction::Invalidate, &mut c.notifier);
                 if (e.observers > 0 && e.options.enabled) || e.state.is_fetching() {
                     follow_up.push(hash.clone());

@@ -22,6 +22,10 @@
 //! - [`mutation`]: mutation state and serial scopes;
 //! - [`entities`], [`optimistic`], [`store`]: normalized entities under
 //!   per-mutation optimistic layers, fed by realtime events;
+//! - [`shape`], [`normalized`]: what a query holds, and its users and
+//!   posts kept once in the store, its data as ids;
+//! - [`live`], [`placement`]: server events patching the store, the
+//!   cached lists (placed by the shared filter and order) and the stats;
 //! - [`selectors`]: memoized views of the store.
 
 pub mod client;
@@ -32,12 +36,16 @@ pub mod hydrate;
 pub mod infinite;
 pub mod invalidate;
 pub mod key;
+pub mod live;
 pub mod mutation;
+pub mod normalized;
 pub mod notify;
 pub mod optimistic;
 pub mod options;
+pub mod placement;
 pub mod query;
 pub mod selectors;
+pub mod shape;
 pub mod store;
 pub mod tags;
 pub mod timers;
@@ -52,6 +60,7 @@ pub use fetch::{FetchDecision, FetchPolicy, Resolution};
 pub use hydrate::{DehydratedQuery, DehydratedState};
 pub use infinite::{InfiniteData, InfiniteOptions, PageDirection, PageParamFn, PageRequest};
 pub use key::{KeyHash, QueryKey};
+pub use live::EventApplied;
 pub use mutation::{
     reduce_mutation, Enqueued, MutationAction, MutationCache, MutationId, MutationState,
     MutationStatus,
@@ -63,5 +72,6 @@ pub use query::{reduce, FetchId, FetchStatus, QueryAction, QueryError, QueryStat
 pub use selectors::{
     FilteredUsers, Memo, PagedUsers, PostsByAuthor, Stats, StoreStats, UserPage, UsersByRole,
 };
+pub use shape::{EntityKind, EntityRef, Shape};
 pub use store::{ops_for_event, Entities, EntityStore, StoreOp};
 pub use tags::{tags_for_event, EventKind, Tag};

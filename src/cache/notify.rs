@@ -24,6 +24,10 @@ pub struct Notification {
     pub changed: Vec<QueryKey>,
     /// Queries removed from the cache (and not re-added in the batch).
     pub removed: Vec<QueryKey>,
+    /// Whether the entity store changed (what readers of entities and
+    /// selectors must hear; the queries holding the entities are in
+    /// `changed`).
+    pub entities: bool,
 }
 
 /// Names a listener for [`QueryClient::unsubscribe`](super::QueryClient::unsubscribe).
@@ -94,12 +98,17 @@ impl Notifier {
         self.batch += 1;
         self.gone.clear();
         let note = std::mem::take(&mut self.pending);
-        if note.changed.is_empty() && note.removed.is_empty() {
+        if note.changed.is_empty() && note.removed.is_empty() && !note.entities {
             return;
         }
         for (_, listener) in &mut self.listeners {
             listener(&note);
         }
+    }
+
+    /// Reports that the entity store changed.
+    pub(crate) fn entities_changed(&mut self) {
+        self.pending.entities = true;
     }
 
     /// Reports the query `hash` changed; `mark` is the query's own record
@@ -138,6 +147,7 @@ mod tests {
         Notification {
             changed: changed.iter().map(|k| (*k).clone()).collect(),
             removed: removed.iter().map(|k| (*k).clone()).collect(),
+            entities: false,
         }
     }
 

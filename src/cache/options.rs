@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::clock::{after, Millis};
 use super::infinite::InfiniteOptions;
 use super::query::QueryError;
+use super::shape::Shape;
 use super::tags::Tag;
 
 /// How failed fetches are retried: exponential backoff, capped, never
@@ -98,6 +99,9 @@ pub struct QueryOptions {
     pub tags: Vec<Tag>,
     /// Set for an infinite (paged) query.
     pub infinite: Option<InfiniteOptions>,
+    /// What the data holds, so its users and posts live in the store and
+    /// follow the server's events (see `shape.rs`). Default opaque.
+    pub shape: Shape,
 }
 
 impl Default for QueryOptions {
@@ -114,6 +118,7 @@ impl Default for QueryOptions {
             keep_previous_data: false,
             tags: Vec::new(),
             infinite: None,
+            shape: Shape::Opaque,
         }
     }
 }
@@ -158,6 +163,12 @@ impl QueryOptions {
     /// Sets [`QueryOptions::keep_previous_data`].
     pub fn keep_previous_data(mut self, keep: bool) -> Self {
         self.keep_previous_data = keep;
+        self
+    }
+
+    /// Sets [`QueryOptions::shape`].
+    pub fn shape(mut self, shape: Shape) -> Self {
+        self.shape = shape;
         self
     }
 

@@ -190,6 +190,15 @@ pub enum QueryAction {
     },
     /// The in-flight fetch was abandoned; its result will be ignored.
     Cancel,
+    /// An entity the (normalized) data refers to changed in the store: the
+    /// data as read is new, though the ids held are not.
+    EntitiesChanged,
+    /// The server's change event moved the list's rows or totals: the data
+    /// is replaced, as current as the event, without counting as a write.
+    Patch {
+        /// The new (normalized) data.
+        data: Value,
+    },
 }
 
 /// The query state machine: the next state after `action`.
@@ -241,6 +250,13 @@ pub fn reduce(state: QueryState, action: QueryAction) -> QueryState {
         QueryAction::Invalidate => s.is_invalidated = true,
         QueryAction::SetData { data, at } => s = write_data(s, data, at),
         QueryAction::Cancel => s.fetch_status = FetchStatus::Idle,
+        QueryAction::EntitiesChanged => s.data_revision += 1,
+        QueryAction::Patch { data } => {
+            if s.data.as_ref() != Some(&data) {
+                s.data_revision += 1;
+                s.data = Some(data);
+            }
+        }
     }
     s
 }

@@ -217,8 +217,7 @@ mod tests {
     use crate::cache::entities::EntityOp;
     use crate::cache::mutation::MutationId;
     use crate::cache::store::StoreOp;
-    use crate::cache::tests::fixtures::{post, user};
-    use crate::model::{SortOrder, UserSort};
+    use crate::cache::tests::fixtures::{by_name, post, user};
 
     fn store() -> EntityStore {
         let mut s = EntityStore::default();
@@ -229,14 +228,6 @@ mod tests {
             user(4, "Dan", Role::Moderator),
         ]))]);
         s
-    }
-
-    fn by_name() -> UserFilter {
-        UserFilter {
-            sort: UserSort::Name,
-            order: SortOrder::Asc,
-            ..Default::default()
-        }
     }
 
     #[test]

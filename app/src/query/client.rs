@@ -218,7 +218,11 @@ impl QueryClientHandle {
 
     /// The data of `key` as a `T`, if cached and of that type (untracked).
     pub fn query_data<T: DeserializeOwned>(&self, key: &QueryKey) -> Option<T> {
-        self.read(|c| c.query_data(key).and_then(super::fetcher::decode))
+        self.read(|c| {
+            c.query_data(key)
+                .as_deref()
+                .and_then(super::fetcher::decode)
+        })
     }
 
     /// Writes `data` as the data of `key` (an optimistic write, a socket

@@ -137,7 +137,7 @@ impl QueryClientHandle {
             .is_fetching()
             .then(|| lock(&self.0.host).pages.get(&hash).copied())
             .flatten();
-        let shown = match view.data {
+        let shown = match &view.data {
             Some(_) => Shown::Cached {
                 key: hash,
                 revision: state.data_revision,
@@ -145,8 +145,10 @@ impl QueryClientHandle {
             },
             None => fallback.unwrap_or_default(),
         };
-        let (has_next, has_previous) =
-            page_flags(paging, view.data.filter(|_| !view.is_placeholder));
+        let (has_next, has_previous) = page_flags(
+            paging,
+            view.data.as_deref().filter(|_| !view.is_placeholder),
+        );
         Snapshot {
             key: Some(key),
             status: state.status,
@@ -172,7 +174,7 @@ impl QueryClientHandle {
             Shown::Nothing => None,
             Shown::Cached { .. } => {
                 let (id, _) = slot.current()?;
-                self.read(|c| c.view(id)?.data.map(decode))
+                self.read(|c| c.view(id)?.data.as_deref().map(decode))
             }
             Shown::Loaded { .. } => {
                 derived.with_untracked(|l| l.as_ref()?.data.as_ref().map(decode))

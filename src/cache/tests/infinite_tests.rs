@@ -15,7 +15,7 @@ fn numbered(n: u64, last: u64) -> Value {
 }
 
 fn params(c: &QueryClient) -> Vec<Value> {
-    InfiniteData::from_value(c.query_data(&feed()).unwrap())
+    InfiniteData::from_value(&c.query_data(&feed()).unwrap())
         .unwrap()
         .page_params
 }
@@ -61,7 +61,7 @@ fn pages_both_ways_and_drops_from_the_far_end() {
         [json!(3), json!(4), json!(5)],
         "pages 7, 6 dropped"
     );
-    let data = InfiniteData::from_value(c.query_data(&feed()).unwrap()).unwrap();
+    let data = InfiniteData::from_value(&c.query_data(&feed()).unwrap()).unwrap();
     assert_eq!(data.pages[0]["data"], json!([30]));
 }
 

@@ -6,4 +6,5 @@ pub(crate) mod fixtures;
 
 mod client_tests;
 mod infinite_tests;
+mod live_tests;
 mod props;

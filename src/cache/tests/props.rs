@@ -193,7 +193,10 @@ impl Harness {
                 if r == Resolution::Settled {
                     let before = before.expect("a settled query exists");
                     assert_eq!(before.fetch_id, id);
-                    assert_eq!(self.client.query_data(&self.keys[k]), Some(&data));
+                    assert_eq!(
+                        self.client.query_data(&self.keys[k]).as_deref(),
+                        Some(&data)
+                    );
                     // The response confirms the user as the server has it.
                     let held = self.shadow.users.get(&uid(u)).cloned();
                     let fresh = held.unwrap_or_else(|| user(u128::from(u) + 1, "User", role(u)));
