@@ -364,7 +364,10 @@ async fn an_infinite_list_loads_its_next_page() {
     assert!(!feed.is_fetching_next_page().get_untracked());
     assert_eq!(fetches.count(), 2);
     let params = client.read(|c| {
-        let data = c.query_data(&query_key(&("feed",))).cloned().unwrap();
+        let data = c
+            .query_data(&query_key(&("feed",)))
+            .map(std::borrow::Cow::into_owned)
+            .unwrap();
         data["pageParams"].clone()
     });
     assert_eq!(params, json!([1, 2]));
