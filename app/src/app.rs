@@ -8,7 +8,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use serde::Deserialize;
-use tidings::cache::{QueryOptions, Tag};
+use tidings::cache::{EntityOp, QueryOptions, StoreOp, Tag};
 use tidings::Post;
 
 use crate::api::{ApiError, ApiHandle};
@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
     let client = QueryClientHandle::builder()
         .defaults(QueryOptions::default().stale_time(FRESH_MS))
         .window_events(true)
+        .shapes(crate::keys::shape_of)
         .build();
     client.provide();
     // One socket per tab, following the session's tokens, from where the
@@ -117,7 +118,7 @@ fn provide_offline(client: QueryClientHandle, own: OwnPosts) -> OfflineSync {
         move |_, answer| {
             if let Ok(post) = Post::deserialize(answer) {
                 own.add(post.id);
-                client.confirm_posts(&[post]);
+                client.confirm_entities(&[StoreOp::Post(EntityOp::Upsert(post))]);
             }
             client.invalidate_tags(&[Tag::Posts]);
         },

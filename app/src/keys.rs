@@ -8,9 +8,43 @@
 //! Each function gives a hook's arguments: a tuple whose first two
 //! elements name the query and whose third, where there is one, is what
 //! its fetcher needs. `all()` names a whole resource, for
-//! `invalidate_prefix`.
+//! `invalidate_prefix`. [`shape_of`] says what each key holds, so the
+//! engine keeps the users and posts of every query once, in its store, and
+//! places realtime changes into the lists (the client is built with it).
 
-use tidings::cache::QueryKey;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tidings::cache::{QueryKey, Shape};
+use tidings::UserListQuery;
+use uuid::Uuid;
+
+/// What the query `key` holds (see the module docs); a key of none of
+/// the families below is [`Shape::Opaque`].
+pub fn shape_of(key: &QueryKey) -> Shape {
+    let segments = key.segments();
+    let name = |i: usize| segments.get(i).and_then(Value::as_str);
+    let arg = |i: usize| -> Option<Value> { segments.get(i).cloned() };
+    fn parse<T: DeserializeOwned>(value: Option<Value>) -> Option<T> {
+        serde_json::from_value(value?).ok()
+    }
+    let shape = match (name(0), name(1)) {
+        (Some("users"), Some("list")) => {
+            parse::<UserListQuery>(arg(2)).map(|q| Shape::UserPage(q.filter))
+        }
+        (Some("users"), Some("authors")) => {
+            parse::<UserListQuery>(arg(2)).map(|q| Shape::Users(q.filter))
+        }
+        (Some("users"), Some("detail")) => Some(Shape::User),
+        (Some("users"), Some("posts")) => parse::<Uuid>(arg(2)).map(|author| Shape::PostPage {
+            author: Some(author),
+        }),
+        (Some("users"), Some("stats")) => Some(Shape::UserStats),
+        (Some("posts"), Some("feed")) => Some(Shape::PostPages),
+        (Some("posts"), Some("detail")) => Some(Shape::Post),
+        _ => None,
+    };
+    shape.unwrap_or_default()
+}
 
 /// The users' queries.
 pub mod users {
@@ -75,8 +109,7 @@ pub mod posts {
 
 #[cfg(test)]
 mod tests {
-    use tidings::{PostListQuery, UserListQuery};
-    use uuid::Uuid;
+    use tidings::{PostListQuery, Role, UserFilter};
 
     use super::*;
     use crate::query::query_key;
@@ -118,5 +151,44 @@ mod tests {
             query_key(&users::authors(UserListQuery::default())),
             "a list and the authors never share a key, whatever their query"
         );
+    }
+
+    #[test]
+    fn every_key_says_what_it_holds() {
+        let id = Uuid::from_u128(7);
+        let admins = UserListQuery {
+            filter: UserFilter {
+                role: Some(Role::Admin),
+                ..Default::default()
+            },
+            page: 3,
+            limit: 5,
+        };
+        let shapes = [
+            (
+                query_key(&users::list(admins.clone())),
+                Shape::UserPage(admins.filter.clone()),
+            ),
+            (
+                query_key(&users::authors(admins.clone())),
+                Shape::Users(admins.filter),
+            ),
+            (query_key(&users::detail(id)), Shape::User),
+            (
+                query_key(&users::posts(id)),
+                Shape::PostPage { author: Some(id) },
+            ),
+            (query_key(&users::stats()), Shape::UserStats),
+            (
+                query_key(&posts::feed(PostListQuery::default())),
+                Shape::PostPages,
+            ),
+            (query_key(&posts::detail(id)), Shape::Post),
+            (QueryKey::new("session"), Shape::Opaque),
+            (users::all(), Shape::Opaque),
+        ];
+        for (key, shape) in shapes {
+            assert_eq!(shape_of(&key), shape, "{key:?}");
+        }
     }
 }

@@ -124,6 +124,15 @@ fn mount(client: &QueryClientHandle, runs: &Runs) -> (web_sys::HtmlElement, impl
     (root, mounted)
 }
 
+/// Records `users` as a server answer (a newer version held wins).
+fn confirm(client: &QueryClientHandle, users: &[User]) {
+    let ops: Vec<StoreOp> = users
+        .iter()
+        .map(|u| StoreOp::User(EntityOp::Upsert(u.clone())))
+        .collect();
+    client.confirm_entities(&ops);
+}
+
 /// Every counter but `changed` kept the value it had in `before`.
 fn only_changed(before: &[(String, usize)], after: &[(String, usize)], changed: &[&str]) {
     for ((cell, was), (_, is)) in before.iter().zip(after) {
@@ -138,7 +147,7 @@ fn only_changed(before: &[(String, usize)], after: &[(String, usize)], changed: 
 #[wasm_bindgen_test]
 async fn renaming_one_user_re_renders_only_that_name() {
     let (client, runs) = (QueryClientHandle::new(), Runs::default());
-    client.confirm_users(&users());
+    confirm(&client, &users());
     let (root, _mounted) = mount(&client, &runs);
     settle().await;
     assert_eq!(text(&root, "name-2").as_deref(), Some("Brook"));
@@ -148,7 +157,7 @@ async fn renaming_one_user_re_renders_only_that_name() {
     let mut renamed = users()[1].clone();
     renamed.name = Name::parse("Brooke").unwrap();
     renamed.version = 2;
-    client.confirm_users(&[renamed]);
+    confirm(&client, &[renamed]);
     settle().await;
 
     assert_eq!(text(&root, "name-2").as_deref(), Some("Brooke"));
@@ -157,7 +166,7 @@ async fn renaming_one_user_re_renders_only_that_name() {
 
     // The same answer again (or an older one) changes nothing at all.
     let before = runs.all();
-    client.confirm_users(&users());
+    confirm(&client, &users());
     settle().await;
     assert_eq!(text(&root, "name-2").as_deref(), Some("Brooke"));
     only_changed(&before, &runs.all(), &[]);
@@ -166,7 +175,7 @@ async fn renaming_one_user_re_renders_only_that_name() {
 #[wasm_bindgen_test]
 async fn an_optimistic_rename_and_its_rollback_touch_only_that_cell() {
     let (client, runs) = (QueryClientHandle::new(), Runs::default());
-    client.confirm_users(&users());
+    confirm(&client, &users());
     let (root, _mounted) = mount(&client, &runs);
     settle().await;
 
@@ -179,17 +188,13 @@ async fn an_optimistic_rename_and_its_rollback_touch_only_that_cell() {
         id: Uuid::from_u128(3),
         patch,
     });
-    client
-        .store()
-        .update(|s| s.apply_layer(MutationId(7), vec![op]));
+    client.update(|c| c.apply_layer(MutationId(7), vec![op]));
     settle().await;
     assert_eq!(text(&root, "name-3").as_deref(), Some("Cydney"));
     only_changed(&before, &runs.all(), &["name-3"]);
 
     let before = runs.all();
-    client.store().update(|s| {
-        s.rollback(MutationId(7));
-    });
+    client.update(|c| c.rollback_layer(MutationId(7)));
     settle().await;
     assert_eq!(text(&root, "name-3").as_deref(), Some("Cyd"));
     only_changed(&before, &runs.all(), &["name-3"]);
@@ -198,7 +203,7 @@ async fn an_optimistic_rename_and_its_rollback_touch_only_that_cell() {
 #[wasm_bindgen_test]
 async fn a_role_change_re_renders_its_role_cell_and_the_selector() {
     let (client, runs) = (QueryClientHandle::new(), Runs::default());
-    client.confirm_users(&users());
+    confirm(&client, &users());
     let (root, _mounted) = mount(&client, &runs);
     settle().await;
 
@@ -206,7 +211,7 @@ async fn a_role_change_re_renders_its_role_cell_and_the_selector() {
     let mut promoted = users()[1].clone();
     promoted.role = Role::Admin;
     promoted.version = 2;
-    client.confirm_users(&[promoted]);
+    confirm(&client, &[promoted]);
     settle().await;
     assert_eq!(text(&root, "admins").as_deref(), Some("2"));
     only_changed(&before, &runs.all(), &["role-2", "admins"]);

@@ -227,10 +227,10 @@ fn rename(name: &str) -> Vec<StoreOp> {
 /// Ada's name as the store shows it.
 #[component]
 fn AdaName() -> impl IntoView {
-    let store = use_query_client().store();
+    let client = use_query_client();
     view! {
         <p data-testid="ada">
-            {move || store.with(|s| s.visible().users.get(&ada().id).map(|u| u.name.to_string()))}
+            {move || client.with_store(|s| s.visible().users.get(&ada().id).map(|u| u.name.to_string()))}
         </p>
     }
 }
@@ -241,9 +241,7 @@ type Answer = Result<String, ApiError>;
 async fn an_optimistic_layer_shows_at_once_and_rolls_back_on_error() {
     let root = host();
     let client = QueryClientHandle::new();
-    client
-        .store()
-        .update(|s| s.confirm(&[StoreOp::User(EntityOp::SetAll(vec![ada()]))]));
+    client.confirm_entities(&[StoreOp::User(EntityOp::SetAll(vec![ada()]))]);
     let (answer, gate) = oneshot::channel::<Answer>();
     let gate = Arc::new(Mutex::new(Some(gate)));
     let exported: Arc<Mutex<Option<Mutation<String, String>>>> = Arc::default();
@@ -268,9 +266,7 @@ async fn an_optimistic_layer_shows_at_once_and_rolls_back_on_error() {
 
     let mutation = exported.lock().unwrap().unwrap();
     let call = mutation.mutate("Ada L.".into());
-    let shown = client
-        .store()
-        .with_untracked(|s| s.visible().users.get(&ada().id).cloned());
+    let shown = client.with_store_untracked(|s| s.visible().users.get(&ada().id).cloned());
     assert_eq!(
         shown.unwrap().name.as_str(),
         "Ada L.",
@@ -294,7 +290,7 @@ async fn an_optimistic_layer_shows_at_once_and_rolls_back_on_error() {
     assert!(!call.pending().get_untracked());
     assert_eq!(call.error().get_untracked(), Some(conflict.clone()));
     assert_eq!(mutation.error().get_untracked(), Some(conflict));
-    assert!(client.store().with_untracked(|s| s.layers().is_empty()));
+    assert!(client.with_store_untracked(|s| s.layers().is_empty()));
 }
 
 #[wasm_bindgen_test]

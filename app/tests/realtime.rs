@@ -105,8 +105,7 @@ impl Tab {
     fn live_with(client: QueryClientHandle, channel: Option<&str>, seq: u64) -> Self {
         let options = RealtimeOptions::default()
             .transport(Transport::Scripted)
-            .channel(channel)
-            .coalesce(0);
+            .channel(channel);
         let realtime = RealtimeHandle::start(client.clone(), options);
         let socket = realtime.scripted().expect("a scripted socket");
         assert_eq!(socket.connects(), 1);
@@ -125,21 +124,20 @@ impl Tab {
     }
 
     fn name(&self) -> Option<String> {
-        self.client
-            .store()
-            .get_untracked()
-            .visible()
-            .users
-            .get(&Uuid::from_u128(1))
-            .map(|u| u.name.to_string())
+        self.client.with_store_untracked(|s| {
+            s.visible()
+                .users
+                .get(&Uuid::from_u128(1))
+                .map(|u| u.name.to_string())
+        })
     }
 
     fn store_seq(&self) -> u64 {
-        self.client.store().get_untracked().last_seq()
+        self.client.with_store_untracked(|s| s.last_seq())
     }
 
     fn revision(&self) -> u64 {
-        self.client.store().get_untracked().revision()
+        self.client.with_store_untracked(|s| s.revision())
     }
 }
 

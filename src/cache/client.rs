@@ -25,6 +25,7 @@ use super::normalized::Holders;
 use super::notify::{ListenerId, Notification, Notifier};
 use super::options::QueryOptions;
 use super::query::{reduce, FetchId, QueryAction, QueryState};
+use super::shape::Shape;
 use super::store::EntityStore;
 
 /// Names one observer (a mounted component reading a query).
@@ -128,7 +129,12 @@ pub struct QueryClient {
     /// Every user and post the cached queries hold, each once.
     pub(super) store: EntityStore,
     pub(super) holders: Holders,
+    shapes: Option<ShapeOf>,
 }
+
+/// A key's [`Shape`] by the application's key scheme (see
+/// [`QueryClient::set_shapes`]).
+pub type ShapeOf = Arc<dyn Fn(&QueryKey) -> Shape + Send + Sync>;
 
 impl fmt::Debug for QueryClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -160,7 +166,24 @@ impl QueryClient {
             notifier: Notifier::default(),
             store: EntityStore::default(),
             holders: Holders::default(),
+            shapes: None,
         }
+    }
+
+    /// Where the shape of a query whose options leave it
+    /// [`Shape::Opaque`] comes from: the application's key scheme, so a
+    /// query is normalized from its first write (hydration, prefetch,
+    /// `set_query_data`) without every caller declaring it.
+    pub fn set_shapes(&mut self, shapes: impl Fn(&QueryKey) -> Shape + Send + Sync + 'static) {
+        self.shapes = Some(Arc::new(shapes));
+    }
+
+    /// `options` with the key scheme's shape when they declare none.
+    fn shaped(&self, key: &QueryKey, mut options: QueryOptions) -> QueryOptions {
+        if let (Shape::Opaque, Some(shapes)) = (&options.shape, &self.shapes) {
+            options.shape = shapes(key);
+        }
+        options
     }
 
     /// The clock's time.
@@ -387,6 +410,7 @@ impl QueryClient {
     pub(super) fn ensure(&mut self, key: &QueryKey, options: Option<QueryOptions>) -> KeyHash {
         let hash = key.hash();
         let now = self.now();
+        let options = options.map(|o| self.shaped(key, o));
         // Data written before the query declared its shape (by hydration,
         // or by hand) is normalized under the new one.
         let reshaped = options.as_ref().and_then(|o| {
@@ -416,7 +440,7 @@ impl QueryClient {
             }
             return hash;
         }
-        let options = options.unwrap_or_else(|| self.defaults.clone());
+        let options = self.shaped(key, options.unwrap_or_else(|| self.defaults.clone()));
         let mut entry = Entry {
             key: key.clone(),
             state: QueryState::default(),

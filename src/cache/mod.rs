@@ -53,7 +53,7 @@ pub mod timers;
 #[cfg(test)]
 mod tests;
 
-pub use client::{FetchStart, ObserverId, QueryClient, QueryView};
+pub use client::{FetchStart, ObserverId, QueryClient, QueryView, ShapeOf};
 pub use clock::{Clock, FakeClock, Millis, NEVER};
 pub use entities::{Entity, EntityAdapter, EntityOp, SortComparer};
 pub use fetch::{FetchDecision, FetchPolicy, Resolution};

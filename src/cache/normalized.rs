@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::client::QueryClient;
-use super::entities::EntityOp;
+use super::entities::{Entity, EntityOp};
 use super::key::KeyHash;
 use super::mutation::MutationId;
 use super::query::QueryAction;
@@ -103,29 +103,38 @@ fn touched(store: &EntityStore, ops: &[StoreOp]) -> Vec<EntityRef> {
     refs
 }
 
+/// Whether `e` tells the store something: it holds no such entity, an
+/// older version, or the same version differing (a server that does not
+/// bump versions on every write is still heard).
+fn is_news<E: Entity>(held: Option<&E>, e: &E) -> bool {
+    held.is_none_or(|h| h.version() < e.version() || (h.version() == e.version() && h != e))
+}
+
+/// `ops` without the upserts that are not news to `store` (see
+/// [`is_news`]): a newer version held wins.
+fn news(store: &EntityStore, ops: impl IntoIterator<Item = StoreOp>) -> Vec<StoreOp> {
+    let held = store.confirmed();
+    ops.into_iter()
+        .filter(|op| match op {
+            StoreOp::User(EntityOp::Upsert(u)) => is_news(held.users.get(&u.id), u),
+            StoreOp::Post(EntityOp::Upsert(p)) => is_news(held.posts.get(&p.id), p),
+            _ => true,
+        })
+        .collect()
+}
+
 /// The ops that record `carried` as the server's word: only entities the
 /// store does not hold as they are or newer.
 fn confirms(store: &EntityStore, carried: Carried) -> Vec<StoreOp> {
-    let held = store.confirmed();
     let users = carried
         .users
         .into_iter()
-        .filter(|u| {
-            held.users
-                .get(&u.id)
-                .is_none_or(|h| h.version < u.version || (h.version == u.version && h != u))
-        })
         .map(|u| StoreOp::User(EntityOp::Upsert(u)));
     let posts = carried
         .posts
         .into_iter()
-        .filter(|p| {
-            held.posts
-                .get(&p.id)
-                .is_none_or(|h| h.version < p.version || (h.version == p.version && h != p))
-        })
         .map(|p| StoreOp::Post(EntityOp::Upsert(p)));
-    users.chain(posts).collect()
+    news(store, users.chain(posts))
 }
 
 impl QueryClient {
@@ -192,9 +201,13 @@ impl QueryClient {
         });
     }
 
-    /// Records `ops` as the server's word, under the optimistic layers.
+    /// Records `ops` as the server's word, under the optimistic layers;
+    /// an upsert of a version older than the one held is skipped.
     pub fn confirm_entities(&mut self, ops: &[StoreOp]) {
-        self.change_store(ops, |store, ops| store.confirm(ops));
+        let ops = news(&self.store, ops.iter().cloned());
+        if !ops.is_empty() {
+            self.change_store(&ops, |store, ops| store.confirm(ops));
+        }
     }
 
     /// Shows mutation `id`'s optimistic `ops` on top of the store.

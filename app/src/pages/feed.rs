@@ -2,8 +2,8 @@
 //! writes waiting in the outbox, the optimistic posts of creations in
 //! flight, posts the store learned of that are newer than the loaded pages
 //! (created here or elsewhere, before the feed refetched), then the loaded
-//! pages, each post as the store last saw it; minus the posts deleted here
-//! (optimistically or confirmed).
+//! pages (as the engine shows them: edits applied); minus the posts
+//! deleted here (optimistically or confirmed).
 //!
 //! Posts written elsewhere after the reader opened the feed are held back
 //! ([`feed_view`]): they do not push down what the reader is looking at,
@@ -160,15 +160,9 @@ fn rows_and_landed(
         post: post.clone(),
         pending: optimistic.contains(&post.id),
     });
-    let loaded = pages.iter().map(|page_post| {
-        let post = visible
-            .get(&page_post.id)
-            .filter(|held| held.version >= page_post.version)
-            .unwrap_or(page_post);
-        FeedRow {
-            post: post.clone(),
-            pending: false,
-        }
+    let loaded = pages.iter().map(|post| FeedRow {
+        post: post.clone(),
+        pending: false,
     });
     let rows: Vec<FeedRow> = queued.chain(fresh).chain(loaded).collect();
     without_landed_twins(rows)

@@ -16,7 +16,7 @@ use crate::api::{use_api, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::layout::NotFound;
 use crate::components::skeleton::Skeleton;
-use crate::query::{use_query, use_query_client};
+use crate::query::use_query;
 
 #[component]
 pub fn PostDetailPage() -> impl IntoView {
@@ -39,18 +39,7 @@ fn PostDetail(id: Uuid) -> impl IntoView {
     );
     let authors = use_authors();
     let editor = use_editor();
-    let store = use_query_client().store();
-    let shown = Memo::new(move |_| {
-        let fetched = post.data().get()?;
-        let held = store.with(|s| {
-            s.visible()
-                .posts
-                .get(&fetched.id)
-                .filter(|held| held.version >= fetched.version)
-                .cloned()
-        });
-        Some(held.unwrap_or(fetched))
-    });
+    let shown = post.data();
     view! {
         <Suspense fallback=|| view! { <Skeleton label="Loading the post…" rows=3/> }>
             {move || {

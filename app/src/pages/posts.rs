@@ -108,7 +108,7 @@ fn Feed(
     authors: QueryResult<Vec<User>>,
 ) -> impl IntoView {
     let names = Memo::new(move |_| authors.data().with(|a| names(a.as_deref().unwrap_or(&[]))));
-    let store = use_query_client().store();
+    let client = use_query_client();
     let pending = use_offline().pending();
     let own = use_own_posts().ids();
     let deleted = RwSignal::new(HashSet::new());
@@ -133,7 +133,8 @@ fn Feed(
                     own,
                     deleted,
                 };
-                pages.with(|pages| store.with(|store| feed_view(pages, store, &queued, seen)))
+                pages
+                    .with(|pages| client.with_store(|store| feed_view(pages, store, &queued, seen)))
             })
         })
     });

@@ -7,8 +7,9 @@
 //! write goes through [`QueryClientHandle::update`], which runs the engine
 //! call, then delivers the notifications it produced and re-arms the timer
 //! (`host.rs`, `timers.rs`); no lock is held while user code or the
-//! reactive graph runs. The normalized [`EntityStore`] and the mutation
-//! queues live here too, as one client owns all server state of the page.
+//! reactive graph runs. The engine holds the normalized [`EntityStore`]
+//! too; the handle adds one trigger its readers track, notified from the
+//! same flush as the query triggers, and the mutation queues.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -19,7 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tidings::cache::{
     Clock, DehydratedState, EntityStore, EventKind, FetchDecision, FetchPolicy, Millis,
-    Notification, QueryClient, QueryKey, QueryOptions, Tag,
+    Notification, QueryClient, QueryKey, QueryOptions, Shape, ShapeOf, StoreOp, Tag,
 };
 
 use super::clock::SystemClock;
@@ -43,7 +44,8 @@ pub(crate) struct Shared {
     pub(crate) spawn: Spawn,
     pub(crate) timers: TimerSlot,
     pub(crate) mutations: Mutex<Mutations>,
-    pub(crate) store: ArcRwSignal<EntityStore>,
+    /// Notified when the engine's store changed (`Notification::entities`).
+    pub(crate) entities: ArcTrigger,
     #[cfg(feature = "hydrate")]
     pub(crate) window: Mutex<Vec<leptos::prelude::WindowListenerHandle>>,
 }
@@ -68,6 +70,7 @@ pub struct QueryClientBuilder {
     timers: Timers,
     window_events: bool,
     spawn: Option<Spawn>,
+    shapes: Option<ShapeOf>,
 }
 
 impl Default for QueryClientBuilder {
@@ -78,6 +81,7 @@ impl Default for QueryClientBuilder {
             timers: Timers::Auto,
             window_events: false,
             spawn: None,
+            shapes: None,
         }
     }
 }
@@ -119,10 +123,20 @@ impl QueryClientBuilder {
         self
     }
 
+    /// The shape of each key's data by the app's key scheme (default:
+    /// none, every query opaque); see [`QueryClient::set_shapes`].
+    pub fn shapes(mut self, shapes: impl Fn(&QueryKey) -> Shape + Send + Sync + 'static) -> Self {
+        self.shapes = Some(Arc::new(shapes));
+        self
+    }
+
     /// The client.
     pub fn build(self) -> QueryClientHandle {
         let mut engine =
             QueryClient::with_defaults(SharedClock(Arc::clone(&self.clock)), self.defaults);
+        if let Some(shapes) = self.shapes {
+            engine.set_shapes(move |key: &QueryKey| shapes(key));
+        }
         let outbox = Arc::new(Mutex::new(Vec::new()));
         let heard = Arc::clone(&outbox);
         engine.subscribe(move |note: &Notification| lock(&heard).push(note.clone()));
@@ -137,7 +151,7 @@ impl QueryClientBuilder {
             spawn,
             timers: TimerSlot::new(self.timers),
             mutations: Mutex::new(Mutations::default()),
-            store: ArcRwSignal::new(EntityStore::default()),
+            entities: ArcTrigger::new(),
             #[cfg(feature = "hydrate")]
             window: Mutex::new(Vec::new()),
         }));
@@ -245,15 +259,14 @@ impl QueryClientHandle {
         self.update(|c| c.remove(key))
     }
 
-    /// Forgets what the page has read from the server: every query (see
-    /// [`QueryClient::clear`]) and the normalized store with its
-    /// optimistic layers. For the end of a session. Mutations in flight or
+    /// Forgets what the page has read from the server: every query and
+    /// the normalized store with its optimistic layers (see
+    /// [`QueryClient::clear`]). For the end of a session. Mutations in flight or
     /// waiting their turn are left to finish as they would (their layers
     /// are gone; committing or rolling back a missing layer does nothing);
     /// the offline outbox is not touched.
     pub fn clear(&self) {
         self.update(QueryClient::clear);
-        self.0.store.set(EntityStore::default());
     }
 
     /// Invalidates every query under `prefix`; observed ones refetch now.
@@ -309,10 +322,23 @@ impl QueryClientHandle {
         self.update(|c| c.hydrate(state))
     }
 
-    /// The normalized entities under their optimistic layers; read it in a
-    /// reactive scope to re-render on change.
-    pub fn store(&self) -> ArcRwSignal<EntityStore> {
-        self.0.store.clone()
+    /// Records `ops` (entities an answer carried) as the server's word,
+    /// under the optimistic layers; a newer version held wins.
+    pub fn confirm_entities(&self, ops: &[StoreOp]) {
+        self.update(|c| c.confirm_entities(ops));
+    }
+
+    /// Reads the engine's normalized store (entities under their
+    /// optimistic layers); in a reactive scope, re-runs on any change to
+    /// it. `f` runs under the engine's lock: it must not call the client.
+    pub fn with_store<R>(&self, f: impl FnOnce(&EntityStore) -> R) -> R {
+        self.0.entities.track();
+        self.with_store_untracked(f)
+    }
+
+    /// [`QueryClientHandle::with_store`] without a reactive dependency.
+    pub fn with_store_untracked<R>(&self, f: impl FnOnce(&EntityStore) -> R) -> R {
+        self.read(|c| f(c.store()))
     }
 }
 

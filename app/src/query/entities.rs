@@ -1,7 +1,7 @@
 //! Fine-grained reads of the normalized store: one memo per entity, per
 //! field, or per selector.
 //!
-//! The store is one signal; anything that reads it directly re-runs on
+//! The store has one trigger; anything that reads it directly re-runs on
 //! every change to any user or post. A memo over it re-runs its own small
 //! closure on such a change but notifies its readers only when its answer
 //! differs, so a view cell bound to [`QueryClientHandle::user`] (or a field
@@ -9,47 +9,18 @@
 //! changed. Renaming one user re-renders the nodes showing that name and
 //! nothing else.
 //!
-//! Responses reach the store through [`QueryClientHandle::confirm_users`]
-//! and [`QueryClientHandle::confirm_posts`] (under any optimistic layers;
-//! an older version never replaces a newer one); realtime events reach it
-//! through `crate::realtime`.
+//! The store is the engine's: every answer of a shaped query (see
+//! `crate::keys`) and every realtime event reaches it there, a newer
+//! version winning; nothing here writes to it.
 
 use leptos::prelude::*;
-use tidings::cache::{EntityOp, EntityStore, StoreOp};
+use tidings::cache::EntityStore;
 use tidings::{Post, User};
 use uuid::Uuid;
 
 use super::client::{use_query_client, QueryClientHandle};
 
 impl QueryClientHandle {
-    /// Records users a response carried as the server's word. Users the
-    /// store already holds as they are (or newer) change nothing.
-    pub fn confirm_users(&self, users: &[User]) {
-        self.store().maybe_update(|store| {
-            let held = &store.confirmed().users;
-            let ops: Vec<StoreOp> = users
-                .iter()
-                .filter(|u| held.get(&u.id).is_none_or(|h| h.version < u.version))
-                .map(|u| StoreOp::User(EntityOp::Upsert(u.clone())))
-                .collect();
-            confirm(store, &ops)
-        });
-    }
-
-    /// Records posts a response carried as the server's word, like
-    /// [`QueryClientHandle::confirm_users`].
-    pub fn confirm_posts(&self, posts: &[Post]) {
-        self.store().maybe_update(|store| {
-            let held = &store.confirmed().posts;
-            let ops: Vec<StoreOp> = posts
-                .iter()
-                .filter(|p| held.get(&p.id).is_none_or(|h| h.version < p.version))
-                .map(|p| StoreOp::Post(EntityOp::Upsert(p.clone())))
-                .collect();
-            confirm(store, &ops)
-        });
-    }
-
     /// A selector over the visible store (confirmed data plus optimistic
     /// layers) as a memo: `f` re-runs when the store changes, and readers
     /// re-run only when its answer differs from the last one.
@@ -57,8 +28,8 @@ impl QueryClientHandle {
     where
         T: PartialEq + Send + Sync + 'static,
     {
-        let store = self.store();
-        Memo::new(move |_| store.with(&f))
+        let client = self.clone();
+        Memo::new(move |_| client.with_store(&f))
     }
 
     /// User `id` as shown (with optimistic changes), `None` while the
@@ -111,13 +82,4 @@ where
     T: PartialEq + Send + Sync + 'static,
 {
     use_query_client().select(f)
-}
-
-/// Confirms `ops`; whether there were any (whether readers must hear).
-fn confirm(store: &mut EntityStore, ops: &[StoreOp]) -> bool {
-    if ops.is_empty() {
-        return false;
-    }
-    store.confirm(ops);
-    true
 }

@@ -11,6 +11,7 @@
 //! (Leptos resources). The typed [`ApiError`] of a failure is kept here,
 //! beside the engine's plain [`QueryError`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 
@@ -19,7 +20,7 @@ use leptos::prelude::*;
 use serde_json::Value;
 use tidings::cache::{
     DehydratedQuery, DehydratedState, FetchDecision, FetchPolicy, FetchStart, KeyHash,
-    PageDirection, QueryError, QueryKey, QueryOptions, QueryState, QueryStatus, Resolution,
+    PageDirection, QueryClient, QueryError, QueryKey, QueryOptions, QueryStatus, Resolution,
     RetryPolicy,
 };
 
@@ -60,6 +61,9 @@ impl QueryClientHandle {
             }
             let mut triggers = Vec::new();
             let mut waiters = Vec::new();
+            if notes.iter().any(|n| n.entities) {
+                triggers.push(self.0.entities.clone());
+            }
             {
                 let mut host = lock(&self.0.host);
                 for note in &notes {
@@ -183,15 +187,16 @@ impl QueryClientHandle {
                             .push(tx);
                         rx
                     }
-                    state => return self.loaded(key, state),
+                    _ => return self.loaded(&engine, key),
                 }
             };
             let _ = woken.await;
         }
     }
 
-    fn loaded(&self, key: QueryKey, state: Option<&QueryState>) -> Loaded {
-        let Some(state) = state else {
+    /// What `key` holds now, its entities as the store shows them.
+    fn loaded(&self, engine: &QueryClient, key: QueryKey) -> Loaded {
+        let Some(state) = engine.state(&key) else {
             return Loaded::empty(key);
         };
         let error = match (&state.error, state.status) {
@@ -199,7 +204,7 @@ impl QueryClientHandle {
             _ => None,
         };
         Loaded {
-            data: state.data.clone(),
+            data: engine.query_data(&key).map(Cow::into_owned),
             at: state.data_updated_at,
             error,
             key,

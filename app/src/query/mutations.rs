@@ -1,6 +1,5 @@
 //! The host side of mutations: the engine's [`MutationCache`] (scopes as
-//! serial queues) and the optimistic layers of the client's
-//! [`EntityStore`](tidings::cache::EntityStore), driven by
+//! serial queues) and the optimistic layers of the engine's store, driven by
 //! [`use_mutation`](super::use_mutation) calls.
 //!
 //! A call is begun when dispatched (enqueued, its layer applied at once)
@@ -11,7 +10,6 @@
 use std::collections::HashMap;
 
 use futures::channel::oneshot;
-use leptos::prelude::*;
 use serde_json::Value;
 use tidings::cache::{MutationCache, MutationId, StoreOp};
 
@@ -48,7 +46,7 @@ impl QueryClientHandle {
             (queued.id, turn)
         };
         if !ops.is_empty() {
-            self.0.store.update(|s| s.apply_layer(id, ops));
+            self.update(|c| c.apply_layer(id, ops));
         }
         (id, turn)
     }
@@ -78,14 +76,7 @@ impl QueryClientHandle {
         match result {
             Ok(answer) => {
                 let confirmed = options.on_success.as_ref().map(|f| f(vars, answer));
-                let confirmed = confirmed.filter(|ops| !ops.is_empty());
-                self.0.store.maybe_update(|s| {
-                    let confirms = confirmed.is_some();
-                    if let Some(ops) = confirmed {
-                        s.confirm(&ops);
-                    }
-                    s.commit(id) || confirms
-                });
+                self.update(|c| c.commit_layer(id, &confirmed.unwrap_or_default()));
                 let mut tags = options.invalidates.clone();
                 if let Some(more) = &options.invalidates_with {
                     tags.extend(more(vars, answer));
@@ -95,7 +86,7 @@ impl QueryClientHandle {
                 }
             }
             Err(error) => {
-                self.0.store.maybe_update(|s| s.rollback(id));
+                self.update(|c| c.rollback_layer(id));
                 if let Some(on_error) = &options.on_error {
                     on_error(vars, error);
                 }

@@ -353,8 +353,6 @@ fn rename(name: &str) -> Vec<StoreOp> {
 
 #[test]
 fn clear_forgets_queries_entities_and_layers() {
-    use leptos::prelude::{GetUntracked, Update};
-
     let rig = Rig::new();
     let key = users();
     rig.serve(&key, never);
@@ -362,8 +360,8 @@ fn clear_forgets_queries_entities_and_layers() {
     let mut load = Box::pin(rig.client.clone().load(key.clone()));
     rig.drain();
     assert!(load.as_mut().now_or_never().is_some());
-    let store = rig.client.store();
-    store.update(|s| s.confirm(&[StoreOp::User(EntityOp::SetAll(vec![ada()]))]));
+    rig.client
+        .confirm_entities(&[StoreOp::User(EntityOp::SetAll(vec![ada()]))]);
     let (first, _) = rig
         .client
         .begin_mutation(Some("user:1"), json!({}), rename("Ada L."));
@@ -372,32 +370,27 @@ fn clear_forgets_queries_entities_and_layers() {
     assert!(!rig.client.contains(&key));
     assert_eq!(rig.data(&key), None);
     assert!(!slot.attached(&rig.client), "the observer is detached");
-    let after = store.get_untracked();
-    assert!(after.visible().users.is_empty(), "no entity, no layer");
-    assert!(after.confirmed().users.is_empty());
+    rig.client.with_store_untracked(|after| {
+        assert!(after.visible().users.is_empty(), "no entity, no layer");
+        assert!(after.confirmed().users.is_empty());
+    });
     // The write in flight ends as it would; its layer is already gone.
     let lost = Err(ApiError::Network("lost".into()));
     rig.client
         .finish_mutation(first, &(), &lost, &MutationOptions::<(), ()>::default());
-    assert!(store.get_untracked().visible().users.is_empty());
+    assert!(rig
+        .client
+        .with_store_untracked(|s| s.visible().users.is_empty()));
 }
 
 #[test]
 fn scoped_mutations_wait_their_turn_and_roll_back_only_their_layer() {
-    use leptos::prelude::{GetUntracked, Update};
-
     let rig = Rig::new();
-    let store = rig.client.store();
-    store.update(|s| s.confirm(&[StoreOp::User(EntityOp::SetAll(vec![ada()]))]));
+    rig.client
+        .confirm_entities(&[StoreOp::User(EntityOp::SetAll(vec![ada()]))]);
     let shown = || {
-        store
-            .get_untracked()
-            .visible()
-            .users
-            .get(&ada().id)
-            .unwrap()
-            .name
-            .to_string()
+        rig.client
+            .with_store_untracked(|s| s.visible().users.get(&ada().id).unwrap().name.to_string())
     };
 
     let (first, none) = rig
@@ -415,7 +408,7 @@ fn scoped_mutations_wait_their_turn_and_roll_back_only_their_layer() {
     rig.client.finish_mutation(first, &(), &conflict, &options);
     assert_eq!(turn.try_recv(), Ok(Some(())), "the second may go now");
     assert_eq!(shown(), "Ada B.", "only the failed layer went");
-    assert_eq!(store.get_untracked().layers().len(), 1);
+    assert_eq!(rig.client.with_store_untracked(|s| s.layers().len()), 1);
 
     let confirm = MutationOptions::<(), ()>::default().on_success(|_, _| {
         let mut renamed = ada();
@@ -424,9 +417,10 @@ fn scoped_mutations_wait_their_turn_and_roll_back_only_their_layer() {
         vec![StoreOp::User(EntityOp::Upsert(renamed))]
     });
     rig.client.finish_mutation(second, &(), &Ok(()), &confirm);
-    let settled = store.get_untracked();
-    assert!(settled.layers().is_empty());
-    assert_eq!(settled.visible(), settled.confirmed());
+    rig.client.with_store_untracked(|settled| {
+        assert!(settled.layers().is_empty());
+        assert_eq!(settled.visible(), settled.confirmed());
+    });
     assert_eq!(shown(), "Ada B.");
 }
 

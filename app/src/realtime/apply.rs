@@ -1,10 +1,9 @@
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 //! The machine's cache commands, performed on a [`QueryClientHandle`]:
-//! events into the normalized store (exactly once, by seq), invalidations,
+//! events into the engine (exactly once, by seq), invalidations,
 //! the refetch of everything after a `RESYNC`, writes shared by other tabs.
 //! No browser API here, so it runs (and is tested) natively too.
 
-use leptos::prelude::*;
 use serde_json::Value;
 use tidings::cache::{EventOutcome, FetchStart, QueryKey};
 use tidings::protocol::Event;
@@ -22,30 +21,27 @@ pub(crate) enum StoreOutcome {
     Unreadable(String),
 }
 
-/// Applies `event` to the store. Subscribers of the store are notified only
-/// when it changed.
+/// Applies `event` to the engine: its store, and every cached list and
+/// stat it concerns (see [`tidings::cache::QueryClient::apply_change_event`]). What the
+/// engine could not decide on the client refetches now, if observed.
 pub(crate) fn apply_event(client: &QueryClientHandle, event: &Event) -> StoreOutcome {
-    let outcome = client.store().try_maybe_update(|store| {
-        match store.apply_change_event(event.seq, event.kind, &event.data) {
-            Ok(EventOutcome::Applied) => (true, StoreOutcome::Applied),
-            Ok(EventOutcome::Duplicate) => (false, StoreOutcome::Duplicate),
-            Err(e) => (false, StoreOutcome::Unreadable(e.to_string())),
+    let applied = client.update(|c| c.apply_change_event(event.seq, event.kind, &event.data));
+    match applied {
+        Ok(applied) => {
+            client.run(applied.starts);
+            match applied.outcome {
+                EventOutcome::Applied => StoreOutcome::Applied,
+                EventOutcome::Duplicate => StoreOutcome::Duplicate,
+            }
         }
-    });
-    outcome.unwrap_or(StoreOutcome::Duplicate)
+        Err(e) => StoreOutcome::Unreadable(e.to_string()),
+    }
 }
 
 /// Sets the store's last applied seq to `seq` (after a `RESYNC`, which
 /// may go backwards in a new epoch), keeping its entities and layers.
 pub(crate) fn reset_seq(client: &QueryClientHandle, seq: u64) {
-    client.store().maybe_update(|store| {
-        if store.last_seq() == seq {
-            return false;
-        }
-        let confirmed = store.confirmed().clone();
-        store.reset(confirmed, seq);
-        true
-    });
+    client.update(|c| c.reset_event_seq(seq));
 }
 
 /// Invalidates every query: observed ones refetch now. Returns the fetches
@@ -117,26 +113,24 @@ mod tests {
     }
 
     fn name(client: &QueryClientHandle) -> Option<String> {
-        client
-            .store()
-            .get_untracked()
-            .visible()
-            .users
-            .get(&Uuid::from_u128(1))
-            .map(|u| u.name.to_string())
+        client.with_store_untracked(|s| {
+            s.visible()
+                .users
+                .get(&Uuid::from_u128(1))
+                .map(|u| u.name.to_string())
+        })
     }
 
     #[test]
     fn events_apply_once_and_reset_moves_the_seq() {
         let client = client();
-        let store = client.store();
+        let revision = |client: &QueryClientHandle| client.with_store_untracked(|s| s.revision());
+        let last_seq = |client: &QueryClientHandle| client.with_store_untracked(|s| s.last_seq());
         assert_eq!(
             apply_event(&client, &user_event(2, "Ada", 1)),
-            StoreOutcome::Applied,
-            "{:?}",
-            store.get_untracked()
+            StoreOutcome::Applied
         );
-        let revision = store.get_untracked().revision();
+        let applied = revision(&client);
         assert_eq!(
             apply_event(&client, &user_event(2, "Ada B.", 2)),
             StoreOutcome::Duplicate
@@ -145,7 +139,7 @@ mod tests {
             apply_event(&client, &user_event(1, "Ada C.", 3)),
             StoreOutcome::Duplicate
         );
-        assert_eq!(store.get_untracked().revision(), revision, "untouched");
+        assert_eq!(revision(&client), applied, "untouched");
         assert_eq!(name(&client).as_deref(), Some("Ada"));
 
         let mut broken = user_event(3, "x", 4);
@@ -154,11 +148,11 @@ mod tests {
             apply_event(&client, &broken),
             StoreOutcome::Unreadable(_)
         ));
-        assert_eq!(store.get_untracked().last_seq(), 2);
+        assert_eq!(last_seq(&client), 2);
 
         // A new epoch starts over at 1: the store follows.
         reset_seq(&client, 0);
-        assert_eq!(store.get_untracked().last_seq(), 0);
+        assert_eq!(last_seq(&client), 0);
         assert_eq!(
             apply_event(&client, &user_event(1, "Ada D.", 5)),
             StoreOutcome::Applied

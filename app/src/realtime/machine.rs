@@ -14,10 +14,10 @@
 //! 3. `hello {epoch, seq}`: `subscribe {topics, since, epoch}` is sent,
 //!    `since` being the tab's position (or `hello`'s seq on a fresh start,
 //!    see [`Ledger`]). Status `Live`.
-//! 4. Events: each one past the position is applied (`Apply`), posted to
-//!    the other tabs, and its tags are invalidated, coalesced over
-//!    [`Config::coalesce`] so a catch-up burst refetches once. Older seqs
-//!    and duplicates are dropped.
+//! 4. Events: each one past the position is applied (`Apply`: the engine
+//!    patches its store and cached lists, refetching only what it cannot
+//!    decide) and posted to the other tabs. Older seqs and duplicates are
+//!    dropped.
 //! 5. `HEARTBEAT {seq}` moves the position to `seq` once the subscription
 //!    is known to be in force (an event or `RESYNC` came on this socket:
 //!    a heartbeat sent before the server read `subscribe` carries the
@@ -39,10 +39,8 @@
 //!    [`Backoff::delay`]; the attempt count restarts after a connection
 //!    that stayed live for one heartbeat interval.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
-use tidings::cache::{tags_for_event, Millis, QueryKey, Tag};
+use tidings::cache::{Millis, QueryKey, Tag};
 use tidings::protocol::{close_code, ClientFrame, Event, ServerFrame, Topic};
 
 use super::backoff::{Backoff, Random};
@@ -91,9 +89,6 @@ pub struct Config {
     pub heartbeat: Millis,
     /// Delays between reconnects.
     pub backoff: Backoff,
-    /// How long invalidations of applied events are gathered before
-    /// being sent to the cache (0: at once).
-    pub coalesce: Millis,
     /// Refetch every query when the tab first gets a position (its data
     /// was loaded before the socket said `hello`, and events committed in
     /// between would otherwise show only when the data goes stale).
@@ -106,7 +101,6 @@ impl Default for Config {
             topics: vec![Topic::Users, Topic::Posts],
             heartbeat: 15_000,
             backoff: Backoff::default(),
-            coalesce: 50,
             refetch_on_first_connect: false,
         }
     }
@@ -227,8 +221,6 @@ pub struct Machine {
     /// The refetch round in progress, if any.
     refetching: Option<u64>,
     rounds: u64,
-    pending_tags: BTreeSet<Tag>,
-    flush_at: Option<Millis>,
     stats: Stats,
 }
 
@@ -260,8 +252,6 @@ impl Machine {
             proven: false,
             refetching: None,
             rounds: 0,
-            pending_tags: BTreeSet::new(),
-            flush_at: None,
             stats: Stats::default(),
         }
     }
@@ -318,15 +308,11 @@ impl Machine {
     /// The earliest time [`Input::Tick`] has work, if any.
     pub fn next_deadline(&self) -> Option<Millis> {
         let silence = self.heard_at.saturating_add(self.dead_after());
-        let phase = match self.phase {
+        match self.phase {
             Phase::Waiting { retry_at } => Some(retry_at),
             Phase::Connecting => Some(silence),
             Phase::Open { .. } => Some(silence.min(self.ping_at)),
             Phase::Idle | Phase::Stopped => None,
-        };
-        match (phase, self.flush_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
         }
     }
 
@@ -377,7 +363,6 @@ impl Machine {
                             out.push(Command::Warn(why));
                             out.push(Command::SessionEnded);
                             self.phase = Phase::Stopped;
-                            self.flush(&mut out);
                             return out;
                         }
                         close_code::TOKEN_EXPIRED | close_code::ROLE_CHANGED => {
@@ -401,7 +386,7 @@ impl Machine {
                     self.connect(now, &mut out);
                 }
             }
-            Input::Tab(message) => self.tab(now, message, &mut out),
+            Input::Tab(message) => self.tab(message, &mut out),
             Input::Unapplied { seq } => {
                 out.push(Command::Warn(format!(
                     "event {seq} could not be applied; refetching what is shown"
@@ -418,11 +403,7 @@ impl Machine {
                     out.push(Command::Disconnect);
                 }
                 self.phase = Phase::Stopped;
-                self.flush(&mut out);
             }
-        }
-        if self.config.coalesce == 0 {
-            self.flush(&mut out);
         }
         out
     }
@@ -459,9 +440,6 @@ impl Machine {
     }
 
     fn tick(&mut self, now: Millis, out: &mut Vec<Command>) {
-        if self.flush_at.is_some_and(|at| at <= now) {
-            self.flush(out);
-        }
         match self.phase {
             Phase::Waiting { retry_at } if retry_at <= now => self.connect(now, out),
             Phase::Connecting | Phase::Open { .. }
@@ -510,7 +488,7 @@ impl Machine {
                 }
                 self.stats.from_socket += 1;
                 let epoch = self.ledger.epoch().unwrap_or_default().to_owned();
-                self.apply(now, event.clone(), out);
+                self.apply(event.clone(), out);
                 out.push(Command::Post(TabMessage::Event {
                     epoch,
                     after,
@@ -543,7 +521,7 @@ impl Machine {
         }
     }
 
-    fn tab(&mut self, now: Millis, message: TabMessage, out: &mut Vec<Command>) {
+    fn tab(&mut self, message: TabMessage, out: &mut Vec<Command>) {
         match message {
             TabMessage::Event {
                 epoch,
@@ -555,7 +533,7 @@ impl Machine {
                 match self.ledger.take_from_tab(&epoch, after, event.seq, covered) {
                     TabVerdict::Take { fresh } => {
                         self.stats.from_tabs += 1;
-                        self.apply(now, event, out);
+                        self.apply(event, out);
                         self.first_position(fresh, out);
                     }
                     TabVerdict::Skip(Skip::Duplicate) => self.stats.duplicates += 1,
@@ -595,21 +573,8 @@ impl Machine {
         }
     }
 
-    fn apply(&mut self, now: Millis, event: Event, out: &mut Vec<Command>) {
-        self.pending_tags
-            .extend(tags_for_event(event.kind, &event.data));
-        if self.flush_at.is_none() {
-            self.flush_at = Some(now.saturating_add(self.config.coalesce));
-        }
+    fn apply(&mut self, event: Event, out: &mut Vec<Command>) {
         out.push(Command::Apply(event));
-    }
-
-    fn flush(&mut self, out: &mut Vec<Command>) {
-        self.flush_at = None;
-        if !self.pending_tags.is_empty() {
-            let tags = std::mem::take(&mut self.pending_tags);
-            out.push(Command::Invalidate(tags.into_iter().collect()));
-        }
     }
 
     fn resync(&mut self, epoch: &str, seq: u64, out: &mut Vec<Command>) {
@@ -619,9 +584,6 @@ impl Machine {
     }
 
     fn refetch_all(&mut self, out: &mut Vec<Command>) {
-        // Refetching everything covers the pending invalidations.
-        self.pending_tags.clear();
-        self.flush_at = None;
         self.rounds += 1;
         self.refetching = Some(self.rounds);
         self.stats.resyncs += 1;

@@ -191,13 +191,6 @@ impl RealtimeOptions {
         self
     }
 
-    /// How long invalidations of applied events are gathered (default
-    /// 50 ms; 0 sends each at once).
-    pub fn coalesce(mut self, window: Millis) -> Self {
-        self.config.coalesce = window;
-        self
-    }
-
     /// The cross-tab channel's name (default [`CHANNEL`]); `None` shares
     /// nothing with other tabs.
     pub fn channel(mut self, name: Option<&str>) -> Self {

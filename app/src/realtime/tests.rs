@@ -8,8 +8,7 @@ use uuid::Uuid;
 
 use super::{Backoff, Command, Config, Input, Machine, Position, Status, TabMessage};
 
-/// A config with exact numbers: heartbeat 1 s, backoff 500 ms .. 4 s,
-/// invalidations at once.
+/// A config with exact numbers: heartbeat 1 s, backoff 500 ms .. 4 s.
 fn config() -> Config {
     Config {
         heartbeat: 1_000,
@@ -17,7 +16,6 @@ fn config() -> Config {
             base: 500,
             cap: 4_000,
         },
-        coalesce: 0,
         ..Config::default()
     }
 }
@@ -175,11 +173,10 @@ fn every_event_is_applied_once_in_order_across_reconnects() {
 }
 
 #[test]
-fn each_applied_event_is_posted_and_its_tags_invalidated() {
+fn each_applied_event_is_posted_and_nothing_invalidated() {
     let mut m = machine();
     go_live(&mut m, 0, "e1", 4);
     let out = m.handle(1, frame_event(5));
-    let id = user(5);
     assert_eq!(
         out,
         [
@@ -190,39 +187,8 @@ fn each_applied_event_is_posted_and_its_tags_invalidated() {
                 topics: vec![Topic::Users, Topic::Posts],
                 event: event(5),
             }),
-            Command::Invalidate(vec![
-                Tag::Users,
-                Tag::User(id),
-                Tag::Posts,
-                Tag::UserPosts(id)
-            ]),
         ]
     );
-}
-
-#[test]
-fn invalidations_of_a_burst_are_coalesced() {
-    let mut m = machine_with(
-        Config {
-            coalesce: 50,
-            ..config()
-        },
-        0.5,
-        None,
-    );
-    go_live(&mut m, 0, "e1", 0);
-    for seq in 1..=3 {
-        let out = m.handle(10 + seq, frame_event(seq));
-        assert!(!out.iter().any(|c| matches!(c, Command::Invalidate(_))));
-    }
-    assert_eq!(m.next_deadline(), Some(61), "first event + 50 ms");
-    let out = m.handle(61, Input::Tick);
-    let Some(Command::Invalidate(tags)) = out.first() else {
-        panic!("expected one invalidation, got {out:?}");
-    };
-    assert_eq!(tags.len(), 2 + 2 * 3, "users, posts, and per user two");
-    assert!(tags.contains(&Tag::Users) && tags.contains(&Tag::User(user(3))));
-    assert_eq!(m.handle(62, Input::Tick), []);
 }
 
 #[test]

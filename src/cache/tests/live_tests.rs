@@ -331,3 +331,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_key_scheme_shapes_queries_from_their_first_write_and_older_answers_lose() {
+    let mut c = QueryClient::new(FakeClock::new(0));
+    let filter = by_name();
+    let scheme = filter.clone();
+    c.set_shapes(
+        move |key| match key.segments().get(1).and_then(Value::as_str) {
+            Some("list") => Shape::UserPage(scheme.clone()),
+            _ => Shape::Opaque,
+        },
+    );
+    let all = vec![user(1, "Ada", Role::User), user(2, "Cy", Role::User)];
+    let key = page_key(&filter, 1, 2);
+    // Written with no options (as hydration does): normalized at once.
+    c.set_query_data(
+        &key,
+        serde_json::to_value(served(&all, &filter, 1, 2)).unwrap(),
+    );
+    assert_eq!(c.options(&key).unwrap().shape, Shape::UserPage(filter));
+    assert_eq!(c.store().confirmed().users.len(), 2);
+
+    let mut renamed = all[0].clone();
+    renamed.name = Name::parse("Ada L.").unwrap();
+    renamed.version = 2;
+    c.confirm_entities(&[StoreOp::User(EntityOp::Upsert(renamed))]);
+    // An older copy (a late answer) does not undo the newer one.
+    c.confirm_entities(&[StoreOp::User(EntityOp::Upsert(all[0].clone()))]);
+    let shown: Page<User> = c.query_data_as(&key).unwrap().unwrap();
+    assert_eq!(shown.data[0].name.as_str(), "Ada L.");
+
+    let other = QueryKey::new("session");
+    c.set_query_data(&other, json!({"id": 1}));
+    assert_eq!(c.options(&other).unwrap().shape, Shape::Opaque);
+}

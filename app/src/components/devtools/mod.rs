@@ -65,7 +65,7 @@ fn DevtoolsPanel() -> impl IntoView {
 #[component]
 fn RealtimeSection(tick: RwSignal<u64>) -> impl IntoView {
     let realtime = use_context::<RealtimeHandle>();
-    let store = use_query_client().store();
+    let client = use_query_client();
     let status = {
         let realtime = realtime.clone();
         move || {
@@ -77,7 +77,7 @@ fn RealtimeSection(tick: RwSignal<u64>) -> impl IntoView {
     let seq = move || realtime.as_ref().map_or(0, |r| r.last_seq.get());
     let entities = move || {
         tick.track();
-        store.with(|s| {
+        client.with_store(|s| {
             format!(
                 "{} users, {} posts, {} pending layers",
                 s.visible().users.len(),

@@ -60,7 +60,7 @@ fn start(
     done: RwSignal<bool>,
     error: RwSignal<Option<String>>,
 ) -> impl Fn(leptos::ev::Event) + 'static {
-    use tidings::cache::Tag;
+    use tidings::cache::{EntityOp, StoreOp};
 
     use crate::offline::sync::refusal;
     use crate::query::use_query_client;
@@ -83,8 +83,7 @@ fn start(
                 Ok(user) => {
                     progress.set(Some(100));
                     done.set(true);
-                    client.confirm_users(&[user]);
-                    client.invalidate_tags(&[Tag::Users, Tag::User(id)]);
+                    client.confirm_entities(&[StoreOp::User(EntityOp::Upsert(user))]);
                 }
                 Err(e) => {
                     progress.set(None);

@@ -103,19 +103,7 @@ fn UserDetail(id: Uuid) -> impl IntoView {
         fetch_posts(api),
         posts_options(id),
     );
-    let client = use_query_client();
-    // The user as the store last saw it (an upload, an edit elsewhere).
-    let held = client.user(id);
-    let shown = Memo::new(move |_| {
-        let fetched = user.data().get()?;
-        let held = held.get().filter(|held| held.version >= fetched.version);
-        Some(held.unwrap_or(fetched))
-    });
-    Effect::new(move |_| {
-        if let Some(fetched) = user.data().get() {
-            client.confirm_users(&[fetched]);
-        }
-    });
+    let shown = user.data();
     let loaded = Memo::new(move |_| (shown.with(Option::is_some), user.error().get()));
     view! {
         <Suspense fallback=|| view! { <Skeleton label="Loading the user…" rows=4/> }>
@@ -144,7 +132,7 @@ fn UserDetail(id: Uuid) -> impl IntoView {
 }
 
 #[component]
-fn Profile(user: Memo<Option<User>>, id: Uuid) -> impl IntoView {
+fn Profile(user: Signal<Option<User>>, id: Uuid) -> impl IntoView {
     let field =
         move |f: fn(&User) -> String| move || user.with(|u| u.as_ref().map(f).unwrap_or_default());
     view! {

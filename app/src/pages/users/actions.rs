@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use serde::Serialize;
-use tidings::cache::{EntityOp, EntityStore, StoreOp, Tag};
+use tidings::cache::{EntityOp, StoreOp, Tag};
 use tidings::{FieldErrors, NewUserInput, Role, User, UserBatchUpdateInput, UserPatchInput};
 use uuid::Uuid;
 
@@ -160,12 +160,12 @@ impl UsersState {
         let editor = RwSignal::new(None::<Editor>);
         let recent = RwSignal::new(Recent::default());
         let selection = RwSignal::new(BTreeMap::<Uuid, i64>::new());
-        let store: RwSignal<EntityStore> = use_query_client().store().into();
+        let client = StoredValue::new(use_query_client());
         // A refusal with the current state: show it as it now is.
         let learn = move |error: &ApiError| {
             let current = current_users(error);
             if !current.is_empty() {
-                store.update(|s| s.confirm(&upserts(&current)));
+                client.with_value(|c| c.confirm_entities(&upserts(&current)));
             }
             current
         };

@@ -28,7 +28,7 @@ use crate::api::{use_api, ApiHandle};
 use crate::components::error_box::ErrorBox;
 use crate::components::skeleton::Skeleton;
 use crate::keys;
-use crate::query::{use_query, use_query_client, QueryResult};
+use crate::query::{use_query, QueryResult};
 
 /// Rows per page of the users table.
 pub const USERS_PER_PAGE: u32 = 25;
@@ -108,16 +108,6 @@ pub fn UsersPage() -> impl IntoView {
     let params = Memo::new(move |_| UsersParams::parse(|key| query.read().get(key)));
     let users = use_users_list(move || params.read().list_query());
     let state = UsersState::provide();
-    // What this page lists goes into the normalized store, so optimistic
-    // changes and realtime events reach its rows.
-    let client = use_query_client();
-    Effect::new(move |_| {
-        users.data().with(|page| {
-            if let Some(page) = page {
-                client.confirm_users(&page.data);
-            }
-        });
-    });
     let loaded = Memo::new(move |_| (users.data().with(Option::is_some), users.error().get()));
     // Typed text narrows the shown rows at once; the address follows.
     let typed = RwSignal::new(params.get_untracked().filter.search.unwrap_or_default());

@@ -27,7 +27,7 @@ pub fn UsersTable(
     typed: Signal<String>,
 ) -> impl IntoView {
     let state = use_users_state();
-    let store = use_query_client().store();
+    let client = use_query_client();
     let rows = Memo::new(move |_| {
         let page = page
             .with(|d| d.as_ref().map(|p| p.data.clone()))
@@ -35,7 +35,7 @@ pub fn UsersTable(
         let filter = params.with(|p| p.filter.clone());
         let all = state
             .recent
-            .with(|recent| store.with(|s| user_rows(&page, s, recent, &filter)));
+            .with(|recent| client.with_store(|s| user_rows(&page, s, recent, &filter)));
         let narrow = UserFilter {
             search: Some(typed.get()),
             ..Default::default()
