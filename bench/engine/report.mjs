@@ -14,6 +14,11 @@ const CASES = [
   ["notify", "(c) one update notifies 1,000 observers", "notify"],
   ["upsert", "(d) upsert 10,000 users: EntityAdapter vs RTK adapter", "upsert"],
   ["upsert_store", "(d) same via EntityStore::confirm vs RTK adapter", "upsert"],
+  ["set_100k", "(e) set 100,000 queries", "set_100k"],
+  ["invalidate_1k", "(f) invalidate prefix, 1,000 of 100,000 stale", "invalidate_1k"],
+  ["entity_update", "(g) rename one user held by 1,000 lists", "entity_update"],
+  ["entity_read", "(g) then read the 1,000 lists", "entity_read"],
+  ["place_created", "(h) place 1,000 created users in 100 sorted lists", "place_created"],
 ];
 
 const figures = new Map();

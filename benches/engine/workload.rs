@@ -15,7 +15,14 @@
 //!   each reading what it now shows, as the Leptos host does;
 //! - `upsert`: 10,000 users upserted into an empty [`EntityAdapter`];
 //! - `upsert_store`: the same as one confirmed response in the layered
-//!   [`EntityStore`] (confirmed and visible states both change).
+//!   [`EntityStore`] (confirmed and visible states both change);
+//! - `set_100k`: 100,000 queries written with `set_query_data`, keys
+//!   `["scopeNN", "item", i]` with `NN` = `i` mod 100 (100 prefixes of
+//!   1,000 queries each);
+//! - `invalidate_1k`: one invalidation of the prefix `["scope42"]` over
+//!   them (1,000 of the 100,000 marked stale, nothing refetched);
+//! - `entity_update`, `entity_read`, `place_created`: server events
+//!   reaching cached, normalized user lists (see `lists.rs`).
 //!
 //! Time comes from the runner (`now`, in milliseconds), since
 //! `std::time::Instant` does not exist on `wasm32-unknown-unknown`.
@@ -32,12 +39,21 @@ use tidings::cache::{
 use tidings::model::{Email, Language, Name, Preferences, Role, Theme, User};
 use uuid::Uuid;
 
+#[path = "lists.rs"]
+mod lists;
+
 /// Queries written in `set`.
 const QUERIES: usize = 10_000;
 /// Observers of the one query in `subscribe` and `notify`.
 const OBSERVERS: usize = 1_000;
 /// Users upserted in `upsert` and `upsert_store`.
 const ENTITIES: usize = 10_000;
+/// Queries written in `set_100k`.
+const LARGE_QUERIES: usize = 100_000;
+/// Key prefixes the `set_100k` queries are spread over, evenly.
+const SCOPES: usize = 100;
+/// The prefix `invalidate_1k` invalidates.
+const INVALIDATED_SCOPE: usize = 42;
 
 /// The measured times of one case.
 pub struct Figure {
@@ -86,6 +102,9 @@ pub fn run(warmup: usize, runs: usize, now: &dyn Fn() -> f64) -> Result<Vec<Figu
             queries(&input, now)?,
             observers(now)?,
             entities(&input, now)?,
+            large(&input, now)?,
+            lists::holding(&input.lists, now)?,
+            lists::placing(&input.lists, now)?,
         ]
         .concat();
         if round < warmup {
@@ -109,6 +128,9 @@ struct Input {
     keys: Vec<QueryKey>,
     data: Vec<Value>,
     users: Vec<User>,
+    large_keys: Vec<QueryKey>,
+    large_data: Vec<Value>,
+    lists: lists::Input,
 }
 
 impl Input {
@@ -119,12 +141,31 @@ impl Input {
                 _ => QueryKey::new("posts").with(i),
             })
             .collect();
-        let data = (0..QUERIES)
-            .map(|i| json!({"id": i, "title": format!("item {i}")}))
-            .collect();
+        let data = (0..QUERIES).map(item).collect();
         let users = (0..ENTITIES).map(user).collect();
-        Self { keys, data, users }
+        let large_keys = (0..LARGE_QUERIES)
+            .map(|i| QueryKey::new(scope(i % SCOPES)).with("item").with(i))
+            .collect();
+        let large_data = (0..LARGE_QUERIES).map(item).collect();
+        Self {
+            keys,
+            data,
+            users,
+            large_keys,
+            large_data,
+            lists: lists::Input::new(),
+        }
     }
+}
+
+/// The data of query `i`.
+fn item(i: usize) -> Value {
+    json!({"id": i, "title": format!("item {i}")})
+}
+
+/// The first segment of the `set_100k` keys in scope `n`.
+fn scope(n: usize) -> String {
+    format!("scope{n:02}")
 }
 
 fn user(i: usize) -> User {
@@ -187,6 +228,37 @@ fn queries(input: &Input, now: &dyn Fn() -> f64) -> Result<Timed, String> {
         .count();
     check("invalidate", "queries marked wrongly", wrong, 0)?;
     Ok(vec![("set", set), ("invalidate", invalidate)])
+}
+
+/// `set_100k` then `invalidate_1k` on one fresh client.
+fn large(input: &Input, now: &dyn Fn() -> f64) -> Result<Timed, String> {
+    let mut client = QueryClient::new(FakeClock::new(0));
+    let data = input.large_data.clone();
+    let ((), set) = timed(now, || {
+        for (key, value) in input.large_keys.iter().zip(data) {
+            client.set_query_data(key, value);
+        }
+    });
+    check("set_100k", "cached queries", client.len(), LARGE_QUERIES)?;
+    let with_data = client.queries().filter(|(_, s)| s.data.is_some()).count();
+    check("set_100k", "queries with data", with_data, LARGE_QUERIES)?;
+
+    let prefix = QueryKey::new(scope(INVALIDATED_SCOPE));
+    let (starts, invalidate) = timed(now, || client.invalidate_prefix(&prefix));
+    check("invalidate_1k", "fetches started", starts.len(), 0)?;
+    let stale = client.queries().filter(|(_, s)| s.is_invalidated).count();
+    check(
+        "invalidate_1k",
+        "invalidated queries",
+        stale,
+        LARGE_QUERIES / SCOPES,
+    )?;
+    let wrong = client
+        .queries()
+        .filter(|(k, s)| s.is_invalidated != k.starts_with(&prefix))
+        .count();
+    check("invalidate_1k", "queries marked wrongly", wrong, 0)?;
+    Ok(vec![("set_100k", set), ("invalidate_1k", invalidate)])
 }
 
 /// `subscribe` then `notify` on one fresh client. Notifications reach the

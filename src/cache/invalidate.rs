@@ -14,6 +14,7 @@ use super::client::{Entry, FetchStart, QueryClient};
 use super::fetch::FetchDecision;
 use super::infinite::PageDirection;
 use super::key::{KeyHash, QueryKey};
+use super::notify::Notifier;
 use super::query::{FetchStatus, QueryAction};
 use super::tags::{tags_for_event, EventKind, Tag};
 
@@ -21,7 +22,21 @@ impl QueryClient {
     /// Invalidates every query whose key starts with `prefix` (the root key
     /// invalidates all). Returns the fetches to start now.
     pub fn invalidate_prefix(&mut self, prefix: &QueryKey) -> Vec<FetchStart> {
-        self.invalidate_where(|_, e| e.key.starts_with(prefix))
+        let Some(span) = KeyHash::span_under(prefix) else {
+            return self.invalidate_where(|_, _| true);
+        };
+        self.batch(|c| {
+            let mut follow_up = Vec::new();
+            let under = c
+                .entries
+                .range_mut(span.start().clone()..)
+                .take_while(|(h, _)| span.runs_on(h))
+                .filter(|(h, _)| span.holds(h));
+            for (hash, e) in under {
+                mark(hash, e, &mut c.notifier, &mut follow_up);
+            }
+            c.follow_up(follow_up)
+        })
     }
 
     /// Invalidates every query providing any of `tags`. Returns the fetches
@@ -79,28 +94,30 @@ impl QueryClient {
         self.batch(|c| {
             let mut follow_up = Vec::new();
             for (hash, e) in c.entries.iter_mut().filter(|(h, e)| pred(h, e)) {
-                e.reduce(hash, QueryAction::Invalidate, &mut c.notifier);
-                if (e.observers > 0 && e.options.enabled) || e.state.is_fetching() {
-                    follow_up.push(hash.clone());
-                }
+                mark(hash, e, &mut c.notifier, &mut follow_up);
             }
-            let mut starts = Vec::new();
-            for hash in follow_up {
-                let e = &c.entries[&hash];
-                if e.observers > 0 && e.options.enabled {
-                    if let FetchDecision::Start(start) =
-                        c.start_fetch(&hash, PageDirection::Refetch)
-                    {
-                        starts.push(start);
-                    }
-                } else {
-                    c.stop_fetch(&hash);
-                    let now = c.now();
-                    c.after_settle(&hash, now);
-                }
-            }
-            starts
+            c.follow_up(follow_up)
         })
+    }
+
+    /// After marking: refetches the observed queries of `hashes`, stops
+    /// the fetches of the others.
+    fn follow_up(&mut self, hashes: Vec<KeyHash>) -> Vec<FetchStart> {
+        let mut starts = Vec::new();
+        for hash in hashes {
+            let e = &self.entries[&hash];
+            if e.observers > 0 && e.options.enabled {
+                if let FetchDecision::Start(start) = self.start_fetch(&hash, PageDirection::Refetch)
+                {
+                    starts.push(start);
+                }
+            } else {
+                self.stop_fetch(&hash);
+                let now = self.now();
+                self.after_settle(&hash, now);
+            }
+        }
+        starts
     }
 
     fn refetch_stale(&mut self, trigger: impl Fn(&Entry) -> bool) -> Vec<FetchStart> {
@@ -116,5 +133,14 @@ impl QueryClient {
             .iter()
             .filter_map(|h| self.start_fetch(h, PageDirection::Refetch).into_start())
             .collect()
+    }
+}
+
+/// Marks one query invalidated; notes it in `follow_up` when a fetch must
+/// start (observed) or stop (unobserved, fetching).
+fn mark(hash: &KeyHash, e: &mut Entry, notifier: &mut Notifier, follow_up: &mut Vec<KeyHash>) {
+    e.reduce(hash, QueryAction::Invalidate, notifier);
+    if (e.observers > 0 && e.options.enabled) || e.state.is_fetching() {
+        follow_up.push(hash.clone());
     }
 }

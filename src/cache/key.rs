@@ -28,6 +28,44 @@ impl KeyHash {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Where the keys under `prefix` lie in hash order, for a range scan
+    /// instead of a look at every key; `None` for the root (every key).
+    ///
+    /// Canonical JSON is self-delimiting, so a key starts with `prefix`
+    /// exactly when its text is the prefix's, or the prefix's without its
+    /// closing `]` followed by `,`: all such texts sort together, from the
+    /// prefix's open text on.
+    pub(super) fn span_under(prefix: &QueryKey) -> Option<PrefixSpan> {
+        if prefix.is_empty() {
+            return None;
+        }
+        let mut open = prefix.hash().0;
+        open.pop();
+        Some(PrefixSpan(KeyHash(open)))
+    }
+}
+
+/// The hashes of the keys under one prefix; see [`KeyHash::span_under`].
+pub(super) struct PrefixSpan(KeyHash);
+
+impl PrefixSpan {
+    /// The first hash the span may hold (the prefix's open text).
+    pub(super) fn start(&self) -> &KeyHash {
+        &self.0
+    }
+
+    /// Whether `hash`, at or after [`PrefixSpan::start`], is still in the
+    /// run of texts the span lies in.
+    pub(super) fn runs_on(&self, hash: &KeyHash) -> bool {
+        hash.0.starts_with(self.0.as_str())
+    }
+
+    /// Whether `hash`, in the run, is a key under the prefix (not one whose
+    /// last segment merely starts alike: `[1` opens `[10]` too).
+    pub(super) fn holds(&self, hash: &KeyHash) -> bool {
+        matches!(hash.0.as_bytes().get(self.0 .0.len()), Some(b',' | b']'))
+    }
 }
 
 impl fmt::Display for KeyHash {
@@ -107,6 +145,55 @@ impl<V: Into<Value>, const N: usize> From<[V; N]> for QueryKey {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_span_under_a_prefix_holds_exactly_the_keys_starting_with_it() {
+        let keys: Vec<QueryKey> = [
+            json!(["users"]),
+            json!(["users", "list", {"page": 1}]),
+            json!(["users", "list", {"page": 10}]),
+            json!(["users2"]),
+            json!(["users", "detail", 1]),
+            json!(["users", "detail", 10]),
+            json!(["users", "detail", 1.0]),
+            json!(["users", "de,tail"]),
+            json!(["users\"", "x"]),
+            json!([1]),
+            json!([10]),
+            json!([[1], 2]),
+            json!([[1, 2]]),
+            json!([{"a": [1]}]),
+            json!([{"a": [1], "b": 2}]),
+        ]
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap())
+        .collect();
+        let mut hashes: Vec<(KeyHash, &QueryKey)> = keys.iter().map(|k| (k.hash(), k)).collect();
+        hashes.sort_by(|a, b| a.0.cmp(&b.0));
+        let more = [
+            QueryKey::new("users").with("detail"),
+            QueryKey::new("users").with("list"),
+            QueryKey::new(json!([1])),
+            QueryKey::new(json!({"a": [1]})),
+        ];
+        for prefix in keys.iter().chain(&more) {
+            let span = KeyHash::span_under(prefix).expect("not the root");
+            let got: Vec<&QueryKey> = hashes
+                .iter()
+                .skip_while(|(h, _)| h < span.start())
+                .take_while(|(h, _)| span.runs_on(h))
+                .filter(|(h, _)| span.holds(h))
+                .map(|(_, k)| *k)
+                .collect();
+            let want: Vec<&QueryKey> = hashes
+                .iter()
+                .map(|(_, k)| *k)
+                .filter(|k| k.starts_with(prefix))
+                .collect();
+            assert_eq!(got, want, "under {prefix:?}");
+        }
+        assert!(KeyHash::span_under(&QueryKey::root()).is_none());
+    }
 
     #[test]
     fn hash_ignores_object_field_order() {

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use super::client::{FetchStart, QueryClient};
 use super::key::KeyHash;
 use super::optimistic::EventOutcome;
-use super::placement::{insert, remove, Window};
+use super::placement::{insert, remove, reorder, Window};
 use super::query::QueryAction;
 use super::shape::{lists_mut, slot_id, EntityKind, Shape};
 use super::store::{ops_for_event, StoreOp};
@@ -161,11 +161,17 @@ impl QueryClient {
             }
             let windows_before: Vec<Window> = group.iter().map(|(_, w)| w.clone()).collect();
             let mut windows: Vec<Window> = windows_before.clone();
-            if let Some(b) = before {
+            let moved_within = match after.filter(|_| was && is) {
+                Some(a) => reorder(&mut windows, id, self.rank(&filter, a)),
+                None => false,
+            };
+            if moved_within {
+                // Placed: no row entered or left a page.
+            } else if let Some(b) = before {
                 let rank = self.rank(&filter, b);
                 remove(&mut windows, id, was, rank);
             }
-            if let Some(a) = after.filter(|_| is) {
+            if let Some(a) = after.filter(|_| is && !moved_within) {
                 if windows.iter().any(|w| w.stale) {
                     // A page the removal could not decide is no ground to
                     // place on: the list refetches, with its total right.

@@ -111,6 +111,33 @@ pub fn insert(windows: &mut [Window], id: Uuid, rank: impl Fn(Uuid) -> Option<Or
     }
 }
 
+/// Moves `id`, a row that stays in the list with a new sort key, within
+/// the cached page holding it, when its new place is inside that page: no
+/// row enters or leaves any page then, so nothing needs the server. `rank`
+/// orders the row at its new key against each other row. `false` (nothing
+/// changed) when no cached page holds it or its new place may lie on a
+/// neighbouring page: the caller removes and inserts it instead.
+pub fn reorder(windows: &mut [Window], id: Uuid, rank: impl Fn(Uuid) -> Option<Ordering>) -> bool {
+    let Some(w) = windows.iter_mut().find(|w| w.ids.contains(&id)) else {
+        return false;
+    };
+    let mut rest = w.clone();
+    rest.ids.retain(|row| *row != id);
+    let Some(pos) = rest.position(&rank) else {
+        return false;
+    };
+    // At the front it may belong on the page before; at the end, on the
+    // page after (unless none follows).
+    let after_front = pos > 0 || w.page == 1;
+    let before_end = pos < rest.ids.len() || !w.has_next(w.total);
+    if !(after_front && before_end) {
+        return false;
+    }
+    rest.ids.insert(pos, id);
+    w.ids = rest.ids;
+    true
+}
+
 /// Removes `id` from `windows` (one list's cached pages, in page order);
 /// `rank(row)` orders the removed row against `row`. When the row belonged
 /// to the list (`member`) the totals drop by one.
@@ -196,6 +223,31 @@ mod tests {
 
     fn rows(w: &Window) -> Vec<u128> {
         w.ids.iter().map(|u| u.as_u128()).collect()
+    }
+
+    #[test]
+    fn a_row_whose_new_key_stays_inside_its_page_moves_there_alone() {
+        // Page 2 of 3 cached alone; row 5 gets the key 7.5 (between 7 and 8).
+        let mut pages = vec![window(2, 4, 12, &[5, 6, 7, 8])];
+        let rank = |row: Uuid| Some((row.as_u128() * 10).cmp(&75).reverse());
+        assert!(reorder(&mut pages, id(5), rank));
+        assert_eq!(rows(&pages[0]), [6, 7, 5, 8]);
+        assert!(!pages[0].stale);
+        assert_eq!(pages[0].total, 12);
+
+        // Past the last row of a page with pages after it: not decided here.
+        let mut pages = vec![window(2, 4, 12, &[5, 6, 7, 8])];
+        assert!(!reorder(&mut pages, id(5), rank_of(9)));
+        assert_eq!(rows(&pages[0]), [5, 6, 7, 8], "unchanged");
+        // Before the first row of page 2: it may belong on page 1.
+        let mut pages = vec![window(2, 4, 12, &[5, 6, 7, 8])];
+        assert!(!reorder(&mut pages, id(8), rank_of(4)));
+        // On the last page, past its last row is still inside the list.
+        let mut pages = vec![window(3, 4, 12, &[9, 10, 11, 12])];
+        assert!(reorder(&mut pages, id(9), rank_of(13)));
+        assert_eq!(rows(&pages[0]), [10, 11, 12, 9]);
+        // Not on any cached page.
+        assert!(!reorder(&mut pages, id(1), rank_of(10)));
     }
 
     /// Every page of a list of `all` rows (numbered, sorted), `limit` each.

@@ -366,3 +366,48 @@ fn the_key_scheme_shapes_queries_from_their_first_write_and_older_answers_lose()
     c.set_query_data(&other, json!({"id": 1}));
     assert_eq!(c.options(&other).unwrap().shape, Shape::Opaque);
 }
+
+#[test]
+fn a_rename_that_keeps_a_user_inside_a_full_page_moves_it_there_with_no_fetch() {
+    let mut c = QueryClient::new(FakeClock::new(0));
+    let all = vec![
+        user(1, "Ada", Role::User),
+        user(2, "Cy", Role::User),
+        user(3, "Eve", Role::User),
+        user(4, "Gus", Role::User),
+    ];
+    let filter = by_name();
+    // Page 1 of 2 is cached; page 2 is not.
+    let key = page_key(&filter, 1, 3);
+    let obs = c.observe(
+        &key,
+        QueryOptions::default().shape(Shape::UserPage(filter.clone())),
+    );
+    c.set_query_data(
+        &key,
+        serde_json::to_value(served(&all, &filter, 1, 3)).unwrap(),
+    );
+
+    let mut renamed = all[0].clone();
+    renamed.name = Name::parse("Dot").unwrap();
+    renamed.version = 2;
+    let applied = event(
+        &mut c,
+        1,
+        EventKind::UserUpdated,
+        serde_json::to_value(&renamed).unwrap(),
+    );
+    assert!(applied.starts.is_empty(), "decided here: nothing refetches");
+    assert!(!c.state(&key).unwrap().is_invalidated);
+    let shown: Page<User> = c.view(obs).unwrap().data_as().unwrap().unwrap();
+    let now = vec![renamed, all[1].clone(), all[2].clone(), all[3].clone()];
+    assert_eq!(shown, served(&now, &filter, 1, 3));
+    assert_eq!(
+        shown
+            .data
+            .iter()
+            .map(|u| u.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Cy", "Dot", "Eve"]
+    );
+}

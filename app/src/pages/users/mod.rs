@@ -69,29 +69,23 @@ pub fn use_users_list(
     )
 }
 
-/// Page `page()` of the users list, newest first, unfiltered.
-pub fn use_users_page(page: impl Fn() -> u32 + Send + Sync + 'static) -> QueryResult<Page<User>> {
-    use_users_list(move || UserListQuery {
-        page: page(),
-        limit: USERS_PER_PAGE,
-        ..Default::default()
-    })
-}
-
-/// How many users there are, from the first page of the users list.
+/// How many users there are.
 #[component]
 pub fn UsersCount() -> impl IntoView {
     // The server lists the routes without an API: nothing to count then.
     use_context::<ApiHandle>().map(|_| view! { <UsersCountBadge/> })
 }
 
+/// Reads the users' stats, which the engine keeps in step with every
+/// user event (a page of the list would have to be refetched whenever a
+/// deletion leaves it a row short).
 #[component]
 fn UsersCountBadge() -> impl IntoView {
-    let users = use_users_page(|| 1);
+    let stats = stats::use_user_stats();
     view! {
         <Transition fallback=|| ()>
-            {move || users.data().get().map(|page| {
-                let total = page.pagination.total;
+            {move || stats.data().get().map(|stats| {
+                let total = stats.total;
                 view! {
                     <span class="users-count" data-testid="users-count" data-count=total.to_string()>
                         {format!("{total} users")}
