@@ -120,14 +120,15 @@ fn capitalized(word: &str) -> String {
 fn Rows(rows: Signal<Vec<UserRow>>) -> impl IntoView {
     view! {
         <For
-            each=move || rows.get()
-            // A row per user, kept while its user changes: its cells follow
-            // the store on their own.
-            key=|r| (r.user.id, r.pending)
-            let:row
-        >
-            <UserRowView row/>
-        </For>
+            each=move || rows.get().into_iter().enumerate()
+            // A row per user at its place, kept while its user changes: its
+            // cells follow the store on their own. A row that changes place
+            // (a new sort, a user placed above it) is built anew rather
+            // than moved: the keyed diff was seen to leave a moved row at
+            // the top of a re-sorted table.
+            key=|(at, r)| (r.user.id, r.pending, *at)
+            children=|(_, row)| view! { <UserRowView row/> }
+        />
     }
 }
 
