@@ -344,14 +344,6 @@ impl QueryClient {
         self.entries.is_empty()
     }
 
-    /// Replaces the options of `key` (creating the query if needed);
-    /// polling starts or stops with them.
-    pub fn set_options(&mut self, key: &QueryKey, options: QueryOptions) {
-        self.batch(|c| {
-            c.ensure(key, Some(options));
-        });
-    }
-
     /// Writes `data` as the query's data now, creating the query if needed
     /// (an unobserved new query is gc'd after `gc_time`).
     pub fn set_query_data(&mut self, key: &QueryKey, data: Value) {

@@ -132,6 +132,24 @@ impl QueryClient {
         self.batch(|c| c.resolve_hash(&key.hash(), fetch_id, result))
     }
 
+    /// Replaces the options of `key` (creating the query if needed);
+    /// polling starts or stops with them. Options that enable an observed
+    /// query (a dependent query whose input has arrived) fetch it now if
+    /// it is stale: that fetch is returned, to start.
+    pub fn set_options(&mut self, key: &QueryKey, options: QueryOptions) -> Option<FetchStart> {
+        self.batch(|c| {
+            let hash = key.hash();
+            let was_enabled = c.entries.get(&hash).map(|e| e.options.enabled);
+            c.ensure(key, Some(options));
+            let e = &c.entries[&hash];
+            let enabled_now = e.options.enabled && was_enabled != Some(true);
+            if !(enabled_now && e.observers > 0) {
+                return None;
+            }
+            c.fetch_hash(&hash, FetchPolicy::IfStale).into_start()
+        })
+    }
+
     pub(super) fn fetch_hash(&mut self, hash: &KeyHash, policy: FetchPolicy) -> FetchDecision {
         let now = self.now();
         let e = &self.entries[hash];

@@ -256,7 +256,26 @@ impl Binding {
                 options.clone()
             };
             if let Some(key) = this.slot.key() {
-                this.handle.update(|c| c.set_options(&key, options));
+                let start = this.handle.update(|c| c.set_options(&key, options));
+                this.handle.run(start.into_iter().collect());
+            }
+        });
+    }
+
+    /// Enables the query while `enabled()` holds: re-applied whenever what
+    /// it reads changes; turned on while stale, it fetches at once.
+    pub(crate) fn enabled_when(&self, enabled: impl Fn() -> bool + Send + Sync + 'static) {
+        let this = self.clone();
+        Effect::new(move |_| {
+            let on = enabled();
+            let options = {
+                let mut options = lock(&this.options);
+                options.enabled = on;
+                options.clone()
+            };
+            if let Some(key) = this.slot.key() {
+                let start = this.handle.update(|c| c.set_options(&key, options));
+                this.handle.run(start.into_iter().collect());
             }
         });
     }

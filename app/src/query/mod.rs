@@ -4,12 +4,14 @@
 //! after an invalidation) and never runs anything; this module is the host
 //! that runs what it decides, inside Leptos. One file per concern:
 //!
-//! - `client.rs`: [`QueryClientHandle`], the engine plus the normalized
-//!   [`EntityStore`](tidings::cache::EntityStore) and the mutation queues,
-//!   shared through context ([`provide_query_client`], [`use_query_client`]);
+//! - `client.rs`: [`QueryClientHandle`], the engine (which holds the
+//!   normalized [`EntityStore`](tidings::cache::EntityStore)) and the
+//!   mutation queues, shared through context ([`provide_query_client`],
+//!   [`use_query_client`]);
 //! - `host.rs`: performs the fetches the engine hands out, feeds results
 //!   back, turns its batched notifications into per-key signal triggers
-//!   and wakes what waits for a key; `fetcher.rs` erases hook types;
+//!   (and one for the store) and wakes what waits for a key; `fetcher.rs`
+//!   erases hook types;
 //! - `timers.rs`: one `setTimeout` for the engine's next deadline in the
 //!   browser, none on the server, manual ticks in tests; `clock.rs`: the
 //!   real clock; `window.rs`: focus and online/offline (opt-in);

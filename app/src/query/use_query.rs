@@ -84,6 +84,15 @@ impl<T: Send + Sync + 'static> QueryResult<T> {
         self.binding.with_value(|binding| binding.poll_every(every));
     }
 
+    /// Runs the query only while `enabled()` holds (a dependent query:
+    /// say, once the id it needs is known); reactive, and turned on while
+    /// stale it fetches at once. Give the hook `QueryOptions::enabled`
+    /// with the first value, so the first render does not fetch early.
+    pub fn enabled_when(&self, enabled: impl Fn() -> bool + Send + Sync + 'static) {
+        self.binding
+            .with_value(|binding| binding.enabled_when(enabled));
+    }
+
     /// Fetches the query now, whatever its age.
     pub fn refetch(&self) {
         self.binding.with_value(Binding::refetch);

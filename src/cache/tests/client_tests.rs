@@ -277,6 +277,44 @@ fn clear_drops_every_query_detaches_observers_and_ignores_late_answers() {
 }
 
 #[test]
+fn a_dependent_query_fetches_once_its_options_enable_it() {
+    let (clock, mut c) = setup();
+    let waiting = QueryOptions::default().enabled(false).stale_time(1_000);
+    c.observe(&users(), waiting.clone());
+    assert_eq!(
+        c.fetch(&users(), FetchPolicy::IfStale),
+        FetchDecision::Disabled
+    );
+    assert_eq!(c.set_options(&users(), waiting.clone()), None, "still off");
+
+    // Its input arrived: on, and stale (never fetched), so it fetches now.
+    let on = waiting.clone().enabled(true);
+    let f = c
+        .set_options(&users(), on.clone())
+        .expect("enabling fetches");
+    assert_eq!(
+        c.set_options(&users(), on.clone()),
+        None,
+        "already on: not again"
+    );
+    c.resolve(&users(), f.fetch_id, Ok(json!(1)));
+    assert_eq!(c.set_options(&users(), on.clone()), None, "already on");
+
+    // Off and on again while fresh: nothing to fetch.
+    assert_eq!(c.set_options(&users(), waiting.clone()), None);
+    assert_eq!(c.set_options(&users(), on.clone()), None, "fresh");
+    // Off and on again once stale: it refetches.
+    c.set_options(&users(), waiting.clone());
+    clock.advance(1_001);
+    assert!(c.set_options(&users(), on).is_some(), "stale: refetches");
+
+    // An unobserved query is not fetched by its options.
+    let other = QueryKey::new("posts");
+    c.set_options(&other, waiting);
+    assert_eq!(c.set_options(&other, QueryOptions::default()), None);
+}
+
+#[test]
 fn new_options_start_and_stop_polling_at_once() {
     let (clock, mut c) = setup();
     c.observe(&users(), QueryOptions::default());
