@@ -242,7 +242,7 @@ impl QueryClient {
     pub fn unobserve(&mut self, id: ObserverId) -> bool {
         match self.observers.remove(&id) {
             Some(rec) => {
-                self.detach(&rec.hash);
+                self.batch(|c| c.detach(&rec.hash));
                 true
             }
             None => false,
@@ -484,14 +484,23 @@ impl QueryClient {
         }
     }
 
+    /// One observer of `hash` left. When it was the last, nobody waits for
+    /// a fetch in flight: it is cancelled (its result will be ignored, and
+    /// the host aborts the request), the query keeping what data it had.
     fn detach(&mut self, hash: &KeyHash) {
         let now = self.now();
+        let mut abandoned = false;
         if let Some(e) = self.entries.get_mut(hash) {
             e.observers -= 1;
             if e.observers == 0 {
                 e.gc_at = Some(after(now, e.options.gc_time));
                 e.poll_at = None;
+                abandoned = e.state.is_fetching();
             }
+        }
+        if abandoned {
+            self.stop_fetch(hash);
+            self.after_settle(hash, now);
         }
     }
 

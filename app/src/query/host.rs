@@ -10,6 +10,12 @@
 //! changed key re-render) and wake the futures waiting for a key to settle
 //! (Leptos resources). The typed [`ApiError`] of a failure is kept here,
 //! beside the engine's plain [`QueryError`].
+//!
+//! Each request in flight holds a [`CancelToken`]: when the engine no
+//! longer wants its fetch (the last observer left, the component moved to
+//! another key, a newer fetch superseded it), the token is cancelled and
+//! the request aborted, so the browser stops downloading what nobody
+//! reads.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -19,16 +25,16 @@ use futures::channel::oneshot;
 use leptos::prelude::*;
 use serde_json::Value;
 use tidings::cache::{
-    DehydratedQuery, DehydratedState, FetchDecision, FetchPolicy, FetchStart, KeyHash,
-    PageDirection, QueryClient, QueryError, QueryKey, QueryOptions, QueryStatus, Resolution,
-    RetryPolicy,
+    DehydratedQuery, DehydratedState, FetchDecision, FetchId, FetchPolicy, FetchStart, KeyHash,
+    Notification, PageDirection, QueryClient, QueryError, QueryKey, QueryOptions, QueryStatus,
+    Resolution, RetryPolicy,
 };
 
 use super::binding::Loaded;
 use super::client::{lock, QueryClientHandle};
 use super::error::{from_query_error, to_query_error};
 use super::fetcher::Fetcher;
-use crate::api::ApiError;
+use crate::api::{cancellable, ApiError, CancelToken};
 
 /// Per-key bookkeeping beside the engine.
 #[derive(Default)]
@@ -38,6 +44,8 @@ pub(crate) struct Host {
     pub(crate) pages: HashMap<KeyHash, PageDirection>,
     triggers: HashMap<KeyHash, ArcTrigger>,
     waiters: HashMap<KeyHash, Vec<oneshot::Sender<()>>>,
+    /// The fetch of each key whose request is in flight, and its token.
+    in_flight: HashMap<KeyHash, (FetchId, CancelToken)>,
 }
 
 impl Host {
@@ -64,6 +72,7 @@ impl QueryClientHandle {
             if notes.iter().any(|n| n.entities) {
                 triggers.push(self.0.entities.clone());
             }
+            self.abort_unwanted(&notes);
             {
                 let mut host = lock(&self.0.host);
                 for note in &notes {
@@ -89,6 +98,33 @@ impl QueryClientHandle {
             }
         }
         self.rearm();
+    }
+
+    /// Aborts the requests of the keys in `notes` whose fetch the engine
+    /// no longer runs.
+    fn abort_unwanted(&self, notes: &[Notification]) {
+        let engine = lock(&self.0.engine);
+        let mut host = lock(&self.0.host);
+        if host.in_flight.is_empty() {
+            return;
+        }
+        let keys = notes
+            .iter()
+            .flat_map(|n| n.changed.iter().chain(&n.removed));
+        for key in keys {
+            let hash = key.hash();
+            let Some((fetch_id, _)) = host.in_flight.get(&hash) else {
+                continue;
+            };
+            let wanted = engine
+                .state(key)
+                .is_some_and(|s| s.is_fetching() && s.fetch_id == *fetch_id);
+            if !wanted {
+                if let Some((_, token)) = host.in_flight.remove(&hash) {
+                    token.cancel();
+                }
+            }
+        }
     }
 
     /// Makes the current reactive scope re-run when `hash` changes.
@@ -121,12 +157,22 @@ impl QueryClientHandle {
     pub(crate) fn run(&self, starts: Vec<FetchStart>) {
         for start in starts {
             let hash = start.key.hash();
+            let token = CancelToken::new();
             let fetcher = {
                 let mut host = lock(&self.0.host);
                 if let Some(page) = &start.page {
                     host.pages.insert(hash.clone(), page.direction);
                 }
-                host.fetchers.get(&hash).cloned()
+                let fetcher = host.fetchers.get(&hash).cloned();
+                if fetcher.is_some() {
+                    let superseded = host
+                        .in_flight
+                        .insert(hash.clone(), (start.fetch_id, token.clone()));
+                    if let Some((_, old)) = superseded.filter(|(id, _)| *id != start.fetch_id) {
+                        old.cancel();
+                    }
+                }
+                fetcher
             };
             let Some(fetcher) = fetcher else {
                 self.cancel(&start.key);
@@ -135,7 +181,7 @@ impl QueryClientHandle {
             let pending = untrack(|| fetcher(start.page.clone()));
             let this = self.clone();
             (self.0.spawn)(Box::pin(async move {
-                let result = pending.await;
+                let result = cancellable(pending, &token).await;
                 this.resolve(start, result);
             }));
         }
@@ -143,6 +189,17 @@ impl QueryClientHandle {
 
     /// Reports the result of `start` to the engine.
     fn resolve(&self, start: FetchStart, result: Result<Value, ApiError>) {
+        {
+            let mut host = lock(&self.0.host);
+            let hash = start.key.hash();
+            if host
+                .in_flight
+                .get(&hash)
+                .is_some_and(|(id, _)| *id == start.fetch_id)
+            {
+                host.in_flight.remove(&hash);
+            }
+        }
         let (outcome, failure) = match result {
             Ok(data) => (Ok(data), None),
             Err(e) => (Err(to_query_error(&e)), Some(e)),

@@ -508,3 +508,85 @@ fn a_server_render_holds_its_data_before_it_renders() {
         Some("as served")
     );
 }
+
+/// Counts when it is dropped: a request that is aborted drops its future.
+struct DropCount(Arc<AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Serves `key` with requests that never answer; counts those dropped.
+fn serve_forever(rig: &Rig, key: &QueryKey) -> Arc<AtomicUsize> {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let (calls, count) = (Arc::clone(&rig.calls), Arc::clone(&dropped));
+    let fetch = Arc::new(move |_: ()| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        let guard = DropCount(Arc::clone(&count));
+        async move {
+            let _guard = guard;
+            futures::future::pending::<Result<String, ApiError>>().await
+        }
+    });
+    rig.client.register(key, fetcher::plain(fetch, ()));
+    dropped
+}
+
+/// Polls each spawned task once, keeping those still pending.
+fn poll_tasks(rig: &Rig) {
+    let tasks = std::mem::take(&mut *lock(&rig.tasks));
+    let mut left = Vec::new();
+    for mut task in tasks {
+        if task.as_mut().now_or_never().is_none() {
+            left.push(task);
+        }
+    }
+    lock(&rig.tasks).extend(left);
+}
+
+#[test]
+fn a_request_nobody_waits_for_is_aborted() {
+    let rig = Rig::new();
+    let (a, b) = (users(), QueryKey::new("users").with(2));
+    let dropped_a = serve_forever(&rig, &a);
+    let dropped_b = serve_forever(&rig, &b);
+
+    // The last observer leaves while the request is in flight.
+    let slot = rig.observe(&a, QueryOptions::default());
+    let _load = rig.client.clone().load(a.clone());
+    poll_tasks(&rig);
+    assert_eq!((rig.calls(), dropped_a.load(Ordering::SeqCst)), (1, 0));
+    slot.release(&rig.client);
+    poll_tasks(&rig);
+    assert_eq!(dropped_a.load(Ordering::SeqCst), 1, "aborted");
+    assert!(lock(&rig.tasks).is_empty(), "and its task ended");
+    let state = rig.client.read(|c| c.state(&a).cloned()).unwrap();
+    assert!(!state.is_fetching() && state.error.is_none(), "{state:?}");
+
+    // The component moves to another key: the old key's request goes.
+    let slot = rig.observe(&a, QueryOptions::default());
+    let _load = rig.client.clone().load(a.clone());
+    poll_tasks(&rig);
+    slot.target(&rig.client, &b, &QueryOptions::default());
+    let _load = rig.client.clone().load(b.clone());
+    poll_tasks(&rig);
+    assert_eq!(rig.calls(), 3);
+    assert_eq!(
+        dropped_a.load(Ordering::SeqCst),
+        2,
+        "a's second request aborted"
+    );
+    assert_eq!(dropped_b.load(Ordering::SeqCst), 0, "b's is wanted");
+    assert_eq!(lock(&rig.tasks).len(), 1);
+
+    // Another observer keeps it wanted.
+    let second = rig.observe(&b, QueryOptions::default());
+    slot.release(&rig.client);
+    poll_tasks(&rig);
+    assert_eq!(dropped_b.load(Ordering::SeqCst), 0, "still observed");
+    second.release(&rig.client);
+    poll_tasks(&rig);
+    assert_eq!(dropped_b.load(Ordering::SeqCst), 1);
+}

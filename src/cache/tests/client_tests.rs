@@ -277,6 +277,43 @@ fn clear_drops_every_query_detaches_observers_and_ignores_late_answers() {
 }
 
 #[test]
+fn the_last_observer_leaving_cancels_the_fetch_and_keeps_the_data() {
+    let (_clock, mut c) = setup();
+    let obs = c.observe(&users(), QueryOptions::default());
+    let first = started(c.fetch(&users(), FetchPolicy::IfStale));
+    c.resolve(&users(), first.fetch_id, Ok(json!(1)));
+    c.invalidate_prefix(&users());
+    let refetch = c.state(&users()).unwrap().fetch_id;
+    assert!(c.state(&users()).unwrap().is_fetching());
+
+    let seen = record(&mut c);
+    c.unobserve(obs);
+    let state = c.state(&users()).unwrap();
+    assert!(!state.is_fetching(), "nobody waits: cancelled");
+    assert_eq!(state.data, Some(json!(1)), "the data stays");
+    assert_eq!(seen.lock().unwrap().len(), 1, "hosts hear it (to abort)");
+    assert_eq!(
+        c.resolve(&users(), refetch, Ok(json!(2))),
+        Resolution::Ignored,
+        "a late answer is not taken"
+    );
+
+    // Two observers: one leaving cancels nothing.
+    let a = c.observe(&users(), QueryOptions::default());
+    let b = c.observe(&users(), QueryOptions::default());
+    let f = started(c.fetch(&users(), FetchPolicy::Force));
+    c.unobserve(a);
+    assert!(c.state(&users()).unwrap().is_fetching(), "still observed");
+    // Moving the last one to another key abandons this key's fetch.
+    c.retarget(b, &QueryKey::new("posts"), QueryOptions::default());
+    assert!(!c.state(&users()).unwrap().is_fetching());
+    assert_eq!(
+        c.resolve(&users(), f.fetch_id, Ok(json!(3))),
+        Resolution::Ignored
+    );
+}
+
+#[test]
 fn a_dependent_query_fetches_once_its_options_enable_it() {
     let (clock, mut c) = setup();
     let waiting = QueryOptions::default().enabled(false).stale_time(1_000);
