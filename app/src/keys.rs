@@ -107,6 +107,14 @@ pub mod posts {
     }
 }
 
+/// The header's search.
+pub mod search {
+    /// People and posts matching `term` (cached per term).
+    pub fn results(term: String) -> (&'static str, String) {
+        ("search", term)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use tidings::{PostListQuery, Role, UserFilter};

@@ -2,7 +2,9 @@
 //! the ARIA combobox pattern (`role="combobox"` owning a listbox popup).
 //!
 //! It searches from the second character, 300 ms after the last
-//! keystroke (older answers are dropped). ArrowDown / ArrowUp move through
+//! keystroke, through the query engine: each term's answer is cached (the
+//! same term again answers at once, with no request), and a search the
+//! reader typed past is aborted. ArrowDown / ArrowUp move through
 //! the options (wrapping), Enter opens the highlighted person's or post's
 //! page, Escape closes the popup, or clears the box when it is closed.
 
@@ -10,13 +12,20 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use tidings::cache::{QueryOptions, RetryPolicy};
+
 use super::search_results::{
     find, option_id, search_term, Found, SearchListbox, LISTBOX_ID, MIN_CHARS,
 };
 use crate::api::{Api, ApiHandle};
+use crate::keys;
+use crate::query::use_query;
 
 /// Quiet time after the last keystroke before searching, in milliseconds.
 pub const DEBOUNCE_MS: u64 = 300;
+
+/// How long a term's answer is shown again without asking the server.
+const SEARCH_FRESH_MS: u64 = 30_000;
 
 #[component]
 pub fn SiteSearch() -> impl IntoView {
@@ -24,35 +33,56 @@ pub fn SiteSearch() -> impl IntoView {
     let Some(ApiHandle(api)) = use_context::<ApiHandle>() else {
         return ().into_any();
     };
-    let api: StoredValue<Arc<dyn Api>> = StoredValue::new(api);
     let text = RwSignal::new(String::new());
     let found = RwSignal::new(None::<Found>);
     let open = RwSignal::new(false);
     let active = RwSignal::new(None::<usize>);
-    let searching = RwSignal::new(false);
     // A search is scheduled (the debounce runs).
     let waiting = RwSignal::new(false);
-    // The term whose answer is awaited; answers to other terms are late.
-    let wanted = StoredValue::new(String::new());
+    // The term searched for, and how many times a search was asked (the
+    // same term again shows its cached answer again).
+    let term = RwSignal::new(None::<String>);
+    let asked = RwSignal::new(0_u64);
+    let results = use_query(
+        move || keys::search::results(term.get().unwrap_or_default()),
+        move |(_, term): (&str, String)| {
+            let api: Arc<dyn Api> = Arc::clone(&api);
+            // A failure is shown, not cached as the term's answer.
+            find(api, term)
+        },
+        QueryOptions::default()
+            .enabled(false)
+            .stale_time(SEARCH_FRESH_MS)
+            .retry(RetryPolicy::NONE),
+    );
+    results.enabled_when(move || term.with(Option::is_some));
+    let searching = Memo::new(move |_| term.with(Option::is_some) && results.is_fetching().get());
+    // The answer of the term searched for opens the popup.
+    Effect::new(move |_| {
+        asked.track();
+        let Some(wanted) = term.get() else { return };
+        let answer = match (results.data().get(), results.error().get()) {
+            (Some(found), _) if found.term == wanted => found,
+            (_, Some(error)) if !results.is_fetching().get() => Found {
+                term: wanted,
+                error: Some(error.to_string()),
+                ..Found::default()
+            },
+            _ => return,
+        };
+        found.set(Some(answer));
+        active.set(None);
+        open.set(true);
+    });
     let hits = Memo::new(move |_| found.with(|f| f.as_ref().map(Found::hits).unwrap_or_default()));
     // Local to the browser's thread; the server never picks.
     #[cfg(feature = "hydrate")]
     let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
 
-    let search = move |term: String| {
+    let search = move |wanted: String| {
         waiting.set(false);
-        wanted.set_value(term.clone());
-        searching.set(true);
-        let call = find(api.get_value(), term.clone());
-        leptos::task::spawn_local(async move {
-            let result = call.await;
-            if wanted.with_value(|w| *w == term) {
-                found.set(Some(result));
-                active.set(None);
-                searching.set(false);
-                open.set(true);
-            }
-        });
+        term.set(Some(wanted));
+        asked.update(|n| *n += 1);
     };
     let debounce = Debouncer::new();
     let on_input = move |ev: leptos::ev::Event| {
@@ -66,8 +96,7 @@ pub fn SiteSearch() -> impl IntoView {
             }
             None => {
                 waiting.set(false);
-                wanted.set_value(String::new());
-                searching.set(false);
+                term.set(None);
                 found.set(None);
                 open.set(false);
                 active.set(None);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use tidings::{Post, PostListQuery, User, UserSearchQuery};
 
-use crate::api::Api;
+use crate::api::{Api, ApiError};
 
 /// Fewest characters searched for.
 pub const MIN_CHARS: usize = 2;
@@ -57,12 +57,12 @@ impl Hit {
 }
 
 /// The results for one term.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Found {
     pub term: String,
     pub users: Vec<User>,
     pub posts: Vec<Post>,
-    /// The server's message when a search failed.
+    /// Why the search failed, when it did.
     pub error: Option<String>,
 }
 
@@ -76,8 +76,9 @@ impl Found {
     }
 }
 
-/// Searches people and posts for `term` at once.
-pub async fn find(api: Arc<dyn Api>, term: String) -> Found {
+/// Searches people and posts for `term` at once; the first failure of
+/// the two is the answer when one fails.
+pub async fn find(api: Arc<dyn Api>, term: String) -> Result<Found, ApiError> {
     let users = api.search_users(UserSearchQuery {
         q: term.clone(),
         limit: MAX_EACH,
@@ -88,17 +89,12 @@ pub async fn find(api: Arc<dyn Api>, term: String) -> Found {
         ..Default::default()
     });
     let (users, posts) = futures::join!(users, posts);
-    let error = [users.as_ref().err(), posts.as_ref().err()]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(ToString::to_string);
-    Found {
+    Ok(Found {
         term,
-        users: users.unwrap_or_default(),
-        posts: posts.map(|p| p.data).unwrap_or_default(),
-        error,
-    }
+        users: users?,
+        posts: posts?.data,
+        error: None,
+    })
 }
 
 /// The first characters of `text`, cut at a character boundary.
