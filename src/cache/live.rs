@@ -161,13 +161,13 @@ impl QueryClient {
             }
             let windows_before: Vec<Window> = group.iter().map(|(_, w)| w.clone()).collect();
             let mut windows: Vec<Window> = windows_before.clone();
+            // A row that stays inside its page moves there alone: no row
+            // enters or leaves a page. Otherwise it leaves, then enters.
             let moved_within = match after.filter(|_| was && is) {
                 Some(a) => reorder(&mut windows, id, self.rank(&filter, a)),
                 None => false,
             };
-            if moved_within {
-                // Placed: no row entered or left a page.
-            } else if let Some(b) = before {
+            if let Some(b) = before.filter(|_| !moved_within) {
                 let rank = self.rank(&filter, b);
                 remove(&mut windows, id, was, rank);
             }
