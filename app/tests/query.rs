@@ -2,7 +2,8 @@
 //! wasm-bindgen-test): small components mounted with `mount_to`, fed by
 //! counting fake fetchers (no network). One key read twice is fetched
 //! once; data renders; invalidation and a successful mutation refetch an
-//! observed query, and an unchanged answer re-renders nothing; a key
+//! observed query, an unchanged answer re-renders nothing, and a selected
+//! part wakes its readers only when it changes; a key
 //! change loads the new key; the last observer
 //! leaving lets gc drop the query (fake clock, manual ticks); a mutation's
 //! optimistic layer shows at once and rolls back on error; an infinite
@@ -146,6 +147,59 @@ async fn an_unchanged_answer_wakes_no_reader_of_the_data() {
         before,
         "the same answer re-renders nothing"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_selected_part_wakes_its_readers_only_when_it_changes() {
+    let root = host();
+    let (client, fetches) = (QueryClientHandle::new(), Fetches::default());
+    let renders = Arc::new(AtomicUsize::new(0));
+    let (c, f, r) = (client.clone(), fetches.clone(), Arc::clone(&renders));
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        c.provide();
+        let list = use_query(
+            || ("list",),
+            move |_| {
+                // Two names, then other names, then three.
+                let n = f.next();
+                let names: Vec<String> = match n {
+                    1 => vec!["Ada".into(), "Brook".into()],
+                    2 => vec!["Cyd".into(), "Dee".into()],
+                    _ => vec!["Cyd".into(), "Dee".into(), "Eve".into()],
+                };
+                async move { Ok::<_, ApiError>(names) }
+            },
+            QueryOptions::default().tags([Tag::Users]),
+        );
+        let count = list.select(Vec::len);
+        let r = Arc::clone(&r);
+        view! {
+            <Transition fallback=|| ()>
+                <p data-testid="names">{move || list.data().get().map(|n| n.join(", "))}</p>
+                <p data-testid="count">{move || {
+                    r.fetch_add(1, Ordering::SeqCst);
+                    count.get()
+                }}</p>
+            </Transition>
+        }
+    });
+    settle().await;
+    assert_eq!(text(&root, "count").as_deref(), Some("2"));
+    let before = renders.load(Ordering::SeqCst);
+
+    client.invalidate_tags(&[Tag::Users]);
+    settle().await;
+    assert_eq!(text(&root, "names").as_deref(), Some("Cyd, Dee"));
+    assert_eq!(
+        renders.load(Ordering::SeqCst),
+        before,
+        "other names, the same count: its reader did not re-run"
+    );
+
+    client.invalidate_tags(&[Tag::Users]);
+    settle().await;
+    assert_eq!(text(&root, "count").as_deref(), Some("3"));
+    assert_eq!(renders.load(Ordering::SeqCst), before + 1);
 }
 
 #[wasm_bindgen_test]

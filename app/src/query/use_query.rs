@@ -74,6 +74,17 @@ impl<T: Send + Sync + 'static> QueryResult<T> {
         self.is_placeholder
     }
 
+    /// A part of the data as its own memo (TanStack's `select`): its
+    /// readers re-run only when the part changes, not on every change of
+    /// the data (a count that stays when the rows change, say).
+    pub fn select<U>(&self, part: impl Fn(&T) -> U + Send + Sync + 'static) -> Memo<Option<U>>
+    where
+        U: PartialEq + Send + Sync + 'static,
+    {
+        let data = self.data;
+        Memo::new(move |_| data.with(|d| d.as_ref().map(&part)))
+    }
+
     /// Polls the query every `every()` ms while that is `Some`, and stops
     /// when it is `None`; reactive (say, poll only while the realtime
     /// socket is down). The other options stay as the hook set them. A
