@@ -499,8 +499,7 @@ impl QueryClient {
             }
         }
         if abandoned {
-            self.stop_fetch(hash);
-            self.after_settle(hash, now);
+            self.abandon_fetch(hash);
         }
     }
 

@@ -112,11 +112,7 @@ impl QueryClient {
             .get(&hash)
             .is_some_and(|e| e.state.is_fetching());
         if fetching {
-            self.batch(|c| {
-                c.stop_fetch(&hash);
-                let now = c.now();
-                c.after_settle(&hash, now);
-            });
+            self.batch(|c| c.abandon_fetch(&hash));
         }
         fetching
     }
@@ -142,8 +138,8 @@ impl QueryClient {
             let was_enabled = c.entries.get(&hash).map(|e| e.options.enabled);
             c.ensure(key, Some(options));
             let e = &c.entries[&hash];
-            let enabled_now = e.options.enabled && was_enabled != Some(true);
-            if !(enabled_now && e.observers > 0) {
+            let turned_on = e.options.enabled && was_enabled != Some(true);
+            if !(turned_on && e.observers > 0) {
                 return None;
             }
             c.fetch_hash(&hash, FetchPolicy::IfStale).into_start()
@@ -197,6 +193,14 @@ impl QueryClient {
 
     /// Drops the fetch in flight of `hash` (no notification of its end
     /// beyond the state change).
+    /// Stops the fetch of `hash` as if it had settled: its result will be
+    /// ignored, and an unobserved query's gc is scheduled from now.
+    pub(super) fn abandon_fetch(&mut self, hash: &KeyHash) {
+        self.stop_fetch(hash);
+        let now = self.now();
+        self.after_settle(hash, now);
+    }
+
     pub(super) fn stop_fetch(&mut self, hash: &KeyHash) {
         if let Some(e) = self.entries.get_mut(hash) {
             e.retry_at = None;

@@ -26,16 +26,13 @@ impl QueryClient {
             return self.invalidate_where(|_, _| true);
         };
         self.batch(|c| {
-            let mut follow_up = Vec::new();
             let under = c
                 .entries
                 .range_mut(span.start().clone()..)
                 .take_while(|(h, _)| span.runs_on(h))
                 .filter(|(h, _)| span.holds(h));
-            for (hash, e) in under {
-                mark(hash, e, &mut c.notifier, &mut follow_up);
-            }
-            c.follow_up(follow_up)
+            let marked = mark_all(under, &mut c.notifier);
+            c.follow_up(marked)
         })
     }
 
@@ -92,11 +89,9 @@ impl QueryClient {
         pred: impl Fn(&KeyHash, &Entry) -> bool,
     ) -> Vec<FetchStart> {
         self.batch(|c| {
-            let mut follow_up = Vec::new();
-            for (hash, e) in c.entries.iter_mut().filter(|(h, e)| pred(h, e)) {
-                mark(hash, e, &mut c.notifier, &mut follow_up);
-            }
-            c.follow_up(follow_up)
+            let matching = c.entries.iter_mut().filter(|(h, e)| pred(h, e));
+            let marked = mark_all(matching, &mut c.notifier);
+            c.follow_up(marked)
         })
     }
 
@@ -112,9 +107,7 @@ impl QueryClient {
                     starts.push(start);
                 }
             } else {
-                self.stop_fetch(&hash);
-                let now = self.now();
-                self.after_settle(&hash, now);
+                self.abandon_fetch(&hash);
             }
         }
         starts
@@ -136,11 +129,18 @@ impl QueryClient {
     }
 }
 
-/// Marks one query invalidated; notes it in `follow_up` when a fetch must
-/// start (observed) or stop (unobserved, fetching).
-fn mark(hash: &KeyHash, e: &mut Entry, notifier: &mut Notifier, follow_up: &mut Vec<KeyHash>) {
-    e.reduce(hash, QueryAction::Invalidate, notifier);
-    if (e.observers > 0 && e.options.enabled) || e.state.is_fetching() {
-        follow_up.push(hash.clone());
+/// Marks `entries` invalidated; returns those with a fetch to start
+/// (observed) or stop (unobserved, fetching).
+fn mark_all<'a>(
+    entries: impl Iterator<Item = (&'a KeyHash, &'a mut Box<Entry>)>,
+    notifier: &mut Notifier,
+) -> Vec<KeyHash> {
+    let mut follow_up = Vec::new();
+    for (hash, e) in entries {
+        e.reduce(hash, QueryAction::Invalidate, notifier);
+        if (e.observers > 0 && e.options.enabled) || e.state.is_fetching() {
+            follow_up.push(hash.clone());
+        }
     }
+    follow_up
 }

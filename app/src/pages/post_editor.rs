@@ -76,7 +76,7 @@ pub fn use_editor() -> Editor {
             .on_error(move |e: &Edit, error: &ApiError| {
                 if let Some(current) = conflicting_post(error) {
                     let newer = StoreOp::Post(EntityOp::Upsert(current.clone()));
-                    client.update(|c| c.confirm_entities(&[newer]));
+                    client.confirm_entities(&[newer]);
                     toasts.error(format!("Not saved: {error}"));
                     reopen(e.draft.clone().rebased(current));
                 } else {

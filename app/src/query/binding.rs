@@ -246,31 +246,30 @@ impl Binding {
     /// Polls every `every()` ms while it gives `Some`, and not while it
     /// gives `None`: re-applied whenever what it reads changes.
     pub(crate) fn poll_every(&self, every: impl Fn() -> Option<Millis> + Send + Sync + 'static) {
-        let this = self.clone();
-        Effect::new(move |_| {
-            let every = every();
-            let options = {
-                let mut options = lock(&this.options);
-                options.refetch_interval = every;
-                *options = this.handle.adapt(options.clone());
-                options.clone()
-            };
-            if let Some(key) = this.slot.key() {
-                let start = this.handle.update(|c| c.set_options(&key, options));
-                this.handle.run(start.into_iter().collect());
-            }
-        });
+        self.options_follow(every, |options, every| options.refetch_interval = every);
     }
 
     /// Enables the query while `enabled()` holds: re-applied whenever what
     /// it reads changes; turned on while stale, it fetches at once.
     pub(crate) fn enabled_when(&self, enabled: impl Fn() -> bool + Send + Sync + 'static) {
+        self.options_follow(enabled, |options, on| options.enabled = on);
+    }
+
+    /// Changes the hook's options by `change` with what `read()` gives,
+    /// again whenever what it reads changes, and hands them to the engine
+    /// (which fetches a query they turn on, if stale).
+    fn options_follow<T: 'static>(
+        &self,
+        read: impl Fn() -> T + Send + Sync + 'static,
+        change: impl Fn(&mut QueryOptions, T) + Send + Sync + 'static,
+    ) {
         let this = self.clone();
         Effect::new(move |_| {
-            let on = enabled();
+            let value = read();
             let options = {
                 let mut options = lock(&this.options);
-                options.enabled = on;
+                change(&mut options, value);
+                *options = this.handle.adapt(options.clone());
                 options.clone()
             };
             if let Some(key) = this.slot.key() {
