@@ -29,37 +29,17 @@
 use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use tidings::cache::{Millis, QueryKey, QueryOptions};
 
-use super::client::{lock, use_query_client, QueryClientHandle};
 use super::fetcher::Fetcher;
+use super::handle::{lock, use_query_client, QueryClientHandle};
 use super::key::query_key;
+use super::loaded::Loaded;
 use super::observer::ObserverSlot;
 use super::snapshot::Snapshot;
 use crate::api::ApiError;
-
-/// A resource's value: the query's data or final error when it loaded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Loaded {
-    pub(crate) key: QueryKey,
-    pub(crate) data: Option<Value>,
-    /// When `data` was fetched (Unix ms, carried to the browser).
-    pub(crate) at: Millis,
-    pub(crate) error: Option<ApiError>,
-}
-
-impl Loaded {
-    pub(crate) fn empty(key: QueryKey) -> Self {
-        Self {
-            key,
-            data: None,
-            at: 0,
-            error: None,
-        }
-    }
-}
 
 /// Waits for `load` where the server can block: on the multi-threaded
 /// runtime, off its worker. Elsewhere (a single-threaded runtime, where

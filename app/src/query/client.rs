@@ -1,17 +1,14 @@
-//! [`QueryClientHandle`]: the engine's [`QueryClient`] as a Leptos app
-//! holds it, one per page (per request on the server), shared through
-//! context.
+//! Building a [`QueryClientHandle`] ([`QueryClientBuilder`]), providing it,
+//! and what pages call on it: reads, writes, invalidation, refetch,
+//! hydration, the normalized store.
 //!
-//! Everything sits behind `Arc<Mutex<..>>` so the handle is `Send + Sync`
-//! as Leptos requires on both sides (the browser never contends). Every
-//! write goes through [`QueryClientHandle::update`], which runs the engine
-//! call, then delivers the notifications it produced and re-arms the timer
-//! (`host.rs`, `timers.rs`); no lock is held while user code or the
-//! reactive graph runs. The engine holds the normalized [`EntityStore`]
-//! too; the handle adds one trigger its readers track, notified from the
-//! same flush as the query triggers, and the mutation queues.
+//! Every write goes through [`QueryClientHandle::update`], which runs the
+//! engine call, then delivers the notifications it produced and re-arms
+//! the timer (`host.rs`: the one notification path). The engine holds the
+//! normalized [`EntityStore`] too; its readers track one trigger,
+//! notified from that same flush as the query triggers.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
 use leptos::prelude::*;
@@ -19,41 +16,16 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use tidings::cache::{
-    Clock, DehydratedState, EntityStore, EventKind, FetchDecision, FetchPolicy, Millis,
-    Notification, QueryClient, QueryKey, QueryOptions, Shape, ShapeOf, StoreOp, Tag,
+    Clock, DehydratedState, EntityStore, EventKind, FetchPolicy, Millis, Notification, QueryClient,
+    QueryKey, QueryOptions, Shape, ShapeOf, StoreOp, Tag,
 };
 
 use super::clock::SystemClock;
-use super::host::Host;
-use super::mutations::Mutations;
+use super::handle::{lock, QueryClientHandle, Shared, Spawn};
+use super::host::start;
+use super::mutation_queue::MutationQueue;
+use super::registry::Registry;
 use super::timers::{TimerSlot, Timers};
-
-/// Runs a future to completion in the background.
-pub(crate) type Spawn = Arc<dyn Fn(BoxFuture<'static, ()>) + Send + Sync>;
-
-/// The page's query client; cheap to clone (all clones share one cache).
-#[derive(Clone)]
-pub struct QueryClientHandle(pub(crate) Arc<Shared>);
-
-pub(crate) struct Shared {
-    pub(crate) engine: Mutex<QueryClient>,
-    pub(crate) clock: Arc<dyn Clock>,
-    /// What the engine's listener heard, waiting for delivery.
-    pub(crate) outbox: Arc<Mutex<Vec<Notification>>>,
-    pub(crate) host: Mutex<Host>,
-    pub(crate) spawn: Spawn,
-    pub(crate) timers: TimerSlot,
-    pub(crate) mutations: Mutex<Mutations>,
-    /// Notified when the engine's store changed (`Notification::entities`).
-    pub(crate) entities: ArcTrigger,
-    #[cfg(feature = "hydrate")]
-    pub(crate) window: Mutex<Vec<leptos::prelude::WindowListenerHandle>>,
-}
-
-/// Locks `m`, ignoring poisoning (a panic elsewhere leaves the cache usable).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 struct SharedClock(Arc<dyn Clock>);
 
@@ -147,10 +119,10 @@ impl QueryClientBuilder {
             engine: Mutex::new(engine),
             clock: self.clock,
             outbox,
-            host: Mutex::new(Host::default()),
+            registry: Mutex::new(Registry::default()),
             spawn,
             timers: TimerSlot::new(self.timers),
-            mutations: Mutex::new(Mutations::default()),
+            mutations: Mutex::new(MutationQueue::default()),
             entities: ArcTrigger::new(),
             #[cfg(feature = "hydrate")]
             window: Mutex::new(Vec::new()),
@@ -168,30 +140,12 @@ impl Default for QueryClientHandle {
     }
 }
 
-impl std::fmt::Debug for QueryClientHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0.engine.try_lock() {
-            Ok(engine) => f.debug_tuple("QueryClientHandle").field(&*engine).finish(),
-            Err(_) => f.write_str("QueryClientHandle(<in use>)"),
-        }
-    }
-}
-
 /// Creates a client with the defaults, provides it to the components
 /// below the current owner, and returns it.
 pub fn provide_query_client() -> QueryClientHandle {
     let client = QueryClientHandle::new();
     client.provide();
     client
-}
-
-/// The client provided by [`provide_query_client`] or
-/// [`QueryClientHandle::provide`].
-///
-/// # Panics
-/// When none was provided: a wiring bug, not a runtime condition.
-pub fn use_query_client() -> QueryClientHandle {
-    expect_context::<QueryClientHandle>()
 }
 
 impl QueryClientHandle {
@@ -208,16 +162,6 @@ impl QueryClientHandle {
     /// Makes this the client of the components below the current owner.
     pub fn provide(&self) {
         provide_context(self.clone());
-    }
-
-    /// The client's time.
-    pub fn now(&self) -> Millis {
-        self.0.clock.now()
-    }
-
-    /// Reads the engine (untracked: no reactive dependency).
-    pub fn read<R>(&self, f: impl FnOnce(&QueryClient) -> R) -> R {
-        f(&lock(&self.0.engine))
     }
 
     /// Changes the engine with `f`, then delivers its notifications to the
@@ -340,11 +284,17 @@ impl QueryClientHandle {
     pub fn with_store_untracked<R>(&self, f: impl FnOnce(&EntityStore) -> R) -> R {
         self.read(|c| f(c.store()))
     }
-}
 
-/// Starts `decision`'s fetch, if it has one.
-pub(crate) fn start(handle: &QueryClientHandle, decision: FetchDecision) {
-    if let FetchDecision::Start(start) = decision {
-        handle.run(vec![start]);
+    /// Does everything due now: drops unobserved queries past their gc
+    /// time, starts due retries and polls.
+    pub fn tick(&self) {
+        let now = self.now();
+        let starts = self.update(|c| c.tick(now));
+        self.run(starts);
+    }
+
+    /// The earliest time [`QueryClientHandle::tick`] has work, if any.
+    pub fn next_deadline(&self) -> Option<Millis> {
+        self.read(|c| c.next_deadline())
     }
 }

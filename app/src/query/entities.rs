@@ -18,7 +18,7 @@ use tidings::cache::EntityStore;
 use tidings::{Post, User};
 use uuid::Uuid;
 
-use super::client::{use_query_client, QueryClientHandle};
+use super::handle::{use_query_client, QueryClientHandle};
 
 impl QueryClientHandle {
     /// A selector over the visible store (confirmed data plus optimistic

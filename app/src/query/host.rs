@@ -18,45 +18,22 @@
 //! reads.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::future::Future;
 
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use serde_json::Value;
 use tidings::cache::{
-    DehydratedQuery, DehydratedState, FetchDecision, FetchId, FetchPolicy, FetchStart, KeyHash,
-    Notification, PageDirection, QueryClient, QueryError, QueryKey, QueryOptions, QueryStatus,
-    Resolution, RetryPolicy,
+    DehydratedQuery, DehydratedState, FetchDecision, FetchPolicy, FetchStart, KeyHash,
+    Notification, QueryClient, QueryError, QueryKey, QueryOptions, QueryStatus, Resolution,
+    RetryPolicy,
 };
 
-use super::binding::Loaded;
-use super::client::{lock, QueryClientHandle};
-use super::error::{from_query_error, to_query_error};
+use super::error::to_query_error;
 use super::fetcher::Fetcher;
+use super::handle::{lock, QueryClientHandle};
+use super::loaded::Loaded;
 use crate::api::{cancellable, ApiError, CancelToken};
-
-/// Per-key bookkeeping beside the engine.
-#[derive(Default)]
-pub(crate) struct Host {
-    fetchers: HashMap<KeyHash, Fetcher>,
-    errors: HashMap<KeyHash, ApiError>,
-    pub(crate) pages: HashMap<KeyHash, PageDirection>,
-    triggers: HashMap<KeyHash, ArcTrigger>,
-    waiters: HashMap<KeyHash, Vec<oneshot::Sender<()>>>,
-    /// The fetch of each key whose request is in flight, and its token.
-    in_flight: HashMap<KeyHash, (FetchId, CancelToken)>,
-}
-
-impl Host {
-    /// The typed error of `key`'s failure `error`.
-    pub(crate) fn api_error(&self, hash: &KeyHash, error: &QueryError) -> ApiError {
-        self.errors
-            .get(hash)
-            .cloned()
-            .unwrap_or_else(|| from_query_error(error))
-    }
-}
 
 impl QueryClientHandle {
     /// Delivers what the engine changed: notifies the keys' triggers, wakes
@@ -74,7 +51,7 @@ impl QueryClientHandle {
             }
             self.abort_unwanted(&notes);
             {
-                let mut host = lock(&self.0.host);
+                let mut host = lock(&self.0.registry);
                 for note in &notes {
                     let removed = note.removed.iter().map(|k| (k, true));
                     for (key, gone) in note.changed.iter().map(|k| (k, false)).chain(removed) {
@@ -100,11 +77,26 @@ impl QueryClientHandle {
         self.rearm();
     }
 
+    /// Arms the timer for the engine's next deadline.
+    fn rearm(&self) {
+        if !self.0.timers.runs() {
+            return;
+        }
+        let (next, now) = self.read(|c| (c.next_deadline(), c.now()));
+        let client = std::sync::Arc::downgrade(&self.0);
+        self.0.timers.arm(next, now, move || {
+            if let Some(shared) = client.upgrade() {
+                shared.timers.fired();
+                QueryClientHandle(shared).tick();
+            }
+        });
+    }
+
     /// Aborts the requests of the keys in `notes` whose fetch the engine
     /// no longer runs.
     fn abort_unwanted(&self, notes: &[Notification]) {
         let engine = lock(&self.0.engine);
-        let mut host = lock(&self.0.host);
+        let mut host = lock(&self.0.registry);
         if host.in_flight.is_empty() {
             return;
         }
@@ -129,7 +121,7 @@ impl QueryClientHandle {
 
     /// Makes the current reactive scope re-run when `hash` changes.
     pub(crate) fn track_key(&self, hash: &KeyHash) {
-        let trigger = lock(&self.0.host)
+        let trigger = lock(&self.0.registry)
             .triggers
             .entry(hash.clone())
             .or_default()
@@ -139,7 +131,7 @@ impl QueryClientHandle {
 
     /// Sets the fetcher that performs `key`'s fetches from now on.
     pub(crate) fn register(&self, key: &QueryKey, fetcher: Fetcher) {
-        lock(&self.0.host).fetchers.insert(key.hash(), fetcher);
+        lock(&self.0.registry).fetchers.insert(key.hash(), fetcher);
     }
 
     /// `options` as this platform can honour them: without timers (on the
@@ -159,7 +151,7 @@ impl QueryClientHandle {
             let hash = start.key.hash();
             let token = CancelToken::new();
             let fetcher = {
-                let mut host = lock(&self.0.host);
+                let mut host = lock(&self.0.registry);
                 if let Some(page) = &start.page {
                     host.pages.insert(hash.clone(), page.direction);
                 }
@@ -190,7 +182,7 @@ impl QueryClientHandle {
     /// Reports the result of `start` to the engine.
     fn resolve(&self, start: FetchStart, result: Result<Value, ApiError>) {
         {
-            let mut host = lock(&self.0.host);
+            let mut host = lock(&self.0.registry);
             let hash = start.key.hash();
             if host
                 .in_flight
@@ -208,7 +200,7 @@ impl QueryClientHandle {
             let mut engine = lock(&self.0.engine);
             let resolution = engine.resolve(&start.key, start.fetch_id, outcome);
             if let (Some(e), false) = (failure, resolution == Resolution::Ignored) {
-                lock(&self.0.host).errors.insert(start.key.hash(), e);
+                lock(&self.0.registry).errors.insert(start.key.hash(), e);
             }
             resolution
         };
@@ -224,7 +216,7 @@ impl QueryClientHandle {
     /// The decision is taken at the call, not at the first poll.
     pub(crate) fn load(self, key: QueryKey) -> impl Future<Output = Loaded> + Send + 'static {
         let decision = self.update(|c| c.fetch(&key, FetchPolicy::IfStale));
-        super::client::start(&self, decision);
+        start(&self, decision);
         async move { self.settled(key).await }
     }
 
@@ -237,7 +229,7 @@ impl QueryClientHandle {
                 match engine.state(&key) {
                     Some(s) if s.data.is_none() && s.is_fetching() => {
                         let (tx, rx) = oneshot::channel();
-                        lock(&self.0.host)
+                        lock(&self.0.registry)
                             .waiters
                             .entry(hash.clone())
                             .or_default()
@@ -257,7 +249,7 @@ impl QueryClientHandle {
             return Loaded::empty(key);
         };
         let error = match (&state.error, state.status) {
-            (Some(e), QueryStatus::Error) => Some(lock(&self.0.host).api_error(&key.hash(), e)),
+            (Some(e), QueryStatus::Error) => Some(lock(&self.0.registry).api_error(&key.hash(), e)),
             _ => None,
         };
         Loaded {
@@ -292,7 +284,9 @@ impl QueryClientHandle {
                     return;
                 }
                 if let FetchDecision::Start(start) = c.fetch(key, FetchPolicy::Force) {
-                    lock(&self.0.host).errors.insert(key.hash(), error.clone());
+                    lock(&self.0.registry)
+                        .errors
+                        .insert(key.hash(), error.clone());
                     let final_error = QueryError {
                         retryable: false,
                         ..to_query_error(error)
@@ -305,6 +299,13 @@ impl QueryClientHandle {
 
     /// The typed error the engine's `error` of `hash` stands for.
     pub(crate) fn api_error(&self, hash: &KeyHash, error: &QueryError) -> ApiError {
-        lock(&self.0.host).api_error(hash, error)
+        lock(&self.0.registry).api_error(hash, error)
+    }
+}
+
+/// Starts `decision`'s fetch, if it has one.
+pub(crate) fn start(handle: &QueryClientHandle, decision: FetchDecision) {
+    if let FetchDecision::Start(start) = decision {
+        handle.run(vec![start]);
     }
 }

@@ -7,23 +7,14 @@
 //! go, its layer committed or rolled back, its tags invalidated). Kept
 //! apart from the hook so it is testable without a reactive owner.
 
-use std::collections::HashMap;
-
 use futures::channel::oneshot;
 use serde_json::Value;
-use tidings::cache::{MutationCache, MutationId, StoreOp};
+use tidings::cache::{MutationId, StoreOp};
 
-use super::client::{lock, QueryClientHandle};
 use super::error::to_query_error;
+use super::handle::{lock, QueryClientHandle};
 use super::use_mutation::MutationOptions;
 use crate::api::ApiError;
-
-/// The mutation queues of a client, and the calls waiting for their turn.
-#[derive(Default)]
-pub(crate) struct Mutations {
-    cache: MutationCache,
-    turns: HashMap<MutationId, oneshot::Sender<()>>,
-}
 
 impl QueryClientHandle {
     /// Enqueues a call and applies its optimistic `ops`. Returns its id

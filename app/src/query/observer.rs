@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use leptos::prelude::*;
 use tidings::cache::{ObserverId, QueryKey, QueryOptions};
 
-use super::client::{lock, QueryClientHandle};
+use super::handle::{lock, QueryClientHandle};
 
 /// A component's engine observer: observed on first bind, pointed at each
 /// new key, released on cleanup. Its trigger fires when it moves.

@@ -12,8 +12,8 @@ use tidings::cache::{
     QueryStatus,
 };
 
-use super::binding::Loaded;
-use super::client::{lock, QueryClientHandle};
+use super::handle::{lock, QueryClientHandle};
+use super::loaded::Loaded;
 use super::observer::ObserverSlot;
 
 /// Where the data a hook shows comes from; changes exactly when that data
@@ -135,7 +135,7 @@ impl QueryClientHandle {
         let state = view.state;
         let page_fetch = state
             .is_fetching()
-            .then(|| lock(&self.0.host).pages.get(&hash).copied())
+            .then(|| lock(&self.0.registry).pages.get(&hash).copied())
             .flatten();
         let shown = match &view.data {
             Some(_) => Shown::Cached {

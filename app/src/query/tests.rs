@@ -15,9 +15,9 @@ use tidings::cache::{
 };
 use tidings::{Name, Role, User, UserPatch};
 
-use super::binding::Loaded;
-use super::client::{lock, QueryClientHandle};
 use super::fetcher;
+use super::handle::{lock, QueryClientHandle};
+use super::loaded::Loaded;
 use super::observer::ObserverSlot;
 use super::timers::Timers;
 use super::use_mutation::MutationOptions;

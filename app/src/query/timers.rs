@@ -1,17 +1,16 @@
-//! Reaching the engine's deadlines (gc, retries, polling).
+//! The timer that reaches the engine's deadlines (gc, retries, polling).
 //!
 //! The engine owns no timer: it tells the earliest time it has work
 //! ([`QueryClient::next_deadline`](tidings::cache::QueryClient::next_deadline))
 //! and does that work in `tick(now)`. In the browser one `setTimeout` is
 //! armed for that deadline and re-armed after every change that may move
-//! it. The server renders one request and is gone: it has no timers, so
-//! queries there neither retry nor poll. Tests inject a clock and call
-//! [`QueryClientHandle::tick`] themselves ([`Timers::Manual`]), which makes
-//! them exact.
+//! it (`host.rs`, after each flush). The server renders one request and is
+//! gone: it has no timers, so queries there neither retry nor poll. Tests
+//! inject a clock and call
+//! [`QueryClientHandle::tick`](super::QueryClientHandle::tick) themselves
+//! ([`Timers::Manual`]), which makes them exact.
 
 use tidings::cache::Millis;
-
-use super::client::QueryClientHandle;
 
 /// How a client reaches its deadlines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,7 +19,8 @@ pub enum Timers {
     /// polling there).
     #[default]
     Auto,
-    /// Whoever holds the client calls [`QueryClientHandle::tick`].
+    /// Whoever holds the client calls
+    /// [`QueryClientHandle::tick`](super::QueryClientHandle::tick).
     Manual,
 }
 
@@ -60,39 +60,23 @@ impl TimerSlot {
     pub(crate) fn runs(&self) -> bool {
         self.mode != Mode::Off
     }
-}
 
-impl QueryClientHandle {
-    /// Does everything due now: drops unobserved queries past their gc
-    /// time, starts due retries and polls.
-    pub fn tick(&self) {
-        let now = self.now();
-        let starts = self.update(|c| c.tick(now));
-        self.run(starts);
-    }
-
-    /// The earliest time [`QueryClientHandle::tick`] has work, if any.
-    pub fn next_deadline(&self) -> Option<Millis> {
-        self.read(|c| c.next_deadline())
-    }
-
-    /// Arms the browser timer for the engine's next deadline, replacing
-    /// one armed for another time.
+    /// Arms the browser timer to call `fire` at `next` (the time is `now`),
+    /// replacing one armed for another time; with no `next`, disarms.
+    /// Nothing outside the browser.
     #[cfg(feature = "hydrate")]
-    pub(crate) fn rearm(&self) {
-        use std::sync::Arc;
+    pub(crate) fn arm(&self, next: Option<Millis>, now: Millis, fire: impl FnOnce() + 'static) {
         use std::time::Duration;
 
-        use super::client::lock;
+        use super::lock::lock;
 
         /// `setTimeout` takes a signed 32-bit delay.
         const LONGEST: Millis = i32::MAX as Millis;
 
-        if self.0.timers.mode != Mode::Browser {
+        if self.mode != Mode::Browser {
             return;
         }
-        let (next, now) = self.read(|c| (c.next_deadline(), c.now()));
-        let mut armed = lock(&self.0.timers.armed);
+        let mut armed = lock(&self.armed);
         if armed.as_ref().map(|(at, _)| *at) == next {
             return;
         }
@@ -101,13 +85,6 @@ impl QueryClientHandle {
         }
         let Some(at) = next else {
             return;
-        };
-        let client = Arc::downgrade(&self.0);
-        let fire = move || {
-            if let Some(shared) = client.upgrade() {
-                lock(&shared.timers.armed).take();
-                QueryClientHandle(shared).tick();
-            }
         };
         let delay = Duration::from_millis(at.saturating_sub(now).min(LONGEST));
         match leptos::prelude::set_timeout_with_handle(fire, delay) {
@@ -118,5 +95,11 @@ impl QueryClientHandle {
 
     /// No timer to arm outside the browser.
     #[cfg(not(feature = "hydrate"))]
-    pub(crate) fn rearm(&self) {}
+    pub(crate) fn arm(&self, _next: Option<Millis>, _now: Millis, _fire: impl FnOnce() + 'static) {}
+
+    /// Forgets the timer that just fired.
+    pub(crate) fn fired(&self) {
+        #[cfg(feature = "hydrate")]
+        super::lock::lock(&self.armed).take();
+    }
 }

@@ -15,8 +15,8 @@ use serde_json::Value;
 use tidings::cache::{FetchDecision, InfiniteData, InfiniteOptions, PageDirection, QueryOptions};
 
 use super::binding::Binding;
-use super::client::start;
 use super::fetcher;
+use super::host::start;
 use super::use_query::QueryResult;
 use crate::api::ApiError;
 

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tidings::cache::{MutationId, StoreOp, Tag};
 
-use super::client::{lock, use_query_client, QueryClientHandle};
+use super::handle::{lock, use_query_client, QueryClientHandle};
 use crate::api::ApiError;
 
 type ScopeFn<V> = Arc<dyn Fn(&V) -> Option<String> + Send + Sync>;

@@ -13,8 +13,9 @@ use serde::Serialize;
 use tidings::cache::{FetchDecision, Millis, QueryOptions, QueryStatus};
 
 use super::binding::Binding;
-use super::client::{start, QueryClientHandle};
 use super::fetcher::{self, decode};
+use super::handle::QueryClientHandle;
+use super::host::start;
 use super::key::query_key;
 use super::snapshot::Snapshot;
 use crate::api::ApiError;

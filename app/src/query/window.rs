@@ -5,7 +5,7 @@
 //!
 //! Listeners hold the client weakly and live as long as the page.
 
-use super::client::QueryClientHandle;
+use super::handle::QueryClientHandle;
 
 /// Installs the listeners (browser only; nothing elsewhere).
 #[cfg(feature = "hydrate")]
@@ -14,7 +14,7 @@ pub(crate) fn listen(handle: &QueryClientHandle) {
 
     use leptos::prelude::window_event_listener_untyped;
 
-    use super::client::lock;
+    use super::handle::lock;
 
     let on = |event: &str, act: fn(&QueryClientHandle)| {
         let client = Arc::downgrade(&handle.0);
