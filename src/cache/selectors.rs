@@ -124,6 +124,21 @@ impl PagedUsers {
     }
 }
 
+/// `items` under every role, in role order (empty roles included), each
+/// group in the order the items came: how a list groups by role, whether
+/// it holds ids, users or a table's rows.
+pub fn group_by_role<T>(
+    items: impl IntoIterator<Item = T>,
+    role: impl Fn(&T) -> Role,
+) -> BTreeMap<Role, Vec<T>> {
+    let mut groups: BTreeMap<Role, Vec<T>> =
+        Role::ALL.into_iter().map(|r| (r, Vec::new())).collect();
+    for item in items {
+        groups.entry(role(&item)).or_default().push(item);
+    }
+    groups
+}
+
 /// Visible user ids grouped by role, each group in store order.
 #[derive(Debug, Default)]
 pub struct UsersByRole(Memo<(), BTreeMap<Role, Vec<Uuid>>>);
@@ -132,12 +147,11 @@ impl UsersByRole {
     /// Every role with its users (empty roles included).
     pub fn select(&mut self, store: &EntityStore) -> Arc<BTreeMap<Role, Vec<Uuid>>> {
         self.0.get(store.revision(), (), |_| {
-            let mut groups: BTreeMap<Role, Vec<Uuid>> =
-                Role::ALL.into_iter().map(|r| (r, Vec::new())).collect();
-            for u in store.visible().users.iter() {
-                groups.entry(u.role).or_default().push(u.id);
-            }
-            groups
+            let users = store.visible().users.iter().map(|u| (u.id, u.role));
+            group_by_role(users, |(_, role)| *role)
+                .into_iter()
+                .map(|(role, group)| (role, group.into_iter().map(|(id, _)| id).collect()))
+                .collect()
         })
     }
 
@@ -301,6 +315,24 @@ mod tests {
             by_author.computations(),
             1,
             "no-op rollback keeps the revision"
+        );
+    }
+
+    #[test]
+    fn grouping_by_role_keeps_each_groups_order_and_every_role() {
+        let items = [(1, Role::User), (2, Role::Admin), (3, Role::User)];
+        let groups = group_by_role(items, |(_, role)| *role);
+        let ids: Vec<(Role, Vec<u8>)> = groups
+            .into_iter()
+            .map(|(role, group)| (role, group.into_iter().map(|(n, _)| n).collect()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (Role::Admin, vec![2]),
+                (Role::Moderator, vec![]),
+                (Role::User, vec![1, 3])
+            ]
         );
     }
 }

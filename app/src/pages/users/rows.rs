@@ -2,13 +2,13 @@
 //! users being created (optimistic, pending), users this tab created that
 //! the loaded page does not hold yet, then the loaded page, each user as
 //! the normalized store shows it (so optimistic edits, role changes and
-//! deletions, and realtime updates, show at once), and in groups by role
-//! when asked.
+//! deletions, and realtime updates, show at once). Grouping them by role
+//! is the engine's ([`tidings::cache::group_by_role`]).
 
 use std::collections::HashSet;
 
 use tidings::cache::{EntityOp, EntityStore, StoreOp};
-use tidings::{Role, User, UserFilter};
+use tidings::{User, UserFilter};
 use uuid::Uuid;
 
 /// One row of the table.
@@ -89,28 +89,11 @@ pub fn user_rows(
         .collect()
 }
 
-/// `rows` under their role headings, in role order; roles without rows
-/// are left out. Within a group the table's order holds.
-pub fn by_role(rows: &[UserRow]) -> Vec<(Role, Vec<UserRow>)> {
-    Role::ALL
-        .into_iter()
-        .map(|role| {
-            let group: Vec<UserRow> = rows
-                .iter()
-                .filter(|r| r.user.role == role)
-                .cloned()
-                .collect();
-            (role, group)
-        })
-        .filter(|(_, group)| !group.is_empty())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use tidings::cache::{FakeClock, MutationId, QueryClient, QueryKey, QueryOptions, Shape};
-    use tidings::{Email, Name, Page, Pagination, UserPatch};
+    use tidings::{Email, Name, Page, Pagination, Role, UserPatch};
 
     fn user(n: u128, name: &str, role: Role) -> User {
         let t = chrono::DateTime::UNIX_EPOCH;
@@ -237,26 +220,5 @@ mod tests {
             shown(&rows_of(&engine, &key, &recent, &filter)),
             [(10, Role::User, false)]
         );
-    }
-
-    #[test]
-    fn groups_follow_role_order_and_skip_empty_roles() {
-        let rows: Vec<UserRow> = [
-            user(1, "Ann", Role::User),
-            user(2, "Max", Role::Admin),
-            user(3, "Kim", Role::User),
-        ]
-        .into_iter()
-        .map(|user| UserRow {
-            user,
-            pending: false,
-        })
-        .collect();
-        let groups = by_role(&rows);
-        let summary: Vec<(Role, Vec<u128>)> = groups
-            .iter()
-            .map(|(role, rows)| (*role, rows.iter().map(|r| r.user.id.as_u128()).collect()))
-            .collect();
-        assert_eq!(summary, [(Role::Admin, vec![2]), (Role::User, vec![1, 3])]);
     }
 }

@@ -1,7 +1,7 @@
 //! The users' numbers above the table, from `GET /api/users/stats`:
-//! total, active in 24 h and in 7 days, and how many hold each role.
-//! Tagged `users`, so every change to a user (here or, through realtime
-//! events, anywhere) refreshes them; while the realtime socket is not
+//! total, active in 24 h and in 7 days, and how many hold each role. The
+//! engine keeps them in step with every user event (a creation, a role
+//! change, a deletion) without a request; while the realtime socket is not
 //! live, the numbers poll instead.
 
 use leptos::prelude::*;

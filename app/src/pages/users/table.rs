@@ -5,13 +5,23 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
+use tidings::cache::group_by_role;
 use tidings::{Page, Pagination, Role, User, UserFilter, UserSort};
 
 use super::actions::use_users_state;
 use super::params::UsersParams;
 use super::row::UserRowView;
-use super::rows::{by_role, user_rows, UserRow};
+use super::rows::{user_rows, UserRow};
 use crate::query::use_query_client;
+
+/// The rows under their role headings, in role order, roles without rows
+/// left out; within a group the table's order holds.
+fn shown_by_role(rows: Vec<UserRow>) -> Vec<(Role, Vec<UserRow>)> {
+    group_by_role(rows, |row| row.user.role)
+        .into_iter()
+        .filter(|(_, group)| !group.is_empty())
+        .collect()
+}
 
 /// Columns of the table, for `colspan`.
 const COLUMNS: u32 = 7;
@@ -65,7 +75,7 @@ pub fn UsersTable(
                 </thead>
                 {move || if grouped.get() {
                     view! {
-                        <For each=move || by_role(&rows.get()) key=|(role, group)| (*role, group.len()) let:group>
+                        <For each=move || shown_by_role(rows.get()) key=|(role, group)| (*role, group.len()) let:group>
                             <RoleGroup role=group.0 count=group.1.len() rows/>
                         </For>
                     }
