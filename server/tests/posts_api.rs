@@ -41,13 +41,20 @@ async fn first_page_has_the_default_limit_and_camel_case_fields() {
     let json = reply.json();
     assert_eq!(
         support::keys(&json),
-        ["data", "nextCursor", "hasMore"].into_iter().collect()
+        ["data", "nextCursor", "hasMore", "prevCursor"]
+            .into_iter()
+            .collect()
     );
     let data = json["data"].as_array().unwrap();
     assert_eq!(data.len(), tidings::DEFAULT_LIMIT as usize);
     data.iter().for_each(assert_post_shape);
     assert_eq!(json["hasMore"], true);
     assert!(json["nextCursor"].as_str().is_some_and(|c| !c.is_empty()));
+    assert_eq!(
+        json["prevCursor"],
+        Value::Null,
+        "nothing is newer than the head"
+    );
     server.stop().await;
 }
 
@@ -125,13 +132,93 @@ async fn cursor_pages_stay_stable_when_posts_are_added() {
     server.stop().await;
 }
 
+/// The ids of a page, newest first.
+fn ids(page: &tidings::CursorPage<Post>) -> Vec<Uuid> {
+    page.data.iter().map(|p| p.id).collect()
+}
+
+#[tokio::test]
+async fn prev_cursor_pages_back_through_the_same_pages() {
+    let server = TestServer::start().await;
+    let author = id_of(&server.create_user("Ada", "ada@example.com").await);
+    for n in 0..10 {
+        server
+            .create_post(&author, &format!("Post {n}"), "Body.")
+            .await;
+    }
+    let mut forward = vec![server.posts_page(&[("limit", "3")]).await];
+    while let Some(cursor) = forward.last().unwrap().next_cursor.clone() {
+        let page = server
+            .posts_page(&[("limit", "3"), ("cursor", &cursor)])
+            .await;
+        assert!(
+            page.prev_cursor.is_some(),
+            "a page after the head has newer posts"
+        );
+        forward.push(page);
+    }
+    assert_eq!(
+        forward.iter().map(|p| p.data.len()).collect::<Vec<_>>(),
+        [3, 3, 3, 1]
+    );
+
+    // From the last page back to the head, by `before` = `prevCursor`.
+    let mut back = vec![forward.last().unwrap().clone()];
+    while let Some(before) = back.last().unwrap().prev_cursor.clone() {
+        let page = server
+            .posts_page(&[("limit", "3"), ("before", &before)])
+            .await;
+        assert!(page.has_more, "a page before another has older posts");
+        back.push(page);
+    }
+    back.reverse();
+    assert_eq!(
+        back.iter().map(ids).collect::<Vec<_>>(),
+        forward.iter().map(ids).collect::<Vec<_>>()
+    );
+    assert_eq!(back[0].next_cursor, forward[0].next_cursor);
+
+    // A post written since: the page before the old head holds it alone,
+    // and it is the head now.
+    let newest = id_of(&server.create_post(&author, "Newest", "Body.").await);
+    let old_head = &forward[0].data[0];
+    let position = format!("{}_{}", old_head.created_at.timestamp_micros(), old_head.id);
+    let above = server
+        .posts_page(&[("limit", "3"), ("before", &position)])
+        .await;
+    assert_eq!(ids(&above), [newest.parse::<Uuid>().unwrap()]);
+    assert!(above.prev_cursor.is_none() && above.has_more);
+
+    // Both bounds: the posts between them, newest first.
+    let (top, bottom) = (&forward[0].data[0], &forward[2].data[0]);
+    let at = |p: &Post| format!("{}_{}", p.created_at.timestamp_micros(), p.id);
+    let between = server
+        .posts_page(&[
+            ("limit", "10"),
+            ("cursor", &at(top)),
+            ("before", &at(bottom)),
+        ])
+        .await;
+    let expected: Vec<Uuid> = forward[0].data[1..]
+        .iter()
+        .chain(&forward[1].data)
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids(&between), expected);
+    assert!(between.prev_cursor.is_some() && between.has_more);
+
+    let bad = server.get_query("/api/posts", &[("before", "zzz")]).await;
+    assert_invalid(&bad, &["before"]);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn empty_feed() {
     let server = TestServer::start().await;
     let raw = server.get("/api/posts").await.json();
     assert_eq!(
         raw,
-        json!({ "data": [], "nextCursor": null, "hasMore": false })
+        json!({ "data": [], "nextCursor": null, "hasMore": false, "prevCursor": null })
     );
     server.stop().await;
 }

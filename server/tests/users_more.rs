@@ -360,7 +360,7 @@ async fn user_posts(server: &TestServer, id: &str, query: &[(&str, &str)]) -> Cu
     let json = reply.json();
     assert_eq!(
         support::keys(&json),
-        BTreeSet::from(["data", "nextCursor", "hasMore"]),
+        BTreeSet::from(["data", "nextCursor", "hasMore", "prevCursor"]),
         "{json}"
     );
     for post in json["data"].as_array().expect("data is an array") {

@@ -72,13 +72,27 @@ impl InfiniteOptions {
         self
     }
 
-    /// Keyset pages shaped `{data, nextCursor, hasMore}`: starts with a
-    /// `null` cursor, follows `nextCursor` while `hasMore`.
+    /// Keyset pages shaped `{data, nextCursor, hasMore, prevCursor}`, in
+    /// both directions: starts at the head (`null`), follows `nextCursor`
+    /// while `hasMore` and `prevCursor` while set, each param a
+    /// [`KeysetParam`].
     pub fn cursor() -> Self {
-        Self::new(Value::Null, |page, _| {
+        let param = |cursor: Option<&Value>, before: Option<&Value>| {
+            let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+            let param = KeysetParam {
+                cursor: text(cursor),
+                before: text(before),
+            };
+            serde_json::to_value(param).expect("a param serializes")
+        };
+        Self::new(Value::Null, move |page, _| {
             let more = page.get("hasMore").and_then(Value::as_bool) == Some(true);
-            let next = page.get("nextCursor").filter(|c| !c.is_null())?;
-            more.then(|| next.clone())
+            let next = page.get("nextCursor").filter(|c| c.is_string())?;
+            more.then(|| param(Some(next), None))
+        })
+        .with_previous(move |page, _| {
+            let previous = page.get("prevCursor").filter(|c| c.is_string())?;
+            Some(param(None, Some(previous)))
         })
     }
 
@@ -100,6 +114,18 @@ impl InfiniteOptions {
             (n > 1 && flag(page, "hasPreviousPage")).then(|| Value::from(n - 1))
         })
     }
+}
+
+/// A keyset page's param under [`InfiniteOptions::cursor`]: after a page
+/// (`cursor`: its `nextCursor`) or before one (`before`: its
+/// `prevCursor`); the head is `null`, so a fetcher takes an
+/// `Option<KeysetParam>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct KeysetParam {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
 }
 
 /// The loaded pages of an infinite query, first to last.
@@ -337,23 +363,27 @@ mod tests {
     }
 
     #[test]
-    fn cursor_follows_next_cursor_while_has_more() {
+    fn cursor_follows_next_cursor_while_has_more_and_prev_cursor_back() {
         let opts = InfiniteOptions::cursor();
-        let page =
-            |cursor: Option<&str>, more| json!({"data": [], "nextCursor": cursor, "hasMore": more});
+        let page = |cursor: Option<&str>, more, prev: Option<&str>| json!({"data": [], "nextCursor": cursor, "hasMore": more, "prevCursor": prev});
+        let next = |p: &Value| (opts.next_page_param)(p, &Value::Null);
+        let previous = |p: &Value| (opts.previous_page_param.as_ref().unwrap())(p, &Value::Null);
         assert_eq!(
-            (opts.next_page_param)(&page(Some("c2"), true), &Value::Null),
-            Some(json!("c2"))
+            next(&page(Some("c2"), true, None)),
+            Some(json!({"cursor": "c2"}))
         );
+        assert_eq!(next(&page(Some("c2"), false, None)), None);
+        assert_eq!(next(&page(None, true, None)), None);
+        assert_eq!(previous(&page(None, true, None)), None, "the head");
         assert_eq!(
-            (opts.next_page_param)(&page(Some("c2"), false), &Value::Null),
-            None
+            previous(&page(None, false, Some("c1"))),
+            Some(json!({"before": "c1"}))
         );
-        assert_eq!(
-            (opts.next_page_param)(&page(None, true), &Value::Null),
-            None
-        );
-        assert!(opts.previous_page_param.is_none());
+        let param: Option<KeysetParam> =
+            serde_json::from_value(previous(&page(None, false, Some("c1"))).unwrap()).unwrap();
+        assert_eq!(param.unwrap().before.as_deref(), Some("c1"));
+        let head: Option<KeysetParam> = serde_json::from_value(Value::Null).unwrap();
+        assert_eq!(head, None);
     }
 
     #[test]

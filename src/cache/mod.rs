@@ -58,7 +58,9 @@ pub use clock::{Clock, FakeClock, Millis, NEVER};
 pub use entities::{Entity, EntityAdapter, EntityOp, SortComparer};
 pub use fetch::{FetchDecision, FetchPolicy, Resolution};
 pub use hydrate::{DehydratedQuery, DehydratedState};
-pub use infinite::{InfiniteData, InfiniteOptions, PageDirection, PageParamFn, PageRequest};
+pub use infinite::{
+    InfiniteData, InfiniteOptions, KeysetParam, PageDirection, PageParamFn, PageRequest,
+};
 pub use key::{KeyHash, QueryKey};
 pub use live::EventApplied;
 pub use mutation::{
@@ -70,7 +72,8 @@ pub use optimistic::{EventOutcome, Layer, Layered, Optimistic};
 pub use options::{QueryOptions, RetryPolicy};
 pub use query::{reduce, FetchId, FetchStatus, QueryAction, QueryError, QueryState, QueryStatus};
 pub use selectors::{
-    FilteredUsers, Memo, PagedUsers, PostsByAuthor, Stats, StoreStats, UserPage, UsersByRole,
+    group_by_role, FilteredUsers, Memo, PagedUsers, PostsByAuthor, Stats, StoreStats, UserPage,
+    UsersByRole,
 };
 pub use shape::{EntityKind, EntityRef, Shape};
 pub use store::{ops_for_event, Entities, EntityStore, StoreOp};

@@ -42,14 +42,19 @@ pub struct Page<T> {
     pub pagination: Pagination,
 }
 
-/// One keyset page: pass `nextCursor` back as `cursor` for the next.
+/// One keyset page: pass `nextCursor` back as `cursor` for the next
+/// (older) page, `prevCursor` as `before` for the previous (newer) one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CursorPage<T> {
     pub data: Vec<T>,
+    /// Set when older entries follow (`hasMore`).
     pub next_cursor: Option<String>,
     pub has_more: bool,
+    /// Set when newer entries precede this page; `null` at the head.
+    #[serde(default)]
+    pub prev_cursor: Option<String>,
 }
 
 #[cfg(test)]

@@ -93,11 +93,17 @@ impl UserSearchQuery {
     }
 }
 
-/// `GET /api/posts?cursor=&limit=&authorId=&search=`
+/// `GET /api/posts?cursor=&before=&limit=&authorId=&search=`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PostListQuery {
+    /// A page's `nextCursor`: the posts older than its last.
     pub cursor: Option<String>,
+    /// A page's `prevCursor`: the posts newer than its first (the nearest
+    /// `limit` of them, newest first). With `cursor`, the posts between
+    /// the two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
     pub limit: u32,
     pub author_id: Option<Uuid>,
     /// Text the title or the content contains (ASCII case folded);
@@ -110,6 +116,7 @@ impl Default for PostListQuery {
     fn default() -> Self {
         Self {
             cursor: None,
+            before: None,
             limit: DEFAULT_LIMIT,
             author_id: None,
             search: None,
@@ -240,11 +247,13 @@ impl PostListQuery {
         let mut errors = FieldErrors::new();
         let limit = parse_limit(&mut errors, lookup(params, "limit"));
         let cursor = non_empty(params, "cursor").map(str::to_owned);
+        let before = non_empty(params, "before").map(str::to_owned);
         let author_id = non_empty(params, "authorId")
             .and_then(|a| errors.check("authorId", parse_user_id(a, "authorId")));
         let search = parse_search(&mut errors, params);
         errors.finish(|| Self {
             cursor,
+            before,
             limit,
             author_id,
             search,
@@ -255,6 +264,9 @@ impl PostListQuery {
         let mut out = vec![("limit", self.limit.to_string())];
         if let Some(c) = &self.cursor {
             out.push(("cursor", c.clone()));
+        }
+        if let Some(b) = &self.before {
+            out.push(("before", b.clone()));
         }
         if let Some(a) = self.author_id {
             out.push(("authorId", a.to_string()));

@@ -1,18 +1,21 @@
-//! The sentinel under an infinite list: an empty element watched by an
-//! `IntersectionObserver` whose root margin reaches below the viewport, so
-//! the next page is asked for while the reader still has a screenful to
-//! read. Without JavaScript (or before hydration) it does nothing, and the
-//! list's "Load more" button remains the way on.
+//! The sentinels at the ends of an infinite list: empty elements watched
+//! by an `IntersectionObserver` whose root margin reaches past the
+//! viewport (below it under the list, above it over the list), so the
+//! next (or earlier) page is asked for while the reader still has a
+//! screenful to read. Without JavaScript (or before hydration) they do
+//! nothing, and the list's buttons remain the way on.
 
 use leptos::prelude::*;
 
-/// How far below the viewport the sentinel counts as reached.
+/// How far below the viewport the sentinel under a list counts as reached.
 pub const LOOKAHEAD: &str = "0px 0px 600px 0px";
+/// How far above the viewport the sentinel over a list counts as reached.
+pub const LOOKBEHIND: &str = "600px 0px 0px 0px";
 
-/// Calls `on_reached` whenever the sentinel comes within [`LOOKAHEAD`] of
-/// the viewport while `armed` is true, and again after each page if it is
-/// still that close (when `busy` falls back to false, the observer is
-/// asked anew).
+/// Calls `on_reached` whenever the sentinel comes within [`LOOKAHEAD`]
+/// (with `above`: [`LOOKBEHIND`]) of the viewport while `armed` is true,
+/// and again after each page if it is still that close (when `busy` falls
+/// back to false, the observer is asked anew).
 #[component]
 pub fn Sentinel(
     /// Whether there is more to load.
@@ -21,15 +24,24 @@ pub fn Sentinel(
     /// Whether a page is being loaded.
     #[prop(into)]
     busy: Signal<bool>,
-    /// Loads the next page.
+    /// Loads the next (or earlier) page.
     on_reached: Callback<()>,
+    /// Whether this sentinel sits over the list, loading earlier pages.
+    #[prop(optional)]
+    above: bool,
 ) -> impl IntoView {
     let node = NodeRef::<leptos::html::Div>::new();
+    let margin = if above { LOOKBEHIND } else { LOOKAHEAD };
     #[cfg(feature = "hydrate")]
-    browser::observe(node, armed, busy, on_reached);
+    browser::observe(node, margin, armed, busy, on_reached);
     #[cfg(not(feature = "hydrate"))]
-    let _ = (armed, busy, on_reached);
-    view! { <div class="feed-sentinel" node_ref=node aria-hidden="true" data-testid="feed-sentinel"></div> }
+    let _ = (margin, armed, busy, on_reached);
+    let testid = if above {
+        "feed-sentinel-top"
+    } else {
+        "feed-sentinel"
+    };
+    view! { <div class="feed-sentinel" node_ref=node aria-hidden="true" data-testid=testid></div> }
 }
 
 #[cfg(feature = "hydrate")]
@@ -42,6 +54,7 @@ mod browser {
 
     pub(super) fn observe(
         node: NodeRef<leptos::html::Div>,
+        margin: &str,
         armed: Signal<bool>,
         busy: Signal<bool>,
         on_reached: Callback<()>,
@@ -57,7 +70,7 @@ mod browser {
             }
         });
         let options = IntersectionObserverInit::new();
-        options.set_root_margin(super::LOOKAHEAD);
+        options.set_root_margin(margin);
         let Ok(observer) =
             IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &options)
         else {

@@ -1,9 +1,10 @@
 //! What the posts feed shows, as one pure function of its sources: the
 //! writes waiting in the outbox, the optimistic posts of creations in
 //! flight, posts the store learned of that are newer than the loaded pages
-//! (created here or elsewhere, before the feed refetched), then the loaded
-//! pages (as the engine shows them: edits applied); minus the posts
-//! deleted here (optimistically or confirmed).
+//! (created here or elsewhere, before the feed refetched; only while the
+//! loaded pages reach the feed's head), then the loaded pages (as the
+//! engine shows them: edits applied); minus the posts deleted here
+//! (optimistically or confirmed).
 //!
 //! Posts written elsewhere after the reader opened the feed are held back
 //! ([`feed_view`]): they do not push down what the reader is looking at,
@@ -82,9 +83,24 @@ pub struct FeedView {
     pub newest: Option<Timestamp>,
 }
 
+/// The loaded pages of the feed, as one list.
+#[derive(Debug, Clone, Copy)]
+pub struct Loaded<'a> {
+    /// Their posts, newest first.
+    pub posts: &'a [Post],
+    /// Whether the first page is the feed's head (no newer page is left
+    /// to load): only then do newer posts of the store belong on top.
+    pub at_head: bool,
+}
+
 /// The feed (see the module docs): [`feed_rows`] minus deletions, with
 /// the posts written elsewhere after `seen.up_to` held back.
-pub fn feed_view(pages: &[Post], store: &EntityStore, queued: &[Post], seen: Seen<'_>) -> FeedView {
+pub fn feed_view(
+    loaded: Loaded<'_>,
+    store: &EntityStore,
+    queued: &[Post],
+    seen: Seen<'_>,
+) -> FeedView {
     let removing: HashSet<Uuid> = store
         .layers()
         .iter()
@@ -94,7 +110,7 @@ pub fn feed_view(pages: &[Post], store: &EntityStore, queued: &[Post], seen: See
             _ => None,
         })
         .collect();
-    let (rows, landed_here) = rows_and_landed(pages, store, queued);
+    let (rows, landed_here) = rows_and_landed(loaded, store, queued);
     let rows: Vec<FeedRow> = rows
         .into_iter()
         .filter(|r| !removing.contains(&r.post.id) && !seen.deleted.contains(&r.post.id))
@@ -119,17 +135,18 @@ pub fn feed_view(pages: &[Post], store: &EntityStore, queued: &[Post], seen: See
 }
 
 /// The feed, newest first, every post shown; see the module docs.
-pub fn feed_rows(pages: &[Post], store: &EntityStore, queued: &[Post]) -> Vec<FeedRow> {
-    rows_and_landed(pages, store, queued).0
+pub fn feed_rows(loaded: Loaded<'_>, store: &EntityStore, queued: &[Post]) -> Vec<FeedRow> {
+    rows_and_landed(loaded, store, queued).0
 }
 
 /// [`feed_rows`], and the ids of the posts that stand in for a pending
 /// row of this tab (the server has them, the answer is still on its way).
 fn rows_and_landed(
-    pages: &[Post],
+    loaded: Loaded<'_>,
     store: &EntityStore,
     queued: &[Post],
 ) -> (Vec<FeedRow>, HashSet<Uuid>) {
+    let pages = loaded.posts;
     let in_pages: HashSet<Uuid> = pages.iter().map(|p| p.id).collect();
     let optimistic: HashSet<Uuid> = store
         .layers()
@@ -146,7 +163,10 @@ fn rows_and_landed(
     let mut fresh: Vec<&Post> = visible
         .iter()
         .filter(|p| !in_pages.contains(&p.id))
-        .filter(|p| optimistic.contains(&p.id) || newest.is_none_or(|n| p.created_at >= n))
+        .filter(|p| {
+            optimistic.contains(&p.id)
+                || (loaded.at_head && newest.is_none_or(|n| p.created_at >= n))
+        })
         .collect();
     fresh.sort_by_key(|p| std::cmp::Reverse(p.created_at));
 

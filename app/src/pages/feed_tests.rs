@@ -37,7 +37,7 @@ fn pending_and_newer_posts_come_first() {
         MutationId(1),
         vec![StoreOp::Post(EntityOp::Add(post(5, 50)))],
     );
-    let rows = feed_rows(&pages, &store, &[post(7, 60), post(8, 61)]);
+    let rows = feed_rows(head(&pages), &store, &[post(7, 60), post(8, 61)]);
     assert_eq!(
         ids(&rows),
         [
@@ -54,7 +54,7 @@ fn pending_and_newer_posts_come_first() {
     let mut landed = post(5, 50);
     landed.id = Uuid::from_u128(6);
     store.confirm(&[StoreOp::Post(EntityOp::Upsert(landed))]);
-    let rows = feed_rows(&pages, &store, &[]);
+    let rows = feed_rows(head(&pages), &store, &[]);
     assert_eq!(ids(&rows), [(6, false), (4, false), (3, false), (2, false)]);
     store.confirm(&[StoreOp::Post(EntityOp::Remove(Uuid::from_u128(6)))]);
 
@@ -63,9 +63,46 @@ fn pending_and_newer_posts_come_first() {
     store.commit(MutationId(1));
     let pages = vec![post(5, 50), post(4, 40), post(3, 30)];
     assert_eq!(
-        ids(&feed_rows(&pages, &store, &[])),
+        ids(&feed_rows(head(&pages), &store, &[])),
         [(5, false), (4, false), (3, false)]
     );
+}
+
+#[test]
+fn pages_below_the_head_take_no_newer_posts_of_the_store() {
+    // The head was dropped (max pages): the store still holds its posts,
+    // and one written since; neither belongs above the second page.
+    let pages = vec![post(3, 30), post(2, 20)];
+    let mut store = EntityStore::default();
+    store.confirm(&[
+        StoreOp::Post(EntityOp::Upsert(post(5, 50))),
+        StoreOp::Post(EntityOp::Upsert(post(4, 40))),
+    ]);
+    store.apply_layer(
+        MutationId(1),
+        vec![StoreOp::Post(EntityOp::Add(post(6, 60)))],
+    );
+    let below = Loaded {
+        posts: &pages,
+        at_head: false,
+    };
+    assert_eq!(
+        ids(&feed_rows(below, &store, &[post(7, 70)])),
+        [(7, true), (6, true), (3, false), (2, false)],
+        "this tab's own writes still show"
+    );
+    assert_eq!(
+        ids(&feed_rows(head(&pages), &store, &[])),
+        [(6, true), (5, false), (4, false), (3, false), (2, false)]
+    );
+}
+
+/// `pages` as loaded from the feed's head.
+fn head(pages: &[Post]) -> Loaded<'_> {
+    Loaded {
+        posts: pages,
+        at_head: true,
+    }
 }
 
 fn at(minute: i64) -> Timestamp {
@@ -89,14 +126,14 @@ fn posts_from_elsewhere_wait_behind_the_pill_and_own_posts_do_not() {
         own: &own,
         deleted: &none,
     };
-    let view = feed_view(&pages, &store, &[], seen);
+    let view = feed_view(head(&pages), &store, &[], seen);
     assert_eq!(ids(&view.rows), [(5, false), (3, false), (2, false)]);
     assert_eq!((view.held, view.newest), (1, Some(at(50))));
 
     // The feed refetched: the post from elsewhere is in the first
     // page now, and still waits.
     let pages = vec![post(5, 50), post(4, 40), post(3, 30)];
-    let view = feed_view(&pages, &store, &[], seen);
+    let view = feed_view(head(&pages), &store, &[], seen);
     assert_eq!(ids(&view.rows), [(5, false), (3, false)]);
     assert_eq!(view.held, 1);
 
@@ -105,7 +142,7 @@ fn posts_from_elsewhere_wait_behind_the_pill_and_own_posts_do_not() {
         up_to: view.newest,
         ..seen
     };
-    let view = feed_view(&pages, &store, &[], seen);
+    let view = feed_view(head(&pages), &store, &[], seen);
     assert_eq!(ids(&view.rows), [(5, false), (4, false), (3, false)]);
     assert_eq!(view.held, 0);
 
@@ -114,7 +151,7 @@ fn posts_from_elsewhere_wait_behind_the_pill_and_own_posts_do_not() {
         up_to: None,
         ..seen
     };
-    assert_eq!(feed_view(&pages, &store, &[], unseen).rows.len(), 3);
+    assert_eq!(feed_view(head(&pages), &store, &[], unseen).rows.len(), 3);
 }
 
 #[test]
@@ -130,11 +167,11 @@ fn deleted_posts_go_at_once_and_come_back_when_the_delete_fails() {
     let remove = vec![StoreOp::Post(EntityOp::Remove(Uuid::from_u128(3)))];
     store.apply_layer(MutationId(7), remove);
     assert_eq!(
-        ids(&feed_view(&pages, &store, &[], seen).rows),
+        ids(&feed_view(head(&pages), &store, &[], seen).rows),
         [(2, false)]
     );
     store.rollback(MutationId(7));
-    let rows = feed_view(&pages, &store, &[], seen).rows;
+    let rows = feed_view(head(&pages), &store, &[], seen).rows;
     assert_eq!(ids(&rows), [(3, false), (2, false)]);
     // Confirmed: hidden until the pages no longer hold it.
     let deleted = HashSet::from([Uuid::from_u128(3)]);
@@ -143,7 +180,7 @@ fn deleted_posts_go_at_once_and_come_back_when_the_delete_fails() {
         ..seen
     };
     assert_eq!(
-        ids(&feed_view(&pages, &store, &[], seen).rows),
+        ids(&feed_view(head(&pages), &store, &[], seen).rows),
         [(2, false)]
     );
 }
@@ -165,7 +202,7 @@ fn a_post_of_this_tab_landing_before_its_answer_is_not_held() {
         own: &none,
         deleted: &none,
     };
-    let view = feed_view(&pages, &store, &[], seen);
+    let view = feed_view(head(&pages), &store, &[], seen);
     assert_eq!(ids(&view.rows), [(6, false), (3, false)]);
     assert_eq!(view.held, 0);
 }

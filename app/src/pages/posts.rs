@@ -1,6 +1,7 @@
 //! The posts page: a form to write a post, and the newest-first feed, one
 //! keyset page at a time (fetched as the reader nears the end, or with
-//! "Load more"), read through an infinite query and kept current by the
+//! "Load more"; at most [`FEED_MAX_PAGES`] kept, the earlier ones loaded
+//! back as the reader scrolls up), read through an infinite query and kept current by the
 //! store (optimistic posts, edits and deletions, realtime events) and the
 //! outbox (posts written offline). Posts written elsewhere meanwhile wait
 //! behind an "N new posts" pill rather than push the feed down.
@@ -8,13 +9,13 @@
 use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
-use tidings::cache::{InfiniteOptions, QueryOptions, Tag};
+use tidings::cache::{InfiniteOptions, KeysetParam, QueryOptions, Tag};
 use tidings::{
     CursorPage, Post, PostListQuery, SortOrder, User, UserFilter, UserListQuery, UserSort,
 };
 use uuid::Uuid;
 
-use super::feed::{feed_view, queued_post, use_own_posts, Seen};
+use super::feed::{feed_view, queued_post, use_own_posts, Loaded, Seen};
 use super::post_editor::use_editor;
 use super::post_form::PostForm;
 use super::post_item::{use_delete_post, PostItem};
@@ -29,6 +30,10 @@ use crate::query::{use_infinite_query, use_query, use_query_client, QueryResult}
 /// How long loaded data counts as fresh (realtime events invalidate it
 /// sooner).
 pub(crate) const POSTS_STALE_MS: u64 = 30_000;
+
+/// Pages of the feed kept at once: reading on past them drops the
+/// earliest, scrolling back up loads them again.
+pub const FEED_MAX_PAGES: usize = 5;
 
 /// Every user by name, for the author select and the bylines
 /// ([`keys::users::authors`]).
@@ -67,10 +72,15 @@ pub fn PostsPage() -> impl IntoView {
     let api = use_api();
     let feed = use_infinite_query(
         || keys::posts::feed(PostListQuery::default()),
-        move |(_, _, query): (&str, &str, PostListQuery), cursor: Option<String>| {
-            api.list_posts(PostListQuery { cursor, ..query })
+        move |(_, _, query): (&str, &str, PostListQuery), at: Option<KeysetParam>| {
+            let at = at.unwrap_or_default();
+            api.list_posts(PostListQuery {
+                cursor: at.cursor,
+                before: at.before,
+                ..query
+            })
         },
-        InfiniteOptions::cursor(),
+        InfiniteOptions::cursor().max_pages(FEED_MAX_PAGES),
         QueryOptions::default()
             .stale_time(POSTS_STALE_MS)
             .tags([Tag::Posts]),
@@ -133,8 +143,11 @@ fn Feed(
                     own,
                     deleted,
                 };
-                pages
-                    .with(|pages| client.with_store(|store| feed_view(pages, store, &queued, seen)))
+                let at_head = !feed.has_previous_page().get();
+                pages.with(|posts| {
+                    let loaded = Loaded { posts, at_head };
+                    client.with_store(|store| feed_view(loaded, store, &queued, seen))
+                })
             })
         })
     });
@@ -167,6 +180,24 @@ fn Feed(
                 </button>
             </Show>
         </div>
+        <Show when=move || feed.has_previous_page().get()>
+            <button
+                class="load-more load-newer"
+                data-testid="posts-load-newer"
+                on:click=move |_| feed.fetch_previous_page()
+                disabled=move || feed.is_fetching_previous_page().get()
+            >
+                {move || {
+                    if feed.is_fetching_previous_page().get() { "Loading…" } else { "Load newer posts" }
+                }}
+            </button>
+        </Show>
+        <Sentinel
+            above=true
+            armed=feed.has_previous_page()
+            busy=feed.is_fetching_previous_page()
+            on_reached=Callback::new(move |_| feed.fetch_previous_page())
+        />
         <ol class="post-list" data-testid="posts-list">
             <For
                 each=move || view.with(|v| v.rows.clone())

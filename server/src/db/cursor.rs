@@ -1,15 +1,17 @@
-//! The posts feed's keyset cursor: the (created_at, id) of the last post a
-//! page showed, written `<microseconds since 1970>_<id>`. Clients pass it
-//! back as they got it; any value of that form names a position in the
-//! feed, so the OpenAPI document's pattern for it says exactly what is
-//! accepted.
+//! The posts feed's keyset cursor: the (created_at, id) of a post a page
+//! showed, written `<microseconds since 1970>_<id>`. A page's last post
+//! gives its `nextCursor` (the next page starts just after it), its first
+//! post its `prevCursor` (the page of newer posts ends just before it).
+//! Clients pass them back as they got them; any value of that form names
+//! a position in the feed, so the OpenAPI document's pattern for it says
+//! exactly what is accepted.
 
 use chrono::DateTime;
 
 use crate::error::ApiError;
 
-/// Position after which the next page starts (exclusive), as the store
-/// compares it (`created_at` in [`tidings::format_timestamp`]'s form).
+/// A position in the feed, as the store compares it (`created_at` in
+/// [`tidings::format_timestamp`]'s form); pages bounded by it exclude it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostCursor {
     pub created_at: String,
@@ -24,8 +26,8 @@ pub const CURSOR_PATTERN: &str =
 const MAX_MICROS_DIGITS: usize = 16;
 
 impl PostCursor {
-    /// The position just after `post`.
-    pub fn after(post: &tidings::Post) -> Self {
+    /// The position of `post`.
+    pub fn of(post: &tidings::Post) -> Self {
         Self {
             created_at: tidings::format_timestamp(&post.created_at),
             id: post.id.to_string(),
@@ -39,13 +41,21 @@ impl PostCursor {
         format!("{micros}_{}", self.id)
     }
 
-    /// Parses a client's cursor; anything not of the cursor's form is a 422
-    /// naming `cursor`.
-    pub fn decode(raw: &str) -> Result<Self, ApiError> {
+    /// Parses a client's cursor given as the query parameter `field`
+    /// (`cursor` or `before`); anything not of the cursor's form is a 422
+    /// naming it.
+    pub fn decode(raw: &str, field: &'static str) -> Result<Self, ApiError> {
         let bad = || {
+            let answered = if field == "before" {
+                "prevCursor"
+            } else {
+                "nextCursor"
+            };
             ApiError::field(
-                "cursor",
-                "cursor must be a nextCursor the feed answered (<microseconds>_<post id>)",
+                field,
+                format!(
+                    "{field} must be a {answered} the feed answered (<microseconds>_<post id>)"
+                ),
             )
         };
         let (micros, id) = raw.split_once('_').ok_or_else(bad)?;
@@ -60,7 +70,7 @@ impl PostCursor {
             .ok()
             .and_then(DateTime::from_timestamp_micros)
             .ok_or_else(bad)?;
-        let id = tidings::parse_user_id(id, "cursor").map_err(|_| bad())?;
+        let id = tidings::parse_user_id(id, field).map_err(|_| bad())?;
         Ok(Self {
             created_at: tidings::format_timestamp(&time),
             id: id.to_string(),
@@ -84,7 +94,7 @@ mod tests {
             c.encode(),
             "1795341600000001_00000000-0000-0000-0000-000000000000"
         );
-        assert_eq!(PostCursor::decode(&c.encode()).unwrap(), c);
+        assert_eq!(PostCursor::decode(&c.encode(), "cursor").unwrap(), c);
         for bad in [
             "",
             "!!!",
@@ -96,7 +106,7 @@ mod tests {
             "MjAyNi0xMS0yMlQxMDowMDowMC4wMDAwMDBafDAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA",
         ] {
             assert!(
-                matches!(PostCursor::decode(bad), Err(ApiError::Validation(_))),
+                matches!(PostCursor::decode(bad, "cursor"), Err(ApiError::Validation(_))),
                 "{bad}"
             );
         }
@@ -105,8 +115,8 @@ mod tests {
     #[test]
     fn every_value_of_the_documented_form_is_a_position() {
         let largest = format!("{}_{}", "9".repeat(MAX_MICROS_DIGITS), Uuid::max());
-        let position = PostCursor::decode(&largest).unwrap();
+        let position = PostCursor::decode(&largest, "before").unwrap();
         assert!(position.created_at.starts_with("2286-"), "{position:?}");
-        assert!(PostCursor::decode("0_FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF").is_ok());
+        assert!(PostCursor::decode("0_FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "cursor").is_ok());
     }
 }

@@ -16,14 +16,24 @@ use super::users::like_pattern;
 use super::{now_text, Db, PostCursor};
 use crate::error::ApiError;
 
-/// The feed's page query: `limit` posts after `cursor`, by the query's
+/// The part of the feed a query reads: the posts older than `older_than`
+/// and newer than `newer_than` (either bound optional), walked newest
+/// first or, with `nearest_newer`, oldest first from `newer_than`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Range<'c> {
+    older_than: Option<&'c PostCursor>,
+    newer_than: Option<&'c PostCursor>,
+    nearest_newer: bool,
+}
+
+/// The feed's page query: `limit` posts of `range`, by the query's
 /// author, containing its search text. The search folds ASCII case only,
 /// on both engines (`LOWER` does on SQLite, and on PostgreSQL's `"C"`
-/// columns), as the users' search does; it walks the feed's index and
-/// stops at `limit` matches.
+/// columns), as the users' search does; it walks the feed's index (either
+/// way) and stops at `limit` matches.
 fn feed_query<'a, DB: Database>(
     query: &PostListQuery,
-    cursor: Option<&PostCursor>,
+    range: Range<'_>,
     limit: i64,
 ) -> QueryBuilder<'a, DB>
 where
@@ -49,46 +59,100 @@ where
             .push_bind(pattern)
             .push(" ESCAPE '\\')");
     }
-    if let Some(c) = cursor {
-        q.push(" AND (created_at, id) < (")
-            .push_bind(c.created_at.clone());
-        q.push(", ").push_bind(c.id.clone()).push(")");
+    for (bound, op) in [(range.older_than, "<"), (range.newer_than, ">")] {
+        if let Some(c) = bound {
+            q.push(format!(" AND (created_at, id) {op} ("))
+                .push_bind(c.created_at.clone());
+            q.push(", ").push_bind(c.id.clone()).push(")");
+        }
     }
-    q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+    let order = if range.nearest_newer { "ASC" } else { "DESC" };
+    q.push(format!(" ORDER BY created_at {order}, id {order} LIMIT "))
         .push_bind(limit);
     q
 }
 
-/// One keyset page of the feed, read on `conn`.
+/// One keyset page of the feed, read on `conn`: the head, the posts after
+/// `cursor`, the nearest before `before`, or those between the two
+/// (walked from `cursor`). Each cursor of the answer is set only when a
+/// post of the feed lies that way (one more indexed probe for the side
+/// the request did not walk); an empty page has neither.
 async fn list_posts_on(
     conn: Conn<'_>,
     query: &PostListQuery,
 ) -> Result<CursorPage<Post>, ApiError> {
-    let cursor = query
-        .cursor
-        .as_deref()
-        .map(PostCursor::decode)
-        .transpose()?;
-    let limit = i64::from(query.limit) + 1;
-    let mut rows: Vec<PostRow> = dispatch!(conn, c => {
-        let mut q = feed_query(query, cursor.as_ref(), limit);
-        let rows = q.build_query_as().fetch_all(c).await?;
-        rows
+    let decode = |raw: &Option<String>, field| {
+        raw.as_deref()
+            .map(|raw| PostCursor::decode(raw, field))
+            .transpose()
+    };
+    let (after, before) = (
+        decode(&query.cursor, "cursor")?,
+        decode(&query.before, "before")?,
+    );
+    let range = Range {
+        older_than: after.as_ref(),
+        newer_than: before.as_ref(),
+        nearest_newer: after.is_none() && before.is_some(),
+    };
+    let limit = i64::from(query.limit);
+    let shown = query.limit as usize;
+    // Between two cursors the walk stops at the far one: whether posts lie
+    // past it is one more probe.
+    let bounded = range.older_than.is_some() && range.newer_than.is_some();
+    let (mut rows, walked_past, beyond): (Vec<PostRow>, bool, bool) = dispatch!(conn, c => {
+        let rows: Vec<PostRow> = feed_query(query, range, limit + 1)
+            .build_query_as()
+            .fetch_all(&mut *c)
+            .await?;
+        // The side the page did not walk lies past its first row (the
+        // nearest to where the walk began); the head has nothing newer.
+        let first = rows
+            .first()
+            .filter(|_| range.older_than.is_some() || range.newer_than.is_some())
+            .map(PostRow::position);
+        let last = rows
+            .iter()
+            .take(shown)
+            .last()
+            .filter(|_| bounded && rows.len() <= shown)
+            .map(PostRow::position);
+        let mut found = [rows.len() > shown, false];
+        let probes = [(last.as_ref(), range.nearest_newer), (first.as_ref(), !range.nearest_newer)];
+        for (slot, (edge, newer)) in found.iter_mut().zip(probes) {
+            let Some(edge) = edge else { continue };
+            let probe = if newer {
+                Range { newer_than: Some(edge), nearest_newer: true, ..Range::default() }
+            } else {
+                Range { older_than: Some(edge), ..Range::default() }
+            };
+            *slot |= feed_query(query, probe, 1)
+                .build_query_as::<PostRow>()
+                .fetch_optional(&mut *c)
+                .await?
+                .is_some();
+        }
+        (rows, found[0], found[1])
     });
-    let has_more = rows.len() > query.limit as usize;
-    rows.truncate(query.limit as usize);
+    rows.truncate(shown);
+    if range.nearest_newer {
+        rows.reverse();
+    }
     let data: Vec<Post> = rows
         .into_iter()
         .map(Post::try_from)
         .collect::<Result<_, _>>()?;
-    let next_cursor = data
-        .last()
-        .filter(|_| has_more)
-        .map(|p| PostCursor::after(p).encode());
+    let (older, newer) = if range.nearest_newer {
+        (beyond, walked_past)
+    } else {
+        (walked_past, beyond)
+    };
+    let position = |post: Option<&Post>| post.map(|p| PostCursor::of(p).encode());
     Ok(CursorPage {
+        next_cursor: position(data.last().filter(|_| older)),
+        has_more: older,
+        prev_cursor: position(data.first().filter(|_| newer)),
         data,
-        next_cursor,
-        has_more,
     })
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use tidings::{Content, Email, Language, Name, Post, Preferences, Title, User};
 use uuid::Uuid;
 
+use super::PostCursor;
 use crate::error::ApiError;
 
 pub(super) const USER_COLUMNS: &str = "id, name, email, role, avatar_url, last_active, theme, \
@@ -37,6 +38,16 @@ pub(super) struct PostRow {
     created_at: String,
     updated_at: String,
     version: i64,
+}
+
+impl PostRow {
+    /// The row's place in the feed, as stored.
+    pub(super) fn position(&self) -> PostCursor {
+        PostCursor {
+            created_at: self.created_at.clone(),
+            id: self.id.clone(),
+        }
+    }
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> ApiError {

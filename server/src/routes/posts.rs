@@ -43,7 +43,8 @@ pub fn router() -> Router<AppState> {
     tag = "posts",
     operation_id = "listPosts",
     params(
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the page before: the posts older than its last"),
+        ("before" = Option<String>, Query, description = "`prevCursor` of the page after: the posts newer than its first, the nearest `limit` of them, newest first; with `cursor`, the posts between the two"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size; default 20"),
         ("authorId" = Option<uuid::Uuid>, Query, description = "Only this user's posts"),
         ("search" = Option<String>, Query, description = "Only posts whose title or content contains this text (case-insensitive), at most 100 characters"),

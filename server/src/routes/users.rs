@@ -101,7 +101,7 @@ async fn search(
     }))
 }
 
-/// The posts feed of one user: `cursor` and `limit` as `GET /api/posts`
+/// The posts feed of one user: `cursor`, `before` and `limit` as `GET /api/posts`
 /// takes them (an `authorId` parameter is ignored: the path names the
 /// author).
 #[utoipa::path(
@@ -111,7 +111,8 @@ async fn search(
     operation_id = "listUserPosts",
     params(
         ("id" = uuid::Uuid, Path, description = "The user's id"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the page before: the posts older than its last"),
+        ("before" = Option<String>, Query, description = "`prevCursor` of the page after: the posts newer than its first, the nearest `limit` of them, newest first; with `cursor`, the posts between the two"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size; default 20"),
     ),
     responses(

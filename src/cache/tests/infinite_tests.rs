@@ -134,7 +134,7 @@ fn cursor_feed_with_a_retried_page() {
     c.resolve(&feed(), first.fetch_id, Ok(body));
 
     let next = c.fetch_next_page(&feed()).into_start().unwrap();
-    assert_eq!(next.page.as_ref().unwrap().param, json!("c2"));
+    assert_eq!(next.page.as_ref().unwrap().param, json!({"cursor": "c2"}));
     let r = c.resolve(&feed(), next.fetch_id, Err(QueryError::transient("503")));
     assert_eq!(r, Resolution::RetryAt(1_000));
     clock.advance(1_000);
@@ -146,7 +146,76 @@ fn cursor_feed_with_a_retried_page() {
     );
     let last = json!({"data": [3], "nextCursor": null, "hasMore": false});
     c.resolve(&feed(), next.fetch_id, Ok(last));
-    assert_eq!(params(&c), [Value::Null, json!("c2")]);
+    assert_eq!(params(&c), [Value::Null, json!({"cursor": "c2"})]);
     assert_eq!(c.fetch_next_page(&feed()), FetchDecision::NoMorePages);
     assert_eq!(c.fetch_previous_page(&feed()), FetchDecision::NoMorePages);
+}
+
+/// A keyset page of posts `ids` (newest first) out of `0..total`, as the
+/// server answers it: `nextCursor` / `prevCursor` name its last / first
+/// post when older / newer ones exist.
+fn keyset(ids: &[u64], total: u64) -> Value {
+    let (first, last) = (ids[0], ids[ids.len() - 1]);
+    json!({
+        "data": ids,
+        "nextCursor": (last > 0).then(|| format!("p{last}")),
+        "hasMore": last > 0,
+        "prevCursor": (first + 1 < total).then(|| format!("p{first}")),
+    })
+}
+
+#[test]
+fn a_keyset_feed_past_max_pages_pages_back_to_its_head() {
+    let mut c = QueryClient::new(FakeClock::new(0));
+    let opts = QueryOptions::default().infinite(InfiniteOptions::cursor().max_pages(2));
+    c.observe(&feed(), opts);
+    // Posts 8..=0, three to a page: [8 7 6] [5 4 3] [2 1 0].
+    let pages = [[8, 7, 6], [5, 4, 3], [2, 1, 0]];
+    let answer = |c: &mut QueryClient, d: FetchDecision, page: &[u64]| {
+        let start = d.into_start().expect("a page fetch should start");
+        c.resolve(&feed(), start.fetch_id, Ok(keyset(page, 9)));
+        start.page.unwrap()
+    };
+    let head = c.fetch(&feed(), FetchPolicy::IfStale);
+    answer(&mut c, head, &pages[0]);
+    assert_eq!(c.fetch_previous_page(&feed()), FetchDecision::NoMorePages);
+    for page in &pages[1..] {
+        let next = c.fetch_next_page(&feed());
+        answer(&mut c, next, page);
+    }
+    assert_eq!(
+        params(&c),
+        [json!({"cursor": "p6"}), json!({"cursor": "p3"})],
+        "the head was dropped"
+    );
+
+    let back = c.fetch_previous_page(&feed());
+    let asked = answer(&mut c, back, &pages[0]);
+    assert_eq!(asked.direction, PageDirection::Backward);
+    assert_eq!(
+        asked.param,
+        json!({"before": "p5"}),
+        "the page above the first held"
+    );
+    assert_eq!(
+        params(&c),
+        [json!({"before": "p5"}), json!({"cursor": "p6"})]
+    );
+    let held: Vec<Value> = InfiniteData::from_value(&c.query_data(&feed()).unwrap())
+        .unwrap()
+        .pages
+        .iter()
+        .map(|p| p["data"].clone())
+        .collect();
+    assert_eq!(
+        held,
+        [json!([8, 7, 6]), json!([5, 4, 3])],
+        "the last page dropped"
+    );
+    assert_eq!(
+        c.fetch_previous_page(&feed()),
+        FetchDecision::NoMorePages,
+        "at the head"
+    );
+    assert!(c.fetch_next_page(&feed()).into_start().is_some());
 }

@@ -127,6 +127,7 @@ fn a_rename_reaches_every_query_holding_the_post_and_fetches_nothing() {
         data: vec![b.clone(), a.clone()],
         next_cursor: None,
         has_more: false,
+        prev_cursor: None,
     };
     c.set_query_data(&feed, json!({"pages": [page], "pageParams": [null]}));
     c.set_query_data(&detail, serde_json::to_value(&a).unwrap());

@@ -62,7 +62,7 @@ fn refine_query(operation: &mut Operation) {
         let name = parameter.name.as_str();
         let schema = parameter.schema.take();
         parameter.schema = match name {
-            "cursor" => Some(text(format!(
+            "cursor" | "before" => Some(text(format!(
                 "^(?:{})?$",
                 &CURSOR_PATTERN[1..CURSOR_PATTERN.len() - 1]
             ))),
@@ -71,7 +71,7 @@ fn refine_query(operation: &mut Operation) {
             _ if EMPTY_MEANS_ABSENT.contains(&name) => schema.map(or_empty),
             _ => schema,
         };
-        if name == "cursor" || EMPTY_MEANS_ABSENT.contains(&name) {
+        if name == "cursor" || name == "before" || EMPTY_MEANS_ABSENT.contains(&name) {
             let said = parameter.description.take().unwrap_or_default();
             parameter.description = Some(
                 format!("{said} An empty value counts as absent.")
