@@ -4,6 +4,7 @@ pub mod account_menu;
 pub mod devtools;
 pub mod error_box;
 pub mod layout;
+pub mod scroll_anchor;
 pub mod search;
 mod search_results;
 pub mod sentinel;

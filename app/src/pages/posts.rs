@@ -21,6 +21,7 @@ use super::post_form::PostForm;
 use super::post_item::{use_delete_post, PostItem};
 use crate::api::use_api;
 use crate::components::error_box::ErrorBox;
+use crate::components::scroll_anchor::keep_place;
 use crate::components::sentinel::Sentinel;
 use crate::components::skeleton::Skeleton;
 use crate::keys;
@@ -151,6 +152,8 @@ fn Feed(
             })
         })
     });
+    let list = NodeRef::<leptos::html::Ol>::new();
+    keep_place(list, "data-post-id", move || view.track());
     let held = Memo::new(move |_| view.with(|v| v.held));
     let show_new = move |_| {
         up_to.set(view.with_untracked(|v| v.newest));
@@ -198,7 +201,7 @@ fn Feed(
             busy=feed.is_fetching_previous_page()
             on_reached=Callback::new(move |_| feed.fetch_previous_page())
         />
-        <ol class="post-list" data-testid="posts-list">
+        <ol class="post-list" data-testid="posts-list" node_ref=list>
             <For
                 each=move || view.with(|v| v.rows.clone())
                 key=|row| {
