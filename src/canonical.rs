@@ -44,16 +44,30 @@ fn write(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&Value::String(name.clone()).to_string());
+                write_str(name, out);
                 out.push(':');
                 write(item, out);
             }
             out.push('}');
         }
+        Value::String(text) => write_str(text, out),
         // Writing to a `String` cannot fail.
         scalar => {
             let _ = write!(out, "{scalar}");
         }
+    }
+}
+
+/// `text` as a JSON string, as `serde_json` writes it: as it is between
+/// quotes when nothing in it needs escaping (the usual case for keys),
+/// else through `serde_json`.
+fn write_str(text: &str, out: &mut String) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        let _ = write!(out, "{}", Value::from(text));
     }
 }
 
@@ -84,7 +98,10 @@ mod tests {
             canonical_json(&Value::Array(items.to_vec()))
         );
         assert_eq!(canonical_json_array(&[]), "[]");
-        let quoted = serde_json::json!({ "k\"": "v\n" });
-        assert_eq!(canonical_json(&quoted), r#"{"k\"":"v\n"}"#);
+        let quoted = serde_json::json!({ "k\"": "v\n", "é\\": "\u{7f}" });
+        assert_eq!(
+            canonical_json(&quoted),
+            serde_json::to_string(&quoted).unwrap()
+        );
     }
 }

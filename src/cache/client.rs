@@ -87,9 +87,21 @@ pub(super) struct Entry {
     pub(super) pages: Option<PageFetch>,
     /// The batch that last reported this query changed (see `notify.rs`).
     noted: u64,
+    /// A shaped query's data as readers see it (denormalized from the
+    /// visible store), kept current by every write and every change to an
+    /// entity it holds (`normalized.rs`), so a read borrows it.
+    pub(super) shown: Option<Value>,
 }
 
 impl Entry {
+    /// The query's own data as readers see it.
+    pub(super) fn data_shown(&self) -> Option<Cow<'_, Value>> {
+        match self.options.shape {
+            Shape::Opaque => self.state.data.as_ref().map(Cow::Borrowed),
+            _ => self.shown.as_ref().map(Cow::Borrowed),
+        }
+    }
+
     /// Runs the reducer on this query (whose key hashes to `hash`) and
     /// tells `notifier` if anything changed.
     pub(super) fn reduce(&mut self, hash: &KeyHash, action: QueryAction, notifier: &mut Notifier) {
@@ -282,7 +294,7 @@ impl QueryClient {
             previous.or(e.options.placeholder_data.as_ref())
         };
         let (data, is_placeholder) = match &e.state.data {
-            Some(own) => (self.shown(&e.options.shape, own), false),
+            Some(_) => (e.data_shown(), false),
             None => {
                 let shown = fallback().and_then(|data| self.shown(&e.options.shape, data));
                 let placeholder = shown.is_some();
@@ -316,8 +328,7 @@ impl QueryClient {
     /// The data of `key`, if any; a shaped query's entities as the store
     /// shows them.
     pub fn query_data(&self, key: &QueryKey) -> Option<Cow<'_, Value>> {
-        let e = self.entries.get(&key.hash())?;
-        self.shown(&e.options.shape, e.state.data.as_ref()?)
+        self.entries.get(&key.hash())?.data_shown()
     }
 
     /// The data of `key` as a `T`, if any.
@@ -408,11 +419,14 @@ impl QueryClient {
         let reshaped = options.as_ref().and_then(|o| {
             let e = self.entries.get(&hash)?;
             (o.shape != e.options.shape)
-                .then(|| self.shown(&e.options.shape, e.state.data.as_ref()?))
+                .then(|| e.data_shown())
                 .flatten()
                 .map(Cow::into_owned)
         });
         if let Some(e) = self.entries.get_mut(&hash) {
+            if reshaped.is_some() {
+                e.shown = None;
+            }
             if let Some(options) = options {
                 e.options = options;
                 match (e.options.refetch_interval, e.options.enabled) {
@@ -443,6 +457,7 @@ impl QueryClient {
             poll_at: None,
             pages: None,
             noted: 0,
+            shown: None,
         };
         self.notifier.changed(&hash, &entry.key, &mut entry.noted);
         self.entries.insert(hash.clone(), Box::new(entry));

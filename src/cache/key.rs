@@ -9,19 +9,50 @@
 //! reach a whole family of queries.
 
 use std::fmt;
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-/// A hierarchical query key; see the module docs.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct QueryKey(Vec<Value>);
+/// A hierarchical query key; see the module docs. Shared, not copied:
+/// cloning one (into a notification, an index) is a reference count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryKey(Arc<[Value]>);
 
-/// The stable identity of a [`QueryKey`]: canonical JSON text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct KeyHash(String);
+/// The stable identity of a [`QueryKey`]: canonical JSON text, shared
+/// like the key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyHash(Arc<str>);
+
+impl Default for QueryKey {
+    fn default() -> Self {
+        Self::root()
+    }
+}
+
+impl Serialize for QueryKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for QueryKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<Value>::deserialize(deserializer).map(|segments| Self(segments.into()))
+    }
+}
+
+impl Serialize for KeyHash {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyHash {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|text| Self(text.into()))
+    }
+}
 
 impl KeyHash {
     /// The canonical text, e.g. `["users",{"page":1}]`.
@@ -40,9 +71,9 @@ impl KeyHash {
         if prefix.is_empty() {
             return None;
         }
-        let mut open = prefix.hash().0;
-        open.pop();
-        Some(PrefixSpan(KeyHash(open)))
+        let hash = prefix.hash();
+        let open = &hash.0[..hash.0.len() - 1];
+        Some(PrefixSpan(KeyHash(open.into())))
     }
 }
 
@@ -77,12 +108,12 @@ impl fmt::Display for KeyHash {
 impl QueryKey {
     /// The empty key: a prefix of every key.
     pub fn root() -> Self {
-        Self(Vec::new())
+        Self(Arc::new([]))
     }
 
     /// A key of one segment, e.g. `QueryKey::new("users")`.
     pub fn new(first: impl Into<Value>) -> Self {
-        Self(vec![first.into()])
+        Self(Arc::new([first.into()]))
     }
 
     /// A key made of `segments`, in order.
@@ -91,9 +122,10 @@ impl QueryKey {
     }
 
     /// This key with one more segment.
-    pub fn with(mut self, segment: impl Into<Value>) -> Self {
-        self.0.push(segment.into());
-        self
+    pub fn with(self, segment: impl Into<Value>) -> Self {
+        let mut segments = self.0.to_vec();
+        segments.push(segment.into());
+        Self(segments.into())
     }
 
     /// This key with `segment` serialized as one more segment (a filter
@@ -120,12 +152,12 @@ impl QueryKey {
     /// Whether `prefix`'s segments equal this key's first segments.
     /// Every key starts with itself and with [`QueryKey::root`].
     pub fn starts_with(&self, prefix: &QueryKey) -> bool {
-        prefix.0.len() <= self.0.len() && prefix.0.iter().zip(&self.0).all(|(p, s)| p == s)
+        prefix.0.len() <= self.0.len() && prefix.0.iter().zip(self.0.iter()).all(|(p, s)| p == s)
     }
 
     /// The stable hash (see the module docs).
     pub fn hash(&self) -> KeyHash {
-        KeyHash(crate::canonical::canonical_json_array(&self.0))
+        KeyHash(crate::canonical::canonical_json_array(&self.0).into())
     }
 }
 

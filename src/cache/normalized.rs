@@ -7,11 +7,13 @@
 //! indexed, so a change to one entity (a newer answer, an optimistic layer,
 //! a server event) reaches exactly the queries holding it: their data
 //! revision moves and they are reported changed, in the same batch as the
-//! store. Reading a query gives its data denormalized from the visible
-//! store.
+//! store. Each shaped query keeps its data as shown (denormalized from the
+//! visible store), re-shown after each write and each change to an entity
+//! it holds, only the changed entities serialized anew: reading a query
+//! borrows it.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -20,7 +22,10 @@ use super::entities::{Entity, EntityOp};
 use super::key::KeyHash;
 use super::mutation::MutationId;
 use super::query::QueryAction;
-use super::shape::{denormalize, held, normalize, Carried, EntityKind, EntityRef, Shape};
+use super::shape::{
+    denormalize, held, normalize, patch_shown, reshow, Carried, Changed, EntityKind, EntityRef,
+    Shape,
+};
 use super::store::{EntityStore, StoreOp};
 
 /// Which queries hold each entity.
@@ -31,27 +36,38 @@ pub(super) struct Holders {
 }
 
 impl Holders {
-    /// Records that `hash` now holds exactly `refs`.
+    /// Records that `hash` now holds exactly `refs`, touching the index
+    /// only for what it gained or lost.
     fn set(&mut self, hash: &KeyHash, refs: Vec<EntityRef>) {
-        self.clear(hash);
-        if refs.is_empty() {
-            return;
+        let old = self.by_query.remove(hash).unwrap_or_default();
+        if old != refs {
+            let was: HashSet<&EntityRef> = old.iter().collect();
+            let now: HashSet<&EntityRef> = refs.iter().collect();
+            for r in old.iter().filter(|r| !now.contains(r)) {
+                self.unindex(r, hash);
+            }
+            for r in refs.iter().filter(|r| !was.contains(r)) {
+                self.by_entity.entry(*r).or_default().insert(hash.clone());
+            }
         }
-        for r in &refs {
-            self.by_entity.entry(*r).or_default().insert(hash.clone());
+        if !refs.is_empty() {
+            self.by_query.insert(hash.clone(), refs);
         }
-        self.by_query.insert(hash.clone(), refs);
+    }
+
+    fn unindex(&mut self, r: &EntityRef, hash: &KeyHash) {
+        if let Some(set) = self.by_entity.get_mut(r) {
+            set.remove(hash);
+            if set.is_empty() {
+                self.by_entity.remove(r);
+            }
+        }
     }
 
     /// Forgets what `hash` held.
     pub(super) fn clear(&mut self, hash: &KeyHash) {
         for r in self.by_query.remove(hash).unwrap_or_default() {
-            if let Some(set) = self.by_entity.get_mut(&r) {
-                set.remove(hash);
-                if set.is_empty() {
-                    self.by_entity.remove(&r);
-                }
-            }
+            self.unindex(&r, hash);
         }
     }
 
@@ -165,8 +181,16 @@ impl QueryClient {
             }
             _ => None,
         };
+        let wrote = refs.is_some();
         if let Some(e) = self.entries.get_mut(hash) {
             e.reduce(hash, action, &mut self.notifier);
+            if shape == Shape::Opaque {
+                e.shown = None;
+            } else if let (true, Some(data)) = (wrote, &e.state.data) {
+                e.shown = reshow(&shape, data, e.shown.take(), self.store.visible(), |_| {
+                    false
+                });
+            }
         }
         if let Some(refs) = refs {
             self.holders.set(hash, refs);
@@ -191,11 +215,16 @@ impl QueryClient {
         if refs.is_empty() {
             return;
         }
+        let changed = Changed::of(refs, self.store.visible());
         self.batch(|c| {
             c.notifier.entities_changed();
             for hash in c.holders.of(refs) {
                 if let Some(e) = c.entries.get_mut(&hash) {
                     e.reduce(&hash, QueryAction::EntitiesChanged, &mut c.notifier);
+                    if let Some(data) = &e.state.data {
+                        let (shape, old) = (&e.options.shape, e.shown.take());
+                        e.shown = patch_shown(shape, data, old, c.store.visible(), &changed);
+                    }
                 }
             }
         });

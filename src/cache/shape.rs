@@ -210,6 +210,159 @@ pub fn denormalize(shape: &Shape, data: &Value, entities: &Entities) -> Option<V
     Some(out)
 }
 
+/// [`denormalize`], reusing what `old` (the data as last shown) already
+/// shows: an entity not in `fresh` is taken from `old` when it is there,
+/// so only new or changed entities are serialized again. `old` must be
+/// current for every entity not in `fresh` (the caller re-shows after each
+/// change to the store); a list of `data` with no counterpart in `old`
+/// (another structure) is read from `entities` whole.
+pub(crate) fn reshow(
+    shape: &Shape,
+    data: &Value,
+    old: Option<Value>,
+    entities: &Entities,
+    fresh: impl Fn(Uuid) -> bool,
+) -> Option<Value> {
+    let Some(kind) = shape.kind() else {
+        return Some(data.clone());
+    };
+    let entity = |id: Uuid| -> Option<Value> {
+        match kind {
+            EntityKind::User => entities.users.get(&id).map(to_json),
+            EntityKind::Post => entities.posts.get(&id).map(to_json),
+        }
+    };
+    if shape.is_single() {
+        return match slot_id(data) {
+            Some(id) if !fresh(id) && old.as_ref().and_then(|o| o.get("id")) == Some(data) => old,
+            Some(id) => entity(id),
+            None => Some(data.clone()),
+        };
+    }
+    let mut old = old;
+    let mut before: Vec<Vec<Value>> = old
+        .as_mut()
+        .map(|o| {
+            lists_mut(shape, o)
+                .into_iter()
+                .map(std::mem::take)
+                .collect()
+        })
+        .unwrap_or_default();
+    before.resize_with(lists(shape, data).len(), Vec::new);
+    let mut out = data.clone();
+    for (list, mut was) in lists_mut(shape, &mut out).into_iter().zip(before) {
+        let mut from = 0;
+        let ids = std::mem::take(list);
+        list.reserve(ids.len());
+        for slot in ids {
+            let Some(id) = slot_id(&slot) else {
+                list.push(slot);
+                continue;
+            };
+            let kept = (!fresh(id))
+                .then(|| was[from..].iter().position(|v| v.get("id") == Some(&slot)))
+                .flatten();
+            match kept {
+                Some(at) => {
+                    list.push(std::mem::take(&mut was[from + at]));
+                    from += at + 1;
+                }
+                None => list.extend(entity(id)),
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Changed entities as they now show: each one's JSON, or `None` when the
+/// visible store no longer holds it. Serialized once, however many
+/// queries hold them.
+pub(crate) struct Changed {
+    users: Vec<(Value, Option<Value>)>,
+    posts: Vec<(Value, Option<Value>)>,
+}
+
+impl Changed {
+    /// `refs` as `entities` now shows them.
+    pub(crate) fn of(refs: &[EntityRef], entities: &Entities) -> Self {
+        let mut changed = Self {
+            users: Vec::new(),
+            posts: Vec::new(),
+        };
+        for (kind, id) in refs {
+            let slot = Value::String(id.to_string());
+            match kind {
+                EntityKind::User => changed
+                    .users
+                    .push((slot, entities.users.get(id).map(to_json))),
+                EntityKind::Post => changed
+                    .posts
+                    .push((slot, entities.posts.get(id).map(to_json))),
+            }
+        }
+        changed
+    }
+
+    fn of_kind(&self, kind: EntityKind) -> &[(Value, Option<Value>)] {
+        match kind {
+            EntityKind::User => &self.users,
+            EntityKind::Post => &self.posts,
+        }
+    }
+}
+
+/// Brings `shown` (normalized `data` as last shown) up to date with the
+/// `changed` entities, in place where it can: when no entity was missing
+/// from a list, each changed row is replaced (or dropped, if gone) where it
+/// stands. Otherwise the list is re-shown ([`reshow`]).
+pub(crate) fn patch_shown(
+    shape: &Shape,
+    data: &Value,
+    shown: Option<Value>,
+    entities: &Entities,
+    changed: &Changed,
+) -> Option<Value> {
+    let Some(kind) = shape.kind() else {
+        return shown;
+    };
+    let changed = changed.of_kind(kind);
+    let news = |slot: &Value| changed.iter().find(|(id, _)| id == slot).map(|(_, v)| v);
+    if shape.is_single() {
+        return match news(data) {
+            Some(now) => now.clone(),
+            None => shown,
+        };
+    }
+    let Some(mut shown) = shown else {
+        return reshow(shape, data, None, entities, |_| true);
+    };
+    let ids = lists(shape, data);
+    let rows = lists_mut(shape, &mut shown);
+    let aligned = ids.len() == rows.len() && ids.iter().zip(&rows).all(|(i, r)| i.len() == r.len());
+    if !aligned {
+        let fresh = |id: Uuid| changed.iter().any(|(slot, _)| slot_id(slot) == Some(id));
+        return reshow(shape, data, Some(shown), entities, fresh);
+    }
+    for (ids, rows) in ids.into_iter().zip(rows) {
+        let mut gone = false;
+        for (slot, row) in ids.iter().zip(rows.iter_mut()) {
+            match news(slot) {
+                Some(Some(now)) => *row = now.clone(),
+                Some(None) => {
+                    *row = Value::Null;
+                    gone = true;
+                }
+                None => {}
+            }
+        }
+        if gone {
+            rows.retain(|row| !row.is_null());
+        }
+    }
+    Some(shown)
+}
+
 fn to_json<T: serde::Serialize>(entity: &T) -> Value {
     serde_json::to_value(entity).expect("entities serialize")
 }
@@ -291,6 +444,80 @@ mod tests {
         assert_eq!(
             denormalize(&Shape::Opaque, &opaque, &Entities::default()),
             Some(json!({"anything": 1}))
+        );
+    }
+
+    #[test]
+    fn reshowing_serializes_only_what_is_new_or_changed() {
+        let (ada, bob, cy) = (
+            user(1, "Ada", Role::User),
+            user(2, "Bob", Role::Admin),
+            user(3, "Cy", Role::User),
+        );
+        let shape = Shape::UserPage(UserFilter::default());
+        let mut entities = Entities::default();
+        entities.apply(&StoreOp::User(EntityOp::SetAll(vec![
+            ada.clone(),
+            bob.clone(),
+            cy.clone(),
+        ])));
+        let ids = |users: &[&User]| json!({"data": users.iter().map(|u| u.id.to_string()).collect::<Vec<_>>(), "pagination": null});
+        // What was shown carries a mark the store's users do not: a row
+        // taken from it keeps the mark, a row serialized anew has none.
+        let marked = |u: &User| {
+            let mut v = serde_json::to_value(u).unwrap();
+            v["mark"] = json!(true);
+            v
+        };
+        let old = json!({"data": [marked(&ada), marked(&bob)], "pagination": null});
+        let marks = |shown: &Value| -> Vec<(String, bool)> {
+            shown["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| {
+                    (
+                        v["name"].as_str().unwrap().to_owned(),
+                        v.get("mark").is_some(),
+                    )
+                })
+                .collect()
+        };
+        let names = |list: &[(&str, bool)]| -> Vec<(String, bool)> {
+            list.iter().map(|(n, m)| (n.to_string(), *m)).collect()
+        };
+
+        // Cy placed between them: only Cy is serialized.
+        let data = ids(&[&ada, &cy, &bob]);
+        let shown = reshow(&shape, &data, Some(old.clone()), &entities, |_| false).unwrap();
+        assert_eq!(
+            marks(&shown),
+            names(&[("Ada", true), ("Cy", false), ("Bob", true)])
+        );
+
+        // Bob changed: Bob is serialized anew, Ada kept.
+        let shown = reshow(
+            &shape,
+            &ids(&[&ada, &bob]),
+            Some(old.clone()),
+            &entities,
+            |id| id == bob.id,
+        )
+        .unwrap();
+        assert_eq!(marks(&shown), names(&[("Ada", true), ("Bob", false)]));
+
+        // Ada gone from the list, and from the store.
+        entities.apply(&StoreOp::User(EntityOp::Remove(bob.id)));
+        let shown = reshow(&shape, &ids(&[&bob, &cy]), Some(old), &entities, |id| {
+            id == bob.id
+        });
+        assert_eq!(marks(&shown.unwrap()), names(&[("Cy", false)]));
+
+        // Whatever is reused, the result is what denormalizing shows.
+        let data = ids(&[&cy, &ada]);
+        assert_eq!(
+            reshow(&shape, &data, None, &entities, |_| false),
+            denormalize(&shape, &data, &entities)
         );
     }
 }

@@ -112,8 +112,6 @@ async fn list_posts_on(
             .filter(|_| range.older_than.is_some() || range.newer_than.is_some())
             .map(PostRow::position);
         let last = rows
-            .iter()
-            .take(shown)
             .last()
             .filter(|_| bounded && rows.len() <= shown)
             .map(PostRow::position);

@@ -156,6 +156,10 @@ fn a_rename_reaches_every_query_holding_the_post_and_fetches_nothing() {
         c.query_data(&feed).unwrap()["pages"][0]["data"][1]["title"],
         json!("Renamed")
     );
+    assert!(
+        matches!(c.query_data(&feed), Some(std::borrow::Cow::Borrowed(_))),
+        "a read borrows what the query shows"
+    );
     // An older answer arriving late does not undo it.
     c.set_query_data(&detail, serde_json::to_value(&a).unwrap());
     assert_eq!(c.query_data(&detail).unwrap()["title"], json!("Renamed"));
