@@ -223,20 +223,14 @@ impl QueryClient {
             let Some(data) = &e.state.data else { continue };
             let window = match &e.options.shape {
                 Shape::UserPage(filter) => {
-                    let Some(p) = data
-                        .get("pagination")
-                        .and_then(|p| serde_json::from_value::<Pagination>(p.clone()).ok())
-                    else {
+                    let Some((page, limit, total)) = data.get("pagination").and_then(placed) else {
                         continue;
                     };
-                    let ids = ids_in(data.get("data"));
-                    (
-                        (filter.clone(), p.limit),
-                        window(p.page, p.limit, p.total, ids),
-                    )
+                    let ids = self.holders.ids(hash);
+                    ((filter.clone(), limit), window(page, limit, total, ids))
                 }
                 Shape::Users(filter) => {
-                    let ids = ids_in(Some(data));
+                    let ids = self.holders.ids(hash);
                     let total = ids.len() as u64;
                     ((filter.clone(), u32::MAX), window(1, u32::MAX, total, ids))
                 }
@@ -402,12 +396,15 @@ fn window(page: u32, limit: u32, total: u64, ids: Vec<Uuid>) -> Window {
     }
 }
 
-fn ids_in(list: Option<&Value>) -> Vec<Uuid> {
-    list.and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(slot_id)
-        .collect()
+/// A page's place in its list: page, page size, total.
+fn placed(pagination: &Value) -> Option<(u32, u32, u64)> {
+    let field = |name| pagination.get(name).and_then(Value::as_u64);
+    let (page, limit) = (field("page")?, field("limit")?);
+    Some((
+        u32::try_from(page).ok()?,
+        u32::try_from(limit).ok()?,
+        field("total")?,
+    ))
 }
 
 fn op_id(op: &super::entities::EntityOp<User>) -> Option<Uuid> {

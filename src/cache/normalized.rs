@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
+use uuid::Uuid;
 
 use super::client::QueryClient;
 use super::entities::{Entity, EntityOp};
@@ -69,6 +70,14 @@ impl Holders {
         for r in self.by_query.remove(hash).unwrap_or_default() {
             self.unindex(&r, hash);
         }
+    }
+
+    /// The ids `hash` holds, in order (a list's rows).
+    pub(super) fn ids(&self, hash: &KeyHash) -> Vec<Uuid> {
+        self.by_query
+            .get(hash)
+            .map(|refs| refs.iter().map(|(_, id)| *id).collect())
+            .unwrap_or_default()
     }
 
     /// The queries holding any of `refs`.

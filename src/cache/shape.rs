@@ -221,7 +221,7 @@ pub(crate) fn reshow(
     data: &Value,
     old: Option<Value>,
     entities: &Entities,
-    fresh: impl Fn(Uuid) -> bool,
+    fresh: impl Fn(&Value) -> bool,
 ) -> Option<Value> {
     let Some(kind) = shape.kind() else {
         return Some(data.clone());
@@ -234,7 +234,7 @@ pub(crate) fn reshow(
     };
     if shape.is_single() {
         return match slot_id(data) {
-            Some(id) if !fresh(id) && old.as_ref().and_then(|o| o.get("id")) == Some(data) => old,
+            Some(_) if !fresh(data) && old.as_ref().and_then(|o| o.get("id")) == Some(data) => old,
             Some(id) => entity(id),
             None => Some(data.clone()),
         };
@@ -256,19 +256,16 @@ pub(crate) fn reshow(
         let ids = std::mem::take(list);
         list.reserve(ids.len());
         for slot in ids {
-            let Some(id) = slot_id(&slot) else {
-                list.push(slot);
-                continue;
-            };
-            let kept = (!fresh(id))
+            let kept = (slot.is_string() && !fresh(&slot))
                 .then(|| was[from..].iter().position(|v| v.get("id") == Some(&slot)))
                 .flatten();
-            match kept {
-                Some(at) => {
+            match (kept, slot_id(&slot)) {
+                (Some(at), _) => {
                     list.push(std::mem::take(&mut was[from + at]));
                     from += at + 1;
                 }
-                None => list.extend(entity(id)),
+                (None, Some(id)) => list.extend(entity(id)),
+                (None, None) => list.push(slot),
             }
         }
     }
@@ -341,7 +338,7 @@ pub(crate) fn patch_shown(
     let rows = lists_mut(shape, &mut shown);
     let aligned = ids.len() == rows.len() && ids.iter().zip(&rows).all(|(i, r)| i.len() == r.len());
     if !aligned {
-        let fresh = |id: Uuid| changed.iter().any(|(slot, _)| slot_id(slot) == Some(id));
+        let fresh = |slot: &Value| changed.iter().any(|(id, _)| id == slot);
         return reshow(shape, data, Some(shown), entities, fresh);
     }
     for (ids, rows) in ids.into_iter().zip(rows) {
@@ -496,20 +493,21 @@ mod tests {
         );
 
         // Bob changed: Bob is serialized anew, Ada kept.
+        let bob_id = Value::String(bob.id.to_string());
         let shown = reshow(
             &shape,
             &ids(&[&ada, &bob]),
             Some(old.clone()),
             &entities,
-            |id| id == bob.id,
+            |id| *id == bob_id,
         )
         .unwrap();
         assert_eq!(marks(&shown), names(&[("Ada", true), ("Bob", false)]));
 
-        // Ada gone from the list, and from the store.
+        // Bob gone from the store.
         entities.apply(&StoreOp::User(EntityOp::Remove(bob.id)));
         let shown = reshow(&shape, &ids(&[&bob, &cy]), Some(old), &entities, |id| {
-            id == bob.id
+            *id == bob_id
         });
         assert_eq!(marks(&shown.unwrap()), names(&[("Cy", false)]));
 
