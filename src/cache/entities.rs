@@ -80,6 +80,17 @@ pub enum EntityOp<T: Entity> {
     SetAll(Vec<T>),
 }
 
+impl<T: Entity> EntityOp<T> {
+    /// The one entity this op changes; `None` for [`EntityOp::SetAll`].
+    pub fn target(&self) -> Option<T::Id> {
+        match self {
+            EntityOp::Add(e) | EntityOp::Upsert(e) => Some(e.id()),
+            EntityOp::Update { id, .. } | EntityOp::Remove(id) => Some(id.clone()),
+            EntityOp::SetAll(_) => None,
+        }
+    }
+}
+
 /// Entities by id, with their ids in order: insertion order, or the
 /// comparer's (ties keep insertion order).
 #[derive(Clone)]

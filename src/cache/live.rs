@@ -70,7 +70,7 @@ impl QueryClient {
             let visible = c.store.visible();
             let user_before = |id: Uuid| visible.users.get(&id).cloned();
             let before = match ops.first() {
-                Some(StoreOp::User(op)) => op_id(op).map(|id| (id, user_before(id))),
+                Some(StoreOp::User(op)) => op.target().map(|id| (id, user_before(id))),
                 _ => None,
             };
             let posts_by = |author: Uuid| -> Vec<Uuid> {
@@ -405,15 +405,6 @@ fn placed(pagination: &Value) -> Option<(u32, u32, u64)> {
         u32::try_from(limit).ok()?,
         field("total")?,
     ))
-}
-
-fn op_id(op: &super::entities::EntityOp<User>) -> Option<Uuid> {
-    use super::entities::EntityOp;
-    match op {
-        EntityOp::Add(u) | EntityOp::Upsert(u) => Some(u.id),
-        EntityOp::Update { id, .. } | EntityOp::Remove(id) => Some(*id),
-        EntityOp::SetAll(_) => None,
-    }
 }
 
 fn created_post(ops: &[StoreOp]) -> Option<Post> {

@@ -97,9 +97,8 @@ fn touched(store: &EntityStore, ops: &[StoreOp]) -> Vec<EntityRef> {
         held: impl Iterator<Item = uuid::Uuid>,
     ) -> Vec<uuid::Uuid> {
         match op {
-            EntityOp::Add(e) | EntityOp::Upsert(e) => vec![e.id()],
-            EntityOp::Update { id, .. } | EntityOp::Remove(id) => vec![*id],
             EntityOp::SetAll(all) => held.chain(all.iter().map(|e| e.id())).collect(),
+            one => one.target().into_iter().collect(),
         }
     }
     let visible = store.visible();

@@ -3,16 +3,17 @@
 //!
 //! [`Entities`] is the plain state, [`StoreOp`] its changes, and
 //! [`EntityStore`] the layered whole the UI reads (through selectors).
-//! [`ops_for_event`] turns a realtime event into ops, so the socket layer
-//! applies an event with one call to
-//! [`EntityStore::apply_change_event`](Optimistic::apply_change_event).
+//! [`ops_for_event`] turns a realtime event into ops, which
+//! [`QueryClient::apply_change_event`](super::QueryClient::apply_change_event)
+//! applies to the store (under the layers, at most once) and to the cached
+//! lists holding what they change.
 
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::entities::{EntityAdapter, EntityOp};
-use super::optimistic::{EventOutcome, Layered, Optimistic};
+use super::optimistic::{Layered, Optimistic};
 use super::tags::EventKind;
 use crate::model::{Post, User};
 
@@ -82,28 +83,11 @@ pub fn ops_for_event(kind: EventKind, data: &Value) -> Result<Vec<StoreOp>, serd
     })
 }
 
-impl Optimistic<Entities> {
-    /// Applies realtime event `seq` of `kind` under the optimistic layers,
-    /// at most once. A payload that does not parse is an error and does not
-    /// count as applied (the caller should resync).
-    pub fn apply_change_event(
-        &mut self,
-        seq: u64,
-        kind: EventKind,
-        data: &Value,
-    ) -> Result<EventOutcome, serde_json::Error> {
-        if seq <= self.last_seq() {
-            return Ok(EventOutcome::Duplicate);
-        }
-        let ops = ops_for_event(kind, data)?;
-        Ok(self.apply_event(seq, &ops))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cache::mutation::MutationId;
+    use crate::cache::optimistic::EventOutcome;
     use crate::cache::tests::fixtures::{post, user};
     use crate::model::{Name, Role, UserPatch};
 
@@ -131,9 +115,8 @@ mod tests {
         promoted.role = Role::Admin;
         promoted.version = 2;
         let data = serde_json::to_value(&promoted).unwrap();
-        let outcome = store
-            .apply_change_event(1, EventKind::UserUpdated, &data)
-            .unwrap();
+        let event = |kind, data: &Value| ops_for_event(kind, data).unwrap();
+        let outcome = store.apply_event(1, &event(EventKind::UserUpdated, &data));
         assert_eq!(outcome, EventOutcome::Applied);
         let shown = store.visible().users.get(&ada.id).unwrap();
         assert_eq!((shown.name.as_str(), shown.role), ("Ada L.", Role::Admin));
@@ -142,23 +125,17 @@ mod tests {
             "Ada"
         );
         assert_eq!(
-            store
-                .apply_change_event(1, EventKind::UserUpdated, &data)
-                .unwrap(),
+            store.apply_event(1, &event(EventKind::UserUpdated, &data)),
             EventOutcome::Duplicate
         );
         store.rollback(MutationId(1));
         assert_eq!(store.visible().users.get(&ada.id), Some(&promoted));
 
         let gone = serde_json::json!({"id": ada.id});
-        store
-            .apply_change_event(2, EventKind::UserDeleted, &gone)
-            .unwrap();
+        store.apply_event(2, &event(EventKind::UserDeleted, &gone));
         assert!(store.visible().users.is_empty());
         assert_eq!(store.visible().posts.len(), 1, "Ada's post went with her");
-        assert!(store
-            .apply_change_event(3, EventKind::PostCreated, &gone)
-            .is_err());
+        assert!(ops_for_event(EventKind::PostCreated, &gone).is_err());
         assert_eq!(store.last_seq(), 2);
     }
 
@@ -169,7 +146,7 @@ mod tests {
         store.confirm(&[StoreOp::User(EntityOp::SetAll(vec![ada.clone()]))]);
         let forgotten = crate::protocol::redacted(user(2, "Bo", Role::User).id);
         for (seq, kind) in [(1, EventKind::UserCreated), (2, EventKind::PostUpdated)] {
-            let outcome = store.apply_change_event(seq, kind, &forgotten).unwrap();
+            let outcome = store.apply_event(seq, &ops_for_event(kind, &forgotten).unwrap());
             assert_eq!(outcome, EventOutcome::Applied);
         }
         assert_eq!(store.last_seq(), 2);

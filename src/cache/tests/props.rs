@@ -335,7 +335,8 @@ impl Harness {
                     )
                 };
                 let last = self.applied.last().copied().unwrap_or(0);
-                let outcome = self.store.apply_change_event(seq, kind, &data).unwrap();
+                let ops = ops_for_event(kind, &data).unwrap();
+                let outcome = self.store.apply_event(seq, &ops);
                 if seq > last {
                     assert_eq!(outcome, EventOutcome::Applied);
                     assert!(!self.applied.contains(&seq));
