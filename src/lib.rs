@@ -6,9 +6,11 @@
 //! meaning of a users list, so a client placing a row and the server's SQL
 //! agree by construction.
 
+pub mod backoff;
 pub mod cache;
 pub mod canonical;
 pub mod model;
 pub mod protocol;
 
+pub use backoff::{Backoff, Jitter};
 pub use model::*;

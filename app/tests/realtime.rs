@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex};
 
 use app::api::ApiError;
 use app::query::{query_key, use_query, QueryClientHandle};
-use app::realtime::{Backoff, RealtimeHandle, RealtimeOptions, ScriptedSocket, Status, Transport};
+use app::realtime::{
+    RealtimeHandle, RealtimeOptions, ScriptedSocket, Status, Transport, RECONNECT,
+};
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use serde_json::json;
@@ -238,7 +240,7 @@ async fn a_socket_to_a_closed_port_goes_offline_with_a_retry_scheduled() {
     // backoff window, and every attempt went through connecting.
     let connects = realtime.stats().connects;
     assert!(connects >= 1);
-    let window = Backoff::default().ceiling(connects as u32 - 1);
+    let window = RECONNECT.ceiling(connects as u32 - 1);
     assert!(
         retry_at >= started && retry_at <= now + window,
         "retry at {retry_at}, now {now}, attempt {connects}"

@@ -11,6 +11,7 @@ use super::infinite::InfiniteOptions;
 use super::query::QueryError;
 use super::shape::Shape;
 use super::tags::Tag;
+use crate::backoff::{Backoff, Jitter};
 
 /// How failed fetches are retried: exponential backoff, capped, never
 /// sooner than the server's `Retry-After`. This is the one retry layer for
@@ -44,12 +45,11 @@ impl RetryPolicy {
     }
 
     /// The wait after `failures` failed attempts (1 = after the first):
-    /// `base_delay * 2^(failures-1)`, capped at `max_delay`.
+    /// `base_delay * 2^(failures-1)`, capped at `max_delay`: the project's
+    /// one schedule ([`Backoff`]), without jitter.
     pub fn delay(&self, failures: u32) -> Millis {
-        let doublings = failures.saturating_sub(1).min(63);
-        self.base_delay
-            .saturating_mul(1u64 << doublings)
-            .min(self.max_delay)
+        Backoff::new(self.base_delay, self.max_delay, Jitter::None)
+            .delay(failures.saturating_sub(1), 0.0)
     }
 
     /// When to retry, after `failures` failures at `now`, the last ending

@@ -17,7 +17,7 @@
 //!   `pipeline.rs`: attempts, timeouts, cancellation, dedupe;
 //!   `client.rs`: the typed [`ApiClient`] and its builder;
 //! - the middleware: `auth.rs` ([`Session`], with `refresh_gate.rs`),
-//!   `retry.rs` (with `backoff.rs`, `retry_after.rs`), `metrics.rs`,
+//!   `retry.rs` (with `retry_after.rs`; the schedule is [`tidings::Backoff`]), `metrics.rs`,
 //!   `logging.rs`; `dedupe.rs` and `cancel.rs` serve the pipeline;
 //! - browser glue (`hydrate`): `http.rs` ([`http::HttpApi`]), `fetch.rs`
 //!   (gloo-net with an `AbortController`), `browser.rs` (timers, console);
@@ -25,7 +25,6 @@
 
 pub mod account;
 pub mod auth;
-pub mod backoff;
 pub mod calls;
 pub mod cancel;
 pub mod client;
@@ -67,7 +66,6 @@ use uuid::Uuid;
 
 pub use account::{Credentials, SignedIn};
 pub use auth::{Session, TokenSession};
-pub use backoff::Backoff;
 pub use cancel::{cancellable, CancelToken};
 pub use client::{ApiClient, ClientBuilder};
 pub use endpoint::{Endpoint, Method};

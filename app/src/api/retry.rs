@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::backoff::Backoff;
+use tidings::{Backoff, Jitter};
+
 use super::error::{status_is_retryable, ApiError};
 use super::middleware::{Attempt, Middleware, Next};
 use super::platform;
@@ -22,10 +23,14 @@ use super::request::ApiRequest;
 use super::response::RawResponse;
 use super::retry_after::parse_retry_after;
 
+/// The longest any retry waits, in milliseconds (30 s).
+pub const MAX_DELAY_MS: u64 = 30_000;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0: never retry).
     pub max_retries: u32,
+    /// The schedule: equal jitter, capped at [`MAX_DELAY_MS`].
     pub backoff: Backoff,
     /// Whether reads (safe methods) are retried here; `false` where the
     /// caller retries them itself.
@@ -36,7 +41,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_retries: 3,
-            backoff: Backoff::default(),
+            backoff: Backoff::new(300, MAX_DELAY_MS, Jitter::Equal),
             reads: true,
         }
     }
@@ -67,7 +72,7 @@ impl RetryPolicy {
     pub fn new(max_retries: u32, base: Duration) -> Self {
         Self {
             max_retries,
-            backoff: Backoff::exponential(base),
+            backoff: Backoff::new(base.as_millis() as u64, MAX_DELAY_MS, Jitter::Equal),
             reads: true,
         }
     }
@@ -111,10 +116,11 @@ impl RetryPolicy {
             } => parse_retry_after(value, now),
             _ => None,
         };
+        let cap = Duration::from_millis(self.backoff.cap.min(MAX_DELAY_MS));
         match asked {
-            Some(wait) if wait > self.backoff.cap() => None,
+            Some(wait) if wait > cap => None,
             Some(wait) => Some(wait),
-            None => Some(self.backoff.delay(retries, random)),
+            None => Some(Duration::from_millis(self.backoff.delay(retries, random)).min(cap)),
         }
     }
 }

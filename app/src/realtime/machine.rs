@@ -42,8 +42,9 @@
 use serde_json::Value;
 use tidings::cache::{Millis, QueryKey, Tag};
 use tidings::protocol::{close_code, ClientFrame, Event, ServerFrame, Topic};
+use tidings::Backoff;
 
-use super::backoff::{Backoff, Random};
+use super::backoff::{Random, RECONNECT};
 use super::ledger::{Ledger, Position, Skip, TabVerdict};
 use super::tabs::{covers, TabMessage};
 
@@ -100,7 +101,7 @@ impl Default for Config {
         Self {
             topics: vec![Topic::Users, Topic::Posts],
             heartbeat: 15_000,
-            backoff: Backoff::default(),
+            backoff: RECONNECT,
             refetch_on_first_connect: false,
         }
     }
@@ -428,7 +429,7 @@ impl Machine {
         let delay = self
             .config
             .backoff
-            .delay(self.attempt, self.random.as_mut());
+            .delay(self.attempt, self.random.next_unit());
         self.attempt = self.attempt.saturating_add(1);
         self.phase = Phase::Waiting {
             retry_at: now.saturating_add(delay),

@@ -8,8 +8,8 @@
 //!   clock-injected like the cache engine;
 //! - `ledger.rs`: the tab's position in the log ([`Position`]) and what
 //!   counts as new, duplicate or a gap;
-//! - `backoff.rs`: reconnect delays ([`Backoff`], full jitter over an
-//!   injected [`Random`]);
+//! - `backoff.rs`: reconnect delays ([`RECONNECT`]: the one [`Backoff`]
+//!   schedule with full jitter, over an injected [`Random`]);
 //! - `tabs.rs`: the messages between tabs ([`TabMessage`]) and what is and
 //!   is not shared;
 //! - `apply.rs`: the cache side (store, invalidation, refetch of
@@ -54,10 +54,11 @@ use serde::Serialize;
 use tidings::cache::{Millis, QueryKey, Tag};
 use tidings::protocol::Topic;
 
-pub use backoff::{Backoff, Random};
+pub use backoff::{Random, RECONNECT};
 pub use ledger::Position;
 pub use machine::{Command, Config, Input, Machine, Stats, Status};
 pub use tabs::{covers, TabMessage, CHANNEL};
+pub use tidings::Backoff;
 
 #[cfg(all(feature = "hydrate", feature = "testing"))]
 pub use scripted::ScriptedSocket;

@@ -4,6 +4,7 @@
 use serde_json::json;
 use tidings::cache::{Millis, QueryKey, Tag};
 use tidings::protocol::{ClientFrame, Event, EventKind, ServerFrame, Topic};
+use tidings::Jitter;
 use uuid::Uuid;
 
 use super::{Backoff, Command, Config, Input, Machine, Position, Status, TabMessage};
@@ -12,10 +13,7 @@ use super::{Backoff, Command, Config, Input, Machine, Position, Status, TabMessa
 fn config() -> Config {
     Config {
         heartbeat: 1_000,
-        backoff: Backoff {
-            base: 500,
-            cap: 4_000,
-        },
+        backoff: Backoff::new(500, 4_000, Jitter::Full),
         ..Config::default()
     }
 }
