@@ -181,33 +181,7 @@ pub fn held(shape: &Shape, data: &Value) -> Vec<EntityRef> {
 /// `data` with each id replaced by its entity from `entities`; an id not
 /// held drops out of its list. `None` for a single entity that is gone.
 pub fn denormalize(shape: &Shape, data: &Value, entities: &Entities) -> Option<Value> {
-    let Some(kind) = shape.kind() else {
-        return Some(data.clone());
-    };
-    let entity = |id: Uuid| -> Option<Value> {
-        match kind {
-            EntityKind::User => entities.users.get(&id).map(to_json),
-            EntityKind::Post => entities.posts.get(&id).map(to_json),
-        }
-    };
-    if shape.is_single() {
-        return match slot_id(data) {
-            Some(id) => entity(id),
-            None => Some(data.clone()),
-        };
-    }
-    let mut out = data.clone();
-    for list in lists_mut(shape, &mut out) {
-        let rows = std::mem::take(list);
-        *list = rows
-            .into_iter()
-            .filter_map(|slot| match slot_id(&slot) {
-                Some(id) => entity(id),
-                None => Some(slot),
-            })
-            .collect();
-    }
-    Some(out)
+    reshow(shape, data, None, entities, |_| true)
 }
 
 /// [`denormalize`], reusing what `old` (the data as last shown) already
@@ -332,7 +306,7 @@ pub(crate) fn patch_shown(
         };
     }
     let Some(mut shown) = shown else {
-        return reshow(shape, data, None, entities, |_| true);
+        return denormalize(shape, data, entities);
     };
     let ids = lists(shape, data);
     let rows = lists_mut(shape, &mut shown);
