@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use super::client::{FetchStart, QueryClient};
 use super::key::KeyHash;
+use super::local_hash::ById;
 use super::optimistic::EventOutcome;
 use super::placement::{insert, remove, reorder, Window};
 use super::query::QueryAction;
@@ -218,7 +219,7 @@ impl QueryClient {
     /// Every cached user list, grouped by filter and page size, pages in
     /// order.
     fn user_groups(&self) -> Vec<((UserFilter, u32), Group)> {
-        let mut groups: HashMap<(UserFilter, u32), Group> = HashMap::new();
+        let mut groups: HashMap<(UserFilter, u32), Group, ById> = HashMap::default();
         for (hash, e) in &self.entries {
             let Some(data) = &e.state.data else { continue };
             let window = match &e.options.shape {
@@ -253,7 +254,7 @@ impl QueryClient {
         let Some(e) = self.entries.get(hash) else {
             return;
         };
-        let Some(mut data) = e.state.data.clone() else {
+        let Some(held) = &e.state.data else {
             return;
         };
         let ids: Vec<Value> = window
@@ -261,14 +262,22 @@ impl QueryClient {
             .iter()
             .map(|id| Value::String(id.to_string()))
             .collect();
-        match &e.options.shape {
-            Shape::UserPage(_) => {
-                data["data"] = Value::Array(ids);
+        let data = match (&e.options.shape, held) {
+            (Shape::UserPage(_), Value::Object(fields)) => {
                 let pagination = Pagination::new(window.page, window.limit, window.total);
-                data["pagination"] = serde_json::to_value(pagination).expect("serializes");
+                let mut data: serde_json::Map<String, Value> = fields
+                    .iter()
+                    .filter(|(name, _)| !matches!(name.as_str(), "data" | "pagination"))
+                    .map(|(name, v)| (name.clone(), v.clone()))
+                    .collect();
+                data.insert("data".into(), Value::Array(ids));
+                let pagination = serde_json::to_value(pagination).expect("serializes");
+                data.insert("pagination".into(), pagination);
+                Value::Object(data)
             }
-            _ => data = Value::Array(ids),
-        }
+            (Shape::Users(_), _) => Value::Array(ids),
+            _ => return,
+        };
         self.dispatch(hash, QueryAction::Patch { data });
     }
 

@@ -23,7 +23,8 @@
 //! - [`entities`], [`optimistic`], [`store`]: normalized entities under
 //!   per-mutation optimistic layers, fed by realtime events;
 //! - [`shape`], [`normalized`]: what a query holds, and its users and
-//!   posts kept once in the store, its data as ids;
+//!   posts kept once in the store, its data as ids (and as shown);
+//!   `local_hash.rs`: the hasher of the id and filter maps;
 //! - [`live`], [`placement`]: server events patching the store, the
 //!   cached lists (placed by the shared filter and order) and the stats;
 //! - [`selectors`]: memoized views of the store.
@@ -37,6 +38,7 @@ pub mod infinite;
 pub mod invalidate;
 pub mod key;
 pub mod live;
+mod local_hash;
 pub mod mutation;
 pub mod normalized;
 pub mod notify;

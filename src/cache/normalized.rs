@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::client::QueryClient;
 use super::entities::{Entity, EntityOp};
 use super::key::KeyHash;
+use super::local_hash::ById;
 use super::mutation::MutationId;
 use super::query::QueryAction;
 use super::shape::{
@@ -32,7 +33,7 @@ use super::store::{EntityStore, StoreOp};
 /// Which queries hold each entity.
 #[derive(Debug, Default)]
 pub(super) struct Holders {
-    by_entity: HashMap<EntityRef, BTreeSet<KeyHash>>,
+    by_entity: HashMap<EntityRef, BTreeSet<KeyHash>, ById>,
     by_query: HashMap<KeyHash, Vec<EntityRef>>,
 }
 
@@ -42,8 +43,8 @@ impl Holders {
     fn set(&mut self, hash: &KeyHash, refs: Vec<EntityRef>) {
         let old = self.by_query.remove(hash).unwrap_or_default();
         if old != refs {
-            let was: HashSet<&EntityRef> = old.iter().collect();
-            let now: HashSet<&EntityRef> = refs.iter().collect();
+            let was: HashSet<&EntityRef, ById> = old.iter().collect();
+            let now: HashSet<&EntityRef, ById> = refs.iter().collect();
             for r in old.iter().filter(|r| !now.contains(r)) {
                 self.unindex(r, hash);
             }

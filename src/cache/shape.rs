@@ -80,6 +80,42 @@ impl Shape {
     }
 }
 
+/// A copy of `data` whose entity lists are empty: all a re-shown value
+/// keeps of the normalized one (its rows are rebuilt, not copied).
+fn hollow(shape: &Shape, data: &Value) -> Value {
+    fn without_rows(page: &Value) -> Value {
+        match page {
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(name, v)| match (name.as_str(), v) {
+                        ("data", Value::Array(_)) => (name.clone(), Value::Array(Vec::new())),
+                        _ => (name.clone(), v.clone()),
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    match (shape, data) {
+        (Shape::UserPage(_) | Shape::PostPage { .. }, page) => without_rows(page),
+        (Shape::Users(_), Value::Array(_)) => Value::Array(Vec::new()),
+        (Shape::PostPages, Value::Object(fields)) => Value::Object(
+            fields
+                .iter()
+                .map(|(name, v)| match (name.as_str(), v) {
+                    ("pages", Value::Array(pages)) => (
+                        name.clone(),
+                        Value::Array(pages.iter().map(without_rows).collect()),
+                    ),
+                    _ => (name.clone(), v.clone()),
+                })
+                .collect(),
+        ),
+        _ => data.clone(),
+    }
+}
+
 /// The entity lists inside `data` as this shape places them.
 pub(crate) fn lists_mut<'a>(shape: &Shape, data: &'a mut Value) -> Vec<&'a mut Vec<Value>> {
     match shape {
@@ -223,23 +259,23 @@ pub(crate) fn reshow(
                 .collect()
         })
         .unwrap_or_default();
-    before.resize_with(lists(shape, data).len(), Vec::new);
-    let mut out = data.clone();
-    for (list, mut was) in lists_mut(shape, &mut out).into_iter().zip(before) {
+    let ids = lists(shape, data);
+    before.resize_with(ids.len(), Vec::new);
+    let mut out = hollow(shape, data);
+    for ((list, mut was), ids) in lists_mut(shape, &mut out).into_iter().zip(before).zip(ids) {
         let mut from = 0;
-        let ids = std::mem::take(list);
         list.reserve(ids.len());
         for slot in ids {
-            let kept = (slot.is_string() && !fresh(&slot))
-                .then(|| was[from..].iter().position(|v| v.get("id") == Some(&slot)))
+            let kept = (slot.is_string() && !fresh(slot))
+                .then(|| was[from..].iter().position(|v| v.get("id") == Some(slot)))
                 .flatten();
-            match (kept, slot_id(&slot)) {
+            match (kept, slot_id(slot)) {
                 (Some(at), _) => {
                     list.push(std::mem::take(&mut was[from + at]));
                     from += at + 1;
                 }
                 (None, Some(id)) => list.extend(entity(id)),
-                (None, None) => list.push(slot),
+                (None, None) => list.push(slot.clone()),
             }
         }
     }
