@@ -83,35 +83,30 @@ impl Shape {
 /// A copy of `data` whose entity lists are empty: all a re-shown value
 /// keeps of the normalized one (its rows are rebuilt, not copied).
 fn hollow(shape: &Shape, data: &Value) -> Value {
-    fn without_rows(page: &Value) -> Value {
-        match page {
+    /// `value` copied, its array field `name` replaced by `f` of it.
+    fn with_array(value: &Value, name: &str, f: impl Fn(&[Value]) -> Vec<Value>) -> Value {
+        match value {
             Value::Object(fields) => Value::Object(
                 fields
                     .iter()
-                    .map(|(name, v)| match (name.as_str(), v) {
-                        ("data", Value::Array(_)) => (name.clone(), Value::Array(Vec::new())),
-                        _ => (name.clone(), v.clone()),
+                    .map(|(field, v)| match v {
+                        Value::Array(items) if field == name => {
+                            (field.clone(), Value::Array(f(items)))
+                        }
+                        _ => (field.clone(), v.clone()),
                     })
                     .collect(),
             ),
             other => other.clone(),
         }
     }
+    let without_rows = |page: &Value| with_array(page, "data", |_| Vec::new());
     match (shape, data) {
         (Shape::UserPage(_) | Shape::PostPage { .. }, page) => without_rows(page),
         (Shape::Users(_), Value::Array(_)) => Value::Array(Vec::new()),
-        (Shape::PostPages, Value::Object(fields)) => Value::Object(
-            fields
-                .iter()
-                .map(|(name, v)| match (name.as_str(), v) {
-                    ("pages", Value::Array(pages)) => (
-                        name.clone(),
-                        Value::Array(pages.iter().map(without_rows).collect()),
-                    ),
-                    _ => (name.clone(), v.clone()),
-                })
-                .collect(),
-        ),
+        (Shape::PostPages, feed) => with_array(feed, "pages", |pages| {
+            pages.iter().map(without_rows).collect()
+        }),
         _ => data.clone(),
     }
 }
@@ -236,12 +231,7 @@ pub(crate) fn reshow(
     let Some(kind) = shape.kind() else {
         return Some(data.clone());
     };
-    let entity = |id: Uuid| -> Option<Value> {
-        match kind {
-            EntityKind::User => entities.users.get(&id).map(to_json),
-            EntityKind::Post => entities.posts.get(&id).map(to_json),
-        }
-    };
+    let entity = |id: Uuid| entity_json(entities, kind, id);
     if shape.is_single() {
         return match slot_id(data) {
             Some(_) if !fresh(data) && old.as_ref().and_then(|o| o.get("id")) == Some(data) => old,
@@ -297,15 +287,14 @@ impl Changed {
             users: Vec::new(),
             posts: Vec::new(),
         };
-        for (kind, id) in refs {
-            let slot = Value::String(id.to_string());
+        for &(kind, id) in refs {
+            let now = (
+                Value::String(id.to_string()),
+                entity_json(entities, kind, id),
+            );
             match kind {
-                EntityKind::User => changed
-                    .users
-                    .push((slot, entities.users.get(id).map(to_json))),
-                EntityKind::Post => changed
-                    .posts
-                    .push((slot, entities.posts.get(id).map(to_json))),
+                EntityKind::User => changed.users.push(now),
+                EntityKind::Post => changed.posts.push(now),
             }
         }
         changed
@@ -368,6 +357,14 @@ pub(crate) fn patch_shown(
         }
     }
     Some(shown)
+}
+
+/// Entity `id` of `kind` as JSON, if `entities` holds it.
+fn entity_json(entities: &Entities, kind: EntityKind, id: Uuid) -> Option<Value> {
+    match kind {
+        EntityKind::User => entities.users.get(&id).map(to_json),
+        EntityKind::Post => entities.posts.get(&id).map(to_json),
+    }
 }
 
 fn to_json<T: serde::Serialize>(entity: &T) -> Value {
