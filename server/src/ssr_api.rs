@@ -335,7 +335,8 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("ssr.db").display());
         let db = Db::connect(&url).await.unwrap();
         let hub = crate::realtime::Hub::open(&db, 100).await.unwrap();
-        let hashing = crate::auth::password::Hashing::new(1, std::time::Duration::from_secs(5));
+        let config = crate::config::Config::for_database(url.clone());
+        let auth = crate::auth::Auth::from_config(&config, Some(&"s".repeat(32))).unwrap();
         let avatars = crate::uploads::StoredAvatars::new(dir.path().join("uploads"));
         let admin = Actor {
             id: Uuid::now_v7(),
@@ -343,7 +344,7 @@ mod tests {
         };
         (
             InProcessApi {
-                writes: Writes::new(db.clone(), hub, hashing, avatars),
+                writes: Writes::new(db.clone(), hub, auth, avatars),
                 db,
                 reader: Some(admin),
             },

@@ -82,12 +82,7 @@ impl AppState {
         }
         let hub = Hub::open(&db, config.events_tail).await.map_err(db_error)?;
         let avatars = StoredAvatars::from_config(&config);
-        let writes = Writes::new(
-            db.clone(),
-            hub.clone(),
-            auth.hashing().clone(),
-            avatars.clone(),
-        );
+        let writes = Writes::new(db.clone(), hub.clone(), auth.clone(), avatars.clone());
         Ok(Self {
             hub,
             writes,

@@ -2,7 +2,9 @@
 //! that imports it back (file by file, and folder by folder under
 //! `src/`), the store imports neither the realtime hub nor the role
 //! rules, and every write's policy and keyed transaction live in
-//! `src/writes`, the one path the HTTP routes and server rendering share.
+//! `src/writes`, the one path the HTTP routes and server rendering share,
+//! which alone tells the hub what it committed (the routes, but the
+//! socket's own, never reach the hub).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -231,5 +233,32 @@ fn every_write_decides_its_policy_and_transaction_in_writes() {
         outside(naming("settle(")),
         ["db/idempotency".to_owned()],
         "the keyed frame"
+    );
+    let beyond_writes = |needle: &str| -> Vec<String> {
+        naming(needle)
+            .into_iter()
+            .filter(|m| !m.starts_with("writes") && !m.starts_with("realtime"))
+            .collect()
+    };
+    assert_eq!(
+        beyond_writes(".announce("),
+        Vec::<String>::new(),
+        "commits reach the hub from writes"
+    );
+    assert_eq!(
+        beyond_writes("end_session("),
+        Vec::<String>::new(),
+        "ended sessions reach the hub from writes"
+    );
+    let routes_on_the_hub: Vec<String> = imports()
+        .into_iter()
+        .filter(|(module, _)| module.starts_with("routes") && module != "routes/events")
+        .filter(|(_, targets)| targets.iter().any(|t| t.starts_with("realtime")))
+        .map(|(module, _)| module)
+        .collect();
+    assert_eq!(
+        routes_on_the_hub,
+        Vec::<String>::new(),
+        "only the socket's route reaches the hub"
     );
 }

@@ -1,4 +1,7 @@
-//! `/api/auth`: sign in, refresh, sign out, and who am I.
+//! `/api/auth`: sign in, refresh, sign out, and who am I. Sign-in checks
+//! the password and starts a session here; refresh, sign-out and the
+//! password change are account writes (`crate::writes`), which end the
+//! sessions they revoke.
 //!
 //! - `POST /api/auth/login {email, password}`: 200 `{accessToken,
 //!   expiresIn, user}` with the access and refresh cookies set; 401
@@ -40,8 +43,8 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::ops::client_addr::client_addr;
-use crate::realtime::Hub;
 use crate::state::AppState;
+use crate::writes::Writes;
 
 /// The routes anyone may call.
 pub fn public_router() -> Router<AppState> {
@@ -223,8 +226,7 @@ fn refused(auth: &Auth, message: &str) -> Response {
     )
 )]
 pub(super) async fn refresh_session(
-    State(db): State<Db>,
-    State(hub): State<Hub>,
+    State(writes): State<Writes>,
     State(auth): State<Auth>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -233,25 +235,12 @@ pub(super) async fn refresh_session(
         return Ok(refused(&auth, "no refresh cookie: sign in again"));
     };
     let next = refresh::new_token();
-    let rotation = db
-        .rotate_refresh(
-            &refresh::digest(presented),
-            &refresh::digest(&next),
-            Utc::now(),
-            TimeDelta::seconds(auth.refresh_ttl()),
-        )
-        .await?;
-    Ok(match rotation {
+    Ok(match writes.rotate_refresh(presented, &next).await? {
         Rotation::Rotated { user, session } => start_session(&auth, user, session, &next),
-        Rotation::Reused { user, session } => {
-            end_sockets(&hub, user, &[session]);
-            tracing::warn!("a rotated refresh token was presented again; its family is revoked");
-            refused(
-                &auth,
-                "this refresh token was already used; every session it belonged to is \
-                 signed out",
-            )
-        }
+        Rotation::Reused { .. } => refused(
+            &auth,
+            "this refresh token was already used; every session it belonged to is signed out",
+        ),
         Rotation::Invalid => refused(
             &auth,
             "the refresh token is unknown, expired or revoked: sign in again",
@@ -270,25 +259,24 @@ pub(super) async fn refresh_session(
     )
 )]
 pub(super) async fn logout(
-    State(db): State<Db>,
-    State(hub): State<Hub>,
+    State(writes): State<Writes>,
     State(auth): State<Auth>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(presented) = cookies::read(&headers, cookies::names(auth.secure_cookies()).refresh)
     {
-        let ended = db
-            .revoke_refresh_family(&refresh::digest(presented), Utc::now())
-            .await?;
-        if let Some((user, session)) = ended {
-            end_sockets(&hub, user, &[session]);
-        }
+        writes.sign_out(presented).await?;
     }
+    Ok(signed_out(&auth))
+}
+
+/// 204, clearing both cookies.
+fn signed_out(auth: &Auth) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     for cookie in cookies::cleared(auth.secure_cookies()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
-    Ok(response)
+    response
 }
 
 #[utoipa::path(
@@ -318,14 +306,6 @@ pub(super) struct PasswordChange {
     new_password: Option<String>,
 }
 
-/// Ends this instance's sockets of `sessions`; the other instances learn
-/// it from the store (see `crate::realtime::listener`).
-fn end_sockets(hub: &Hub, user: Uuid, sessions: &[Uuid]) {
-    for session in sessions {
-        hub.sessions().end_session(user, *session);
-    }
-}
-
 #[utoipa::path(
     post,
     path = "/api/auth/password",
@@ -342,9 +322,7 @@ fn end_sockets(hub: &Hub, user: Uuid, sessions: &[Uuid]) {
     )
 )]
 pub(super) async fn change_password(
-    State(db): State<Db>,
-    State(hub): State<Hub>,
-    State(auth): State<Auth>,
+    State(writes): State<Writes>,
     actor: Actor,
     SignedInSession(session): SignedInSession,
     body: Result<ApiJson<PasswordChange>, ApiError>,
@@ -362,26 +340,9 @@ pub(super) async fn change_password(
     let (Some(current), Some(new)) = (current, new) else {
         return Err(errors.into());
     };
-    let key = actor.id.to_string();
-    auth.limiter()
-        .attempt(None, &key, Instant::now())
-        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-    let stored = match db.password_hash(actor.id).await? {
-        Some(hash) => hash,
-        None => auth.decoy_hash().await?,
-    };
-    if !auth.hashing().verify(current, stored).await? {
-        auth.limiter().failed(None, &key, Instant::now());
-        return Err(ApiError::field(
-            "currentPassword",
-            "this is not your password",
-        ));
-    }
-    let hash = auth.hashing().hash(new).await?;
-    let ended = db
-        .end_sessions_of(actor.id, session, Some(&hash), Utc::now())
+    writes
+        .change_password(&actor, session, current, new)
         .await?;
-    end_sockets(&hub, actor.id, &ended);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -396,18 +357,12 @@ pub(super) async fn change_password(
     )
 )]
 pub(super) async fn logout_all(
-    State(db): State<Db>,
-    State(hub): State<Hub>,
+    State(writes): State<Writes>,
     State(auth): State<Auth>,
     actor: Actor,
 ) -> Result<Response, ApiError> {
-    let ended = db.end_sessions_of(actor.id, None, None, Utc::now()).await?;
-    end_sockets(&hub, actor.id, &ended);
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    for cookie in cookies::cleared(auth.secure_cookies()) {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    writes.sign_out_everywhere(&actor).await?;
+    Ok(signed_out(&auth))
 }
 
 #[cfg(test)]

@@ -1,21 +1,22 @@
 //! The API's writes, one function each, called alike by the HTTP routes
 //! and by server rendering (`crate::ssr_api`): each validates its input,
 //! decides who may write (`crate::auth::policy`, and nowhere else), runs
-//! the store's transaction at most once per idempotency key, announces
-//! what it committed to the hub, and gives the answer ([`Written`]) each
-//! caller turns into its own.
+//! the store's transaction (an entity write's at most once per idempotency
+//! key), tells the hub what it committed (the change events, or the
+//! sessions an account write ended), and gives the answer ([`Written`]
+//! for an entity write) each caller turns into its own.
 //!
 //! Callers parse what belongs to their edge (a path's id, the `If-Match`
 //! and `Idempotency-Key` headers, a JSON body) and hand over typed values.
 
+mod accounts;
 mod avatars;
 mod posts;
 mod users;
 
 use chrono::{DateTime, Utc};
 
-use crate::auth::password::Hashing;
-use crate::auth::Actor;
+use crate::auth::{Actor, Auth};
 use crate::db::events::WriteTx;
 use crate::db::idempotency::{settle, Begun};
 use crate::db::Db;
@@ -25,12 +26,13 @@ use crate::safe_write::{Answer, IdempotencyKey, IdempotentRequest, IfMatch, Writ
 use crate::uploads::StoredAvatars;
 
 /// The writes of one server: its store, the hub its commits are
-/// announced to, and the bound on password hashing. Cheap to clone.
+/// announced to, auth (password hashing within its bound, the attempt
+/// limits, token lifetimes) and the stored avatars. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Writes {
     db: Db,
     hub: Hub,
-    hashing: Hashing,
+    auth: Auth,
     avatars: StoredAvatars,
 }
 
@@ -62,11 +64,11 @@ impl<'a> Once<'a> {
 }
 
 impl Writes {
-    pub fn new(db: Db, hub: Hub, hashing: Hashing, avatars: StoredAvatars) -> Self {
+    pub fn new(db: Db, hub: Hub, auth: Auth, avatars: StoredAvatars) -> Self {
         Self {
             db,
             hub,
-            hashing,
+            auth,
             avatars,
         }
     }

@@ -41,7 +41,7 @@ impl Writes {
             }
         };
         let hash = match password {
-            Some(password) => Some(self.hashing.hash(password).await?),
+            Some(password) => Some(self.auth.hashing().hash(password).await?),
             None => None,
         };
         self.keyed(by, ("POST", "/api/users"), None, once, async |tx| {
