@@ -98,8 +98,8 @@ pub enum ApiError {
     #[error("rate limited for {retry_after} s")]
     RateLimited { retry_after: u64 },
     /// 503: the server is too busy for this now (password hashing is
-    /// full, the database gave up on a lock); `Retry-After` says when to
-    /// try again.
+    /// full, the database gave up on a lock, no pooled connection came
+    /// free in time); `Retry-After` says when to try again.
     #[error("busy for {retry_after} s")]
     Busy { retry_after: u64 },
     /// 429: the caller holds as many realtime sockets as they may.
@@ -355,13 +355,16 @@ pub async fn api_not_found(uri: axum::http::Uri) -> ApiError {
 const TRANSIENT_DB_CODES: &[&str] = &["40P01", "40001", "55P03", "5", "6", "261", "262", "517"];
 
 impl From<sqlx::Error> for ApiError {
+    /// A transient database error ([`TRANSIENT_DB_CODES`]) or a pool
+    /// whose connections all stayed busy past its acquire timeout is 503
+    /// `busy`; anything else is internal.
     fn from(e: sqlx::Error) -> Self {
-        let transient = e
-            .as_database_error()
-            .and_then(|d| d.code())
-            .is_some_and(|code| TRANSIENT_DB_CODES.contains(&code.as_ref()));
+        let transient = matches!(e, sqlx::Error::PoolTimedOut)
+            || e.as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|code| TRANSIENT_DB_CODES.contains(&code.as_ref()));
         if transient {
-            tracing::warn!(error = %e, "the database asked to try again");
+            tracing::warn!(error = %e, "the database is busy; the client is asked to retry");
             return ApiError::Busy { retry_after: 1 };
         }
         ApiError::internal("database", e)
