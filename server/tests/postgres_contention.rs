@@ -1,8 +1,9 @@
 //! PostgreSQL under contention between two instances: batch changes that
-//! name the same users in opposite orders do not deadlock, and a
-//! transaction the database gives up on (a deadlock, a serialization
-//! failure) and a pool whose connections stay busy past its acquire
-//! timeout are a 503 `busy` to retry, never a 500.
+//! name the same users in opposite orders do not deadlock; a transaction
+//! the database gives up on (a deadlock, a serialization failure) and a
+//! pool whose connections stay busy past its acquire timeout are a 503
+//! `busy` to retry, never a 500; and prunes racing on two instances only
+//! ever raise the retention floor.
 
 mod support;
 
@@ -11,6 +12,7 @@ use std::time::Duration;
 use axum::response::IntoResponse;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use server::db::Db;
 use server::error::ApiError;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection};
@@ -174,4 +176,67 @@ async fn a_pool_with_no_connection_free_in_time_is_a_busy_answer() {
     drop(held);
     pool.close().await;
     assert_busy(ApiError::from(waited)).await;
+}
+
+/// The retention floor and what the log holds, read in one statement.
+async fn floor_and_events(conn: &mut PgConnection) -> (i64, i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT floor, (SELECT COALESCE(MIN(seq), 0) FROM events), \
+         (SELECT COALESCE(MAX(seq), 0) FROM events), (SELECT COUNT(*) FROM events) \
+         FROM log_meta WHERE id = 1",
+    )
+    .fetch_one(conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn prunes_racing_on_two_instances_never_lower_the_floor() {
+    // The keep values of the two prunes: NEAR keeps fewer, raises more.
+    const NEAR: u64 = 5;
+    const FAR: u64 = 50;
+    let schema = PgSchema::create().await;
+    let url = schema.database_url();
+    let one = Db::connect(&url).await.unwrap();
+    let two = Db::connect(&url).await.unwrap();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let mut floor = 1;
+    for round in 0..40 {
+        sqlx::query(
+            "INSERT INTO events (type, topic, entity_id, actor, data, ts) \
+             SELECT 'USER_CREATED', 'users', gen_random_uuid()::text, NULL, '{}', \
+             '2026-01-01T00:00:00.000Z' FROM generate_series(1, 60)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        // Which instance keeps more alternates, so either may commit last.
+        let (keep_one, keep_two) = if round % 2 == 0 {
+            (NEAR, FAR)
+        } else {
+            (FAR, NEAR)
+        };
+        let (a, b) = tokio::join!(one.prune_events(keep_one), two.prune_events(keep_two));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let (now, first, head, count) = floor_and_events(&mut conn).await;
+        let promised = head - NEAR as i64 + 1;
+        assert!(
+            now >= floor,
+            "round {round}: the floor went from {floor} back to {now}"
+        );
+        assert_eq!(
+            now, promised,
+            "round {round}: the floor is the higher of the two prunes' ({a}, {b})"
+        );
+        assert_eq!(
+            (first, count),
+            (now, head - now + 1),
+            "round {round}: every event from the floor on is kept, none below it"
+        );
+        floor = now;
+    }
+    conn.close().await.unwrap();
+    for db in [one, two] {
+        db.postgres().expect("a PostgreSQL store").close().await;
+    }
 }
