@@ -76,6 +76,11 @@ pub enum ApiError {
     /// 422: an `Idempotency-Key` came back with a different request.
     #[error("idempotency key reused")]
     IdempotencyKeyReused,
+    /// 410: a replay of a keyed write whose first answer named a user
+    /// who has since been deleted: that answer is not kept
+    /// (`crate::db::idempotency`), and nothing is done again.
+    #[error("the recorded answer was forgotten")]
+    Forgotten,
     /// 401: no valid credentials (a missing, malformed or expired access
     /// token); answered with `WWW-Authenticate: Bearer`.
     #[error("unauthorized: {0}")]
@@ -173,6 +178,7 @@ impl ApiError {
                 StatusCode::PRECONDITION_FAILED
             }
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Forgotten => StatusCode::GONE,
             ApiError::Unauthorized(_)
             | ApiError::InvalidCredentials
             | ApiError::InvalidRefresh(_) => StatusCode::UNAUTHORIZED,
@@ -267,6 +273,13 @@ impl ApiError {
                 serde_json::json!({
                     "Idempotency-Key": "already used with another method, path, If-Match or body"
                 }),
+            ),
+            ApiError::Forgotten => (
+                "forgotten",
+                "this request was answered before, but that answer named a user who has \
+                 since been deleted and is not kept; nothing was done again"
+                    .to_owned(),
+                serde_json::Value::Null,
             ),
             ApiError::Unauthorized(m) => ("unauthorized", m.clone(), serde_json::Value::Null),
             ApiError::InvalidCredentials => (

@@ -1,14 +1,15 @@
 //! Data that should not stay: a deleted user's personal data leaves the
-//! retained event log (in the table and in every instance's memory),
-//! expired refresh tokens and idempotency records are purged, and names
-//! and titles refuse characters that make them show other than they read.
+//! retained event log (in the table and in every instance's memory) and
+//! the recorded idempotent answers, expired refresh tokens and
+//! idempotency records are purged, and names and titles refuse characters
+//! that make them show other than they read.
 
 mod support;
 
-use reqwest::StatusCode;
-use serde_json::json;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
 use support::ws::WsClient;
-use support::{assert_invalid, etag, id_of, TestServer};
+use support::{assert_error, assert_invalid, etag, id_of, Reply, TestServer};
 use tidings::protocol::{Event, Topic};
 
 /// What a socket replaying the whole log from `server` is sent.
@@ -128,6 +129,107 @@ async fn every_postgres_instance_forgets_a_user_deleted_through_another() {
     assert_forgotten(&replay(&a).await, head);
     assert_forgotten(&a.db.all_events_after(0).await.unwrap(), head);
     follower.close().await;
+    b.stop().await;
+    a.stop().await;
+}
+
+/// Every answer recorded under an idempotency key, as stored.
+async fn stored_answers(server: &TestServer) -> String {
+    const SQL: &str = "SELECT body FROM idempotency_keys WHERE body IS NOT NULL";
+    let bodies: Vec<String> = match (server.db.sqlite(), server.db.postgres()) {
+        (Some(pool), _) => sqlx::query_scalar(SQL).fetch_all(pool).await,
+        (_, Some(pool)) => sqlx::query_scalar(SQL).fetch_all(pool).await,
+        _ => unreachable!("a store is SQLite or PostgreSQL"),
+    }
+    .unwrap();
+    bodies.join("\n")
+}
+
+/// Sends `body` to `path` by POST with `Idempotency-Key: key`.
+async fn keyed_post(server: &TestServer, path: &str, key: &str, body: &Value) -> Reply {
+    server
+        .send_with(Method::POST, path, &[("Idempotency-Key", key)], Some(body))
+        .await
+}
+
+/// Creates a user and a post of theirs with idempotency keys through
+/// `writer`, and a user who stays; deletes the first through `deleter`;
+/// the stored answers keep nothing of theirs, and replaying their keys
+/// answers 410 and creates nothing.
+async fn keyed_answers_forget_a_deleted_user(writer: &TestServer, deleter: &TestServer) {
+    let new_user = json!({ "name": "Keyed Person", "email": "keyed-person@example.com" });
+    let created = keyed_post(writer, "/api/users", "create-gone", &new_user).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let gone = created.json();
+    let new_post = json!({
+        "title": "Keyed secret title",
+        "content": "keyed private text",
+        "authorId": id_of(&gone),
+    });
+    let posted = keyed_post(writer, "/api/posts", "post-gone", &new_post).await;
+    assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.text);
+    let kept_user = json!({ "name": "Kept Person", "email": "kept-person@example.com" });
+    let kept = keyed_post(writer, "/api/users", "create-kept", &kept_user).await;
+    assert_eq!(kept.status, StatusCode::CREATED, "{}", kept.text);
+    let personal = [
+        "Keyed Person",
+        "keyed-person@",
+        "Keyed secret",
+        "keyed private",
+    ];
+    let before = stored_answers(writer).await;
+    for text in personal {
+        assert!(
+            before.contains(text),
+            "{text:?} is recorded first: {before}"
+        );
+    }
+
+    let deleted = deleter
+        .delete_if(&format!("/api/users/{}", id_of(&gone)), &etag(&gone))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+
+    let after = stored_answers(writer).await;
+    for text in personal {
+        assert!(!after.contains(text), "{text:?} is still recorded: {after}");
+    }
+    assert!(after.contains("Kept Person"), "a bystander's answer stays");
+    for (path, key, body) in [
+        ("/api/users", "create-gone", &new_user),
+        ("/api/posts", "post-gone", &new_post),
+    ] {
+        let replay = keyed_post(writer, path, key, body).await;
+        assert_error(&replay, StatusCode::GONE, "forgotten");
+        assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+        for text in personal {
+            assert!(!replay.text.contains(text), "{text:?}: {}", replay.text);
+        }
+    }
+    let kept_again = keyed_post(writer, "/api/users", "create-kept", &kept_user).await;
+    assert_eq!(kept_again.status, StatusCode::CREATED);
+    assert_eq!(kept_again.json(), kept.json());
+    let names: Vec<String> = writer
+        .all_users()
+        .await
+        .into_iter()
+        .map(|u| u.name.as_str().to_owned())
+        .collect();
+    assert_eq!(names, ["Kept Person"], "a replay creates nobody again");
+}
+
+#[tokio::test]
+async fn a_deleted_users_personal_data_leaves_the_recorded_answers() {
+    let server = TestServer::start().await;
+    keyed_answers_forget_a_deleted_user(&server, &server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_postgres_deletion_forgets_the_answers_every_instance_recorded() {
+    let a = TestServer::start_postgres().await;
+    let b = a.start_sibling().await;
+    keyed_answers_forget_a_deleted_user(&b, &a).await;
     b.stop().await;
     a.stop().await;
 }

@@ -25,10 +25,19 @@
 //! Keys expire [`KEY_TTL`] after their first use: an expired key is a new
 //! key. Keyed writes purge the expired ones as they go; the time comes from
 //! the request, so tests move it instead of waiting.
+//!
+//! Deleting a user forgets what the recorded answers said about them, in
+//! the deletion's transaction ([`forget_user`]): an answer naming the
+//! user's id (the user, a post of theirs, a batch or a 412 holding either)
+//! is replaced by a 410 `forgotten` (`ApiError::Forgotten`), under the
+//! same key and fingerprint. A replay of such a key answers that 410 and
+//! does nothing again (a fresh run could create the user a second time);
+//! the same key with another request is still a 422.
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use tidings::format_timestamp;
+use uuid::Uuid;
 
 use super::engine::{dispatch, Engine};
 use super::events::{Commit, WriteTx};
@@ -160,6 +169,26 @@ pub(crate) async fn settle(
         }
         Err(failed) => Err(failed),
     }
+}
+
+/// Replaces, in `tx`, every recorded answer that names user `id` with
+/// the answer `ApiError::Forgotten` gets (see the module's documentation).
+pub(crate) async fn forget_user(tx: &mut WriteTx, id: Uuid) -> Result<(), ApiError> {
+    let forgotten = Answer::error(&ApiError::Forgotten)?;
+    // Bodies are compact JSON written by `Answer`: an id in them reads
+    // `"<id>"` exactly, as a value or in a list (inside a string those
+    // quotes would be escaped).
+    let naming = format!("%\"{id}\"%");
+    dispatch!(tx.conn(), c => sqlx::query(
+        "UPDATE idempotency_keys SET status = $1, body = $2, version = NULL WHERE body LIKE $3",
+    )
+    .bind(i64::from(forgotten.status.as_u16()))
+    .bind(forgotten.body.as_deref())
+    .bind(&naming)
+    .execute(c)
+    .await
+    .map(|_| ())?);
+    Ok(())
 }
 
 async fn record(

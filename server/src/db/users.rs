@@ -243,7 +243,8 @@ async fn write_user(
 }
 
 /// Deletes `current` (read with [`lock`] in `tx`), and by cascade their
-/// posts, in `tx`, and forgets their personal data in the retained log.
+/// posts, in `tx`, and forgets their personal data in the retained log
+/// and in the recorded idempotent answers.
 ///
 /// The cascade is in the log too: one `POST_DELETED` per post of theirs,
 /// then `USER_DELETED`, all in the deleting transaction, so a client
@@ -272,6 +273,7 @@ pub(crate) async fn delete(tx: &mut WriteTx, current: &User) -> Result<(), ApiEr
         return Err(changed_under_lock(id));
     }
     tx.forget_user(id).await?;
+    super::idempotency::forget_user(tx, id).await?;
     for post in posts {
         let post = row_id(&post)?;
         tx.append(

@@ -76,6 +76,7 @@ use crate::state::AppState;
         parts::PayloadTooLarge,
         parts::UnsupportedMediaType,
         parts::Unprocessable,
+        parts::Forgotten,
         parts::PreconditionRequired,
         parts::TooManyRequests,
             parts::UpgradeRequired,

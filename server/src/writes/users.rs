@@ -78,8 +78,9 @@ impl Writes {
     }
 
     /// `DELETE /api/users/{id}` by `by`: the user and their posts, and
-    /// their personal data in the retained log; 204, 403, 404, or 412
-    /// with the current user when `condition` fails.
+    /// their personal data in the retained log and the recorded answers;
+    /// 204, 403, 404, or 412 with the current user when `condition`
+    /// fails.
     pub async fn delete_user(
         &self,
         by: &Actor,

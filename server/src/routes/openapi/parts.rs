@@ -40,8 +40,9 @@ pub struct IfMatchOptional {
 pub struct IdempotencyKey {
     /// 1 to 255 visible ASCII characters chosen by the client. A retry with
     /// the same key and request replays the first answer (with
-    /// `Idempotent-Replayed: true`) and changes nothing; the same key with a
-    /// different request is 422 `idempotency_key_reused`.
+    /// `Idempotent-Replayed: true`) and changes nothing, or is 410
+    /// `forgotten` once a user that answer named is deleted; the same key
+    /// with a different request is 422 `idempotency_key_reused`.
     #[param(
         rename = "Idempotency-Key",
         required = false,
@@ -111,6 +112,12 @@ pub struct PayloadTooLarge(pub ErrorBody);
 /// `multipart/form-data` holding a PNG, JPEG or WebP image.
 #[derive(ToResponse)]
 pub struct UnsupportedMediaType(pub ErrorBody);
+
+/// A replay of a keyed write whose first answer named a user who has
+/// since been deleted (`forgotten`): that answer is not kept, and nothing
+/// is done again.
+#[derive(ToResponse)]
+pub struct Forgotten(pub ErrorBody);
 
 /// Fields are invalid (`validation`: `details` maps each bad field to a
 /// message), or the `Idempotency-Key` was already used for another request
