@@ -1,7 +1,7 @@
 # Starts target/debug/server on a new temporary SQLite database with the
 # demo data, on an ephemeral port of 127.0.0.1, and waits until it is
 # healthy. Sourced by the suites that need a fresh server (end2end/run.sh,
-# scripts/contract.sh); it sets:
+# contract/run.sh); it sets:
 #   TMP          the temporary folder (database, server.log), kept on failure
 #   BASE_URL     http://127.0.0.1:PORT
 #   SERVER_PID   the server's process id

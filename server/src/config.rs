@@ -137,8 +137,9 @@ pub struct Config {
     pub upload_dir: Option<std::path::PathBuf>,
 
     /// Secret (at least 32 bytes) that signs the access tokens. Every
-    /// instance serving one site must share it. Unset: a random secret is
-    /// made at start (and logged as such); tokens then end with the process.
+    /// instance serving one site must share it. Unset: the first start
+    /// makes a random one and keeps it in the database, where every
+    /// restart and every instance on that database finds it.
     #[arg(long, env = "TIDINGS_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
 
