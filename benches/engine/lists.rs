@@ -8,8 +8,9 @@
 //!   (5 columns, both directions), with and without the renamed user's role
 //!   as filter, at 50 page sizes (50 to 99), so each first page is its
 //!   whole list; the new name keeps the user's place in every order.
-//! - `entity_read`: the 1,000 lists read afterwards with `query_data`,
-//!   each checked to show the new name.
+//! - `entity_read`: the 1,000 lists read afterwards with `query_shown`
+//!   (their rows, the store's own users), each checked to show the new
+//!   name.
 //! - `place_created`: 1,000 `USER_CREATED` events, in seq order, placed
 //!   into 100 cached first pages (filters by role and search text, orders
 //!   by name, email or creation, both directions, 10 to 50 rows) built
@@ -30,7 +31,7 @@ use tidings::model::{
 };
 use uuid::Uuid;
 
-use super::{check, timed, user, Timed};
+use super::{check, fresh_key, timed, user, Timed};
 
 /// Lists holding the renamed user in `entity_update`.
 const HOLDING_LISTS: usize = 1_000;
@@ -297,15 +298,15 @@ pub(super) fn holding(input: &Input, now: &dyn Fn() -> f64) -> Result<Timed, Str
         0,
     )?;
 
-    let (id, name) = (&input.renamed["id"], Value::from(NEW_NAME));
+    let id = user(0).id;
+    // Read by keys built anew, as a component building its key would.
+    let keys: Vec<QueryKey> = input.holding.iter().map(|l| fresh_key(&l.key)).collect();
     let ((showing, rows), read) = timed(now, || {
         let (mut showing, mut rows) = (0, 0);
-        for list in &input.holding {
-            let data = client.query_data(&list.key);
-            let users = data.as_deref().and_then(|d| d["data"].as_array());
-            for u in users.into_iter().flatten() {
+        for key in &keys {
+            for u in client.query_shown(key).into_iter().flat_map(|s| s.users()) {
                 rows += 1;
-                showing += usize::from(u["id"] == *id && u["name"] == name);
+                showing += usize::from(u.id == id && u.name.as_str() == NEW_NAME);
             }
         }
         (showing, rows)

@@ -26,6 +26,7 @@ use super::notify::{ListenerId, Notification, Notifier};
 use super::options::QueryOptions;
 use super::query::{reduce, FetchId, QueryAction, QueryState};
 use super::shape::Shape;
+use super::shown::ShownData;
 use super::store::EntityStore;
 
 /// Names one observer (a mounted component reading a query).
@@ -87,10 +88,10 @@ pub(super) struct Entry {
     pub(super) pages: Option<PageFetch>,
     /// The batch that last reported this query changed (see `notify.rs`).
     noted: u64,
-    /// A shaped query's data as readers see it (denormalized from the
-    /// visible store), kept current by every write and every change to an
-    /// entity it holds (`normalized.rs`), so a read borrows it.
-    pub(super) shown: Option<Value>,
+    /// A shaped query's data as readers see it (its rows the visible
+    /// store's entities), kept current by every write and every change to
+    /// an entity it holds (`normalized.rs`), so a read borrows it.
+    pub(super) shown: Option<ShownData>,
 }
 
 impl Entry {
@@ -98,7 +99,7 @@ impl Entry {
     pub(super) fn data_shown(&self) -> Option<Cow<'_, Value>> {
         match self.options.shape {
             Shape::Opaque => self.state.data.as_ref().map(Cow::Borrowed),
-            _ => self.shown.as_ref().map(Cow::Borrowed),
+            _ => self.shown.as_ref().map(|s| Cow::Borrowed(s.json())),
         }
     }
 
@@ -329,6 +330,13 @@ impl QueryClient {
     /// shows them.
     pub fn query_data(&self, key: &QueryKey) -> Option<Cow<'_, Value>> {
         self.entries.get(&key.hash())?.data_shown()
+    }
+
+    /// The data of shaped query `key` as shown, its rows the store's own
+    /// entities (no JSON built); `None` for an unshaped query or one with
+    /// no data.
+    pub fn query_shown(&self, key: &QueryKey) -> Option<&ShownData> {
+        self.entries.get(&key.hash())?.shown.as_ref()
     }
 
     /// The data of `key` as a `T`, if any.

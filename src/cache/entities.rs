@@ -2,7 +2,9 @@
 //! [`EntityAdapter`] (ids in order plus a map), changed by [`EntityOp`]s.
 //!
 //! Lists and details then hold ids, so an update to one user reaches every
-//! list that shows it. Changes are data ([`EntityOp`]) rather than closures
+//! list that shows it. Each entity sits behind an [`Arc`], so what shows it
+//! (a query's rows, a copy of the store under optimistic layers) shares it
+//! instead of copying it. Changes are data ([`EntityOp`]) rather than closures
 //! so they can be stored in optimistic layers and replayed when the
 //! confirmed state under them moves.
 
@@ -10,9 +12,11 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use uuid::Uuid;
 
+use super::local_hash::ById;
 use crate::model::{Post, PostPatch, User, UserPatch};
 
 /// Something held by id in an [`EntityAdapter`].
@@ -96,7 +100,7 @@ impl<T: Entity> EntityOp<T> {
 #[derive(Clone)]
 pub struct EntityAdapter<T: Entity> {
     ids: Vec<T::Id>,
-    entities: HashMap<T::Id, T>,
+    entities: HashMap<T::Id, Arc<T>, ById>,
     sort: Option<SortComparer<T>>,
 }
 
@@ -123,7 +127,7 @@ impl<T: Entity> EntityAdapter<T> {
     pub fn new() -> Self {
         Self {
             ids: Vec::new(),
-            entities: HashMap::new(),
+            entities: HashMap::default(),
             sort: None,
         }
     }
@@ -138,6 +142,12 @@ impl<T: Entity> EntityAdapter<T> {
 
     /// The entity with `id`.
     pub fn get(&self, id: &T::Id) -> Option<&T> {
+        self.entities.get(id).map(Arc::as_ref)
+    }
+
+    /// The entity with `id`, shared: it stays as it is while the adapter
+    /// moves on.
+    pub fn get_shared(&self, id: &T::Id) -> Option<&Arc<T>> {
         self.entities.get(id)
     }
 
@@ -153,7 +163,7 @@ impl<T: Entity> EntityAdapter<T> {
 
     /// The entities, in id order.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.ids.iter().map(|id| &self.entities[id])
+        self.ids.iter().map(|id| self.entities[id].as_ref())
     }
 
     /// How many entities are held.
@@ -277,7 +287,7 @@ impl<T: Entity> EntityAdapter<T> {
     /// Stores `entity` and puts its id in place.
     fn put(&mut self, entity: T) {
         let id = entity.id();
-        let known = self.entities.insert(id.clone(), entity).is_some();
+        let known = self.entities.insert(id.clone(), Arc::new(entity)).is_some();
         let Some(compare) = self.sort else {
             if !known {
                 self.ids.push(id);

@@ -9,15 +9,43 @@
 //! reach a whole family of queries.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 /// A hierarchical query key; see the module docs. Shared, not copied:
-/// cloning one (into a notification, an index) is a reference count.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueryKey(Arc<[Value]>);
+/// cloning one (into a notification, an index) is a reference count, and
+/// its hash is computed once, on first use, for every clone.
+#[derive(Clone)]
+pub struct QueryKey(Arc<Segments>);
+
+/// A key's segments and, once asked for, its hash.
+struct Segments {
+    values: Box<[Value]>,
+    hash: OnceLock<KeyHash>,
+}
+
+impl Segments {
+    fn new(values: Box<[Value]>) -> Arc<Self> {
+        Arc::new(Self {
+            values,
+            hash: OnceLock::new(),
+        })
+    }
+}
+
+impl PartialEq for QueryKey {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.values == other.0.values
+    }
+}
+
+impl fmt::Debug for QueryKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("QueryKey").field(&self.0.values).finish()
+    }
+}
 
 /// The stable identity of a [`QueryKey`]: canonical JSON text, shared
 /// like the key.
@@ -32,13 +60,13 @@ impl Default for QueryKey {
 
 impl Serialize for QueryKey {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        self.0.values.serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for QueryKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Vec::<Value>::deserialize(deserializer).map(|segments| Self(segments.into()))
+        Vec::<Value>::deserialize(deserializer).map(Self::from_segments)
     }
 }
 
@@ -108,24 +136,24 @@ impl fmt::Display for KeyHash {
 impl QueryKey {
     /// The empty key: a prefix of every key.
     pub fn root() -> Self {
-        Self(Arc::new([]))
+        Self(Segments::new(Box::new([])))
     }
 
     /// A key of one segment, e.g. `QueryKey::new("users")`.
     pub fn new(first: impl Into<Value>) -> Self {
-        Self(Arc::new([first.into()]))
+        Self(Segments::new(Box::new([first.into()])))
     }
 
     /// A key made of `segments`, in order.
     pub fn from_segments(segments: impl IntoIterator<Item = Value>) -> Self {
-        Self(segments.into_iter().collect())
+        Self(Segments::new(segments.into_iter().collect()))
     }
 
     /// This key with one more segment.
     pub fn with(self, segment: impl Into<Value>) -> Self {
-        let mut segments = self.0.to_vec();
+        let mut segments = self.0.values.to_vec();
         segments.push(segment.into());
-        Self(segments.into())
+        Self::from_segments(segments)
     }
 
     /// This key with `segment` serialized as one more segment (a filter
@@ -136,28 +164,32 @@ impl QueryKey {
 
     /// The segments, general to specific.
     pub fn segments(&self) -> &[Value] {
-        &self.0
+        &self.0.values
     }
 
     /// Number of segments.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.0.values.len()
     }
 
     /// Whether this is the root key.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.values.is_empty()
     }
 
     /// Whether `prefix`'s segments equal this key's first segments.
     /// Every key starts with itself and with [`QueryKey::root`].
     pub fn starts_with(&self, prefix: &QueryKey) -> bool {
-        prefix.0.len() <= self.0.len() && prefix.0.iter().zip(self.0.iter()).all(|(p, s)| p == s)
+        let (prefix, key) = (prefix.segments(), self.segments());
+        prefix.len() <= key.len() && prefix.iter().zip(key).all(|(p, s)| p == s)
     }
 
     /// The stable hash (see the module docs).
     pub fn hash(&self) -> KeyHash {
-        KeyHash(crate::canonical::canonical_json_array(&self.0).into())
+        self.0
+            .hash
+            .get_or_init(|| KeyHash(crate::canonical::canonical_json_array(&self.0.values).into()))
+            .clone()
     }
 }
 
@@ -169,7 +201,7 @@ impl fmt::Display for QueryKey {
 
 impl<V: Into<Value>, const N: usize> From<[V; N]> for QueryKey {
     fn from(segments: [V; N]) -> Self {
-        Self(segments.into_iter().map(Into::into).collect())
+        Self::from_segments(segments.into_iter().map(Into::into))
     }
 }
 

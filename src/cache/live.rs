@@ -145,21 +145,29 @@ impl QueryClient {
         stale: &mut BTreeSet<KeyHash>,
     ) {
         let now = self.now_timestamp();
-        for ((filter, _), mut group) in self.user_groups() {
+        let membership = |filter: &UserFilter| {
             let member = |u: Option<&User>| u.is_some_and(|u| filter.matches_at(u, now));
-            let (was, is) = (member(before), member(after));
+            (member(before), member(after))
+        };
+        // Whether the change moves the user in, out of or within a list
+        // by `filter`; a user never seen touches every list.
+        let moves = |filter: &UserFilter| {
+            let (was, is) = membership(filter);
+            !known
+                || match (before, after) {
+                    (Some(b), Some(a)) => {
+                        was != is || (is && filter.compare(b, a) != Ordering::Equal)
+                    }
+                    (None, None) => false,
+                    _ => was || is,
+                }
+        };
+        for ((filter, _), group) in self.user_groups(moves) {
             if !known {
                 stale.extend(group.iter().map(|(hash, _)| hash.clone()));
                 continue;
             }
-            let unmoved = match (before, after) {
-                (Some(b), Some(a)) => was == is && (!is || filter.compare(b, a) == Ordering::Equal),
-                (None, None) => true,
-                _ => !was && !is,
-            };
-            if unmoved {
-                continue;
-            }
+            let (was, is) = membership(&filter);
             let windows_before: Vec<Window> = group.iter().map(|(_, w)| w.clone()).collect();
             let mut windows: Vec<Window> = windows_before.clone();
             // A row that stays inside its page moves there alone: no row
@@ -185,17 +193,13 @@ impl QueryClient {
                     insert(&mut windows, id, rank);
                 }
             }
-            for ((hash, slot), (old, new)) in group
-                .iter_mut()
-                .zip(windows_before.into_iter().zip(windows))
-            {
+            for ((hash, _), (old, new)) in group.iter().zip(windows_before.iter().zip(&windows)) {
                 // A stale page still shows its new total until it is back.
                 if new.stale {
                     stale.insert(hash.clone());
                 }
                 if new != old {
-                    *slot = new;
-                    self.write_window(hash, slot);
+                    self.write_window(hash, old, new);
                 }
             }
         }
@@ -216,13 +220,14 @@ impl QueryClient {
         move |row| users.get(&row).map(|r| filter.compare(user, r))
     }
 
-    /// Every cached user list, grouped by filter and page size, pages in
-    /// order.
-    fn user_groups(&self) -> Vec<((UserFilter, u32), Group)> {
+    /// Every cached user list by a filter `wanted` picks, grouped by
+    /// filter and page size, pages in order.
+    fn user_groups(&self, wanted: impl Fn(&UserFilter) -> bool) -> Vec<((UserFilter, u32), Group)> {
         let mut groups: HashMap<(UserFilter, u32), Group, ById> = HashMap::default();
         for (hash, e) in &self.entries {
             let Some(data) = &e.state.data else { continue };
             let window = match &e.options.shape {
+                Shape::UserPage(filter) | Shape::Users(filter) if !wanted(filter) => continue,
                 Shape::UserPage(filter) => {
                     let Some((page, limit, total)) = data.get("pagination").and_then(placed) else {
                         continue;
@@ -249,36 +254,24 @@ impl QueryClient {
         out
     }
 
-    /// Writes `window`'s rows and totals back into query `hash`.
-    fn write_window(&mut self, hash: &KeyHash, window: &Window) {
-        let Some(e) = self.entries.get(hash) else {
+    /// Writes `new`'s rows and totals back into query `hash`, which held
+    /// `old`: only what changed.
+    fn write_window(&mut self, hash: &KeyHash, old: &Window, new: &Window) {
+        let Some(shape) = self.entries.get(hash).map(|e| &e.options.shape) else {
             return;
         };
-        let Some(held) = &e.state.data else {
-            return;
-        };
-        let ids: Vec<Value> = window
-            .ids
-            .iter()
-            .map(|id| Value::String(id.to_string()))
-            .collect();
-        let data = match (&e.options.shape, held) {
-            (Shape::UserPage(_), Value::Object(fields)) => {
-                let pagination = Pagination::new(window.page, window.limit, window.total);
-                let mut data: serde_json::Map<String, Value> = fields
-                    .iter()
-                    .filter(|(name, _)| !matches!(name.as_str(), "data" | "pagination"))
-                    .map(|(name, v)| (name.clone(), v.clone()))
-                    .collect();
-                data.insert("data".into(), Value::Array(ids));
-                let pagination = serde_json::to_value(pagination).expect("serializes");
-                data.insert("pagination".into(), pagination);
-                Value::Object(data)
-            }
-            (Shape::Users(_), _) => Value::Array(ids),
+        let paged = match shape {
+            Shape::UserPage(_) => true,
+            Shape::Users(_) => false,
             _ => return,
         };
-        self.dispatch(hash, QueryAction::Patch { data });
+        let rows = (new.ids != old.ids).then_some(new.ids.as_slice());
+        let moved = (new.page, new.limit, new.total) != (old.page, old.limit, old.total);
+        let pagination = (paged && moved).then(|| {
+            let pagination = Pagination::new(new.page, new.limit, new.total);
+            serde_json::to_value(pagination).expect("serializes")
+        });
+        self.place_rows(hash, EntityKind::User, rows, pagination);
     }
 
     /// Keeps the cached stats in step with one user going from `before`

@@ -48,6 +48,7 @@ pub mod placement;
 pub mod query;
 pub mod selectors;
 pub mod shape;
+pub mod shown;
 pub mod store;
 pub mod tags;
 pub mod timers;
@@ -78,5 +79,6 @@ pub use selectors::{
     UsersByRole,
 };
 pub use shape::{EntityKind, EntityRef, Shape};
+pub use shown::{Row, ShownData};
 pub use store::{ops_for_event, Entities, EntityStore, StoreOp};
 pub use tags::{tags_for_event, EventKind, Tag};

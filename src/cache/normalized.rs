@@ -7,10 +7,10 @@
 //! indexed, so a change to one entity (a newer answer, an optimistic layer,
 //! a server event) reaches exactly the queries holding it: their data
 //! revision moves and they are reported changed, in the same batch as the
-//! store. Each shaped query keeps its data as shown (denormalized from the
-//! visible store), re-shown after each write and each change to an entity
-//! it holds, only the changed entities serialized anew: reading a query
-//! borrows it.
+//! store. Each shaped query keeps its data as shown (`shown.rs`: its rows
+//! the visible store's own entities), re-shown after each write and patched
+//! by each change to an entity it holds (one pointer a row): reading a
+//! query borrows it.
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -24,17 +24,15 @@ use super::key::KeyHash;
 use super::local_hash::ById;
 use super::mutation::MutationId;
 use super::query::QueryAction;
-use super::shape::{
-    denormalize, held, normalize, patch_shown, reshow, Carried, Changed, EntityKind, EntityRef,
-    Shape,
-};
+use super::shape::{held, id_slot, normalize, Carried, EntityKind, EntityRef, Shape};
+use super::shown::{denormalize, patch_shown, reshow, Changed};
 use super::store::{EntityStore, StoreOp};
 
 /// Which queries hold each entity.
 #[derive(Debug, Default)]
 pub(super) struct Holders {
     by_entity: HashMap<EntityRef, BTreeSet<KeyHash>, ById>,
-    by_query: HashMap<KeyHash, Vec<EntityRef>>,
+    by_query: HashMap<KeyHash, Vec<EntityRef>, ById>,
 }
 
 impl Holders {
@@ -206,6 +204,39 @@ impl QueryClient {
         }
     }
 
+    /// Writes a list's placed rows (`ids` of `kind`, when they changed)
+    /// and its new `pagination` into query `hash`: ids only, so nothing to
+    /// normalize; the shown rows kept where they stay.
+    pub(super) fn place_rows(
+        &mut self,
+        hash: &KeyHash,
+        kind: EntityKind,
+        ids: Option<&[Uuid]>,
+        pagination: Option<Value>,
+    ) {
+        let Some(e) = self.entries.get_mut(hash) else {
+            return;
+        };
+        let rows = ids.map(|ids| ids.iter().copied().map(id_slot).collect());
+        let action = QueryAction::PlaceRows {
+            rows,
+            pagination: pagination.clone(),
+        };
+        e.reduce(hash, action, &mut self.notifier);
+        if let Some(shown) = &mut e.shown {
+            if let Some(ids) = ids {
+                shown.place(0, kind, ids, self.store.visible());
+            }
+            if let Some(pagination) = pagination {
+                shown.set_frame_field("pagination", pagination);
+            }
+        }
+        if let Some(ids) = ids {
+            self.holders
+                .set(hash, ids.iter().map(|&id| (kind, id)).collect());
+        }
+    }
+
     /// Applies `ops` to the store with `apply`, then tells the queries
     /// holding what they touched.
     pub(super) fn change_store<R>(
@@ -296,6 +327,6 @@ impl QueryClient {
         if *shape == Shape::Opaque {
             return Some(Cow::Borrowed(data));
         }
-        denormalize(shape, data, self.store.visible()).map(Cow::Owned)
+        denormalize(shape, data, self.store.visible()).map(|s| Cow::Owned(s.into_json()))
     }
 }

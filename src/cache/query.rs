@@ -199,6 +199,25 @@ pub enum QueryAction {
         /// The new (normalized) data.
         data: Value,
     },
+    /// A server event placed a row in, or took one out of, a list (or
+    /// only moved its total): the list's ids and pagination are replaced,
+    /// the rest of the data kept; as current as the event, not a write.
+    PlaceRows {
+        /// The list's ids, when they changed: a page's `data`, or the
+        /// whole data of a plain list.
+        rows: Option<Vec<Value>>,
+        /// A page's new `pagination`, when it changed.
+        pagination: Option<Value>,
+    },
+}
+
+/// Puts `value` in `slot` if it differs; whether it did.
+fn replace_if_new(slot: &mut Value, value: Value) -> bool {
+    let new = *slot != value;
+    if new {
+        *slot = value;
+    }
+    new
 }
 
 /// The query state machine: the next state after `action`.
@@ -255,6 +274,27 @@ pub fn reduce(state: QueryState, action: QueryAction) -> QueryState {
             if s.data.as_ref() != Some(&data) {
                 s.data_revision += 1;
                 s.data = Some(data);
+            }
+        }
+        QueryAction::PlaceRows { rows, pagination } => {
+            let changes = match &mut s.data {
+                Some(Value::Object(fields)) => {
+                    let mut changes = 0;
+                    let news = [("data", rows.map(Value::Array)), ("pagination", pagination)];
+                    for (name, value) in news {
+                        if let (Some(slot), Some(value)) = (fields.get_mut(name), value) {
+                            changes += usize::from(replace_if_new(slot, value));
+                        }
+                    }
+                    changes
+                }
+                Some(list @ Value::Array(_)) => rows.map_or(0, |rows| {
+                    usize::from(replace_if_new(list, Value::Array(rows)))
+                }),
+                _ => 0,
+            };
+            if changes > 0 {
+                s.data_revision += 1;
             }
         }
     }

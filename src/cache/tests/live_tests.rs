@@ -416,3 +416,58 @@ fn a_rename_that_keeps_a_user_inside_a_full_page_moves_it_there_with_no_fetch() 
         ["Cy", "Dot", "Eve"]
     );
 }
+
+#[test]
+fn a_renamed_user_is_one_shared_value_in_every_list_holding_it() {
+    let mut c = QueryClient::new(FakeClock::new(0));
+    let all = vec![user(1, "Ada", Role::User), user(2, "Cy", Role::User)];
+    let filters = [by_name(), UserFilter::default()];
+    let keys: Vec<QueryKey> = filters.iter().map(|f| page_key(f, 1, 5)).collect();
+    for (key, filter) in keys.iter().zip(&filters) {
+        let options = QueryOptions::default().shape(Shape::UserPage(filter.clone()));
+        c.set_options(key, options);
+        c.set_query_data(
+            key,
+            serde_json::to_value(served(&all, filter, 1, 5)).unwrap(),
+        );
+    }
+    // Read as JSON once, so the patch must also renew what was built.
+    assert_eq!(c.query_data(&keys[0]).unwrap()["data"][0]["name"], "Ada");
+
+    let mut renamed = all[0].clone();
+    renamed.name = crate::model::Name::parse("Ada Lovelace").unwrap();
+    renamed.version += 1;
+    let applied = event(
+        &mut c,
+        1,
+        EventKind::UserUpdated,
+        serde_json::to_value(&renamed).unwrap(),
+    );
+    assert!(applied.starts.is_empty(), "nothing refetches");
+
+    let row = |key: &QueryKey| -> std::sync::Arc<User> {
+        let shown = c.query_shown(key).expect("shown");
+        match shown.rows().find(|r| r.id() == Some(renamed.id)) {
+            Some(Row::User(u)) => u.clone(),
+            other => panic!("no user row: {other:?}"),
+        }
+    };
+    let (first, second) = (row(&keys[0]), row(&keys[1]));
+    assert_eq!(*first, renamed);
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &second),
+        "both lists hold the store's one value, not copies"
+    );
+    let held = c.store().visible().users.get_shared(&renamed.id).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, held));
+    for key in &keys {
+        let json = c.query_data(key).unwrap();
+        let names: Vec<&str> = json["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"Ada Lovelace"), "{names:?}");
+    }
+}
