@@ -18,7 +18,7 @@ run:
 
 dev:
 	scripts/tools.sh build
-	TIDINGS_SEED=true cargo leptos watch
+	TIDINGS_SEED=true LEPTOS_HASH_FILES=false cargo leptos watch
 
 test: tools lint unit wasm-test e2e contract
 	@echo "All checks passed."

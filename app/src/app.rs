@@ -4,7 +4,7 @@
 //! posts this tab wrote), and the toasts.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use serde::Deserialize;
@@ -36,6 +36,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // The stylesheet's name carries its content hash when the
+                // build hashes file names (see `hash-files` in Cargo.toml).
+                <HashedStylesheet id="leptos" options=options.clone()/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -80,7 +83,6 @@ pub fn App() -> impl IntoView {
     // Async SSR: the server waits for the page's data and sends complete
     // HTML, so lists read without JavaScript.
     view! {
-        <Stylesheet id="leptos" href="/pkg/tidings.css"/>
         <Title text="Tidings"/>
         <Router>
             <Header/>

@@ -1,7 +1,8 @@
 //! Tidings server as a library: [`build_router`] assembles the REST API,
-//! health check, metrics, static site and server-rendered pages behind the
-//! operational layers of [`ops`] (request ids, tracing, security headers,
-//! metrics, CORS, body limits, timeouts); [`run`] serves them
+//! health check, metrics, static site ([`site`]) and server-rendered pages
+//! behind the operational layers of [`ops`] (request ids, tracing,
+//! compression, security headers, cache policy, metrics, CORS, body
+//! limits, timeouts); [`run`] serves them
 //! on a listener until a shutdown future resolves. `main.rs` only parses
 //! the configuration and calls these, so tests start real servers on
 //! `127.0.0.1:0` the same way.
@@ -11,10 +12,12 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod hashed_bundle;
 pub mod ops;
 pub mod realtime;
 pub mod routes;
 pub mod safe_write;
+pub mod site;
 mod ssr_api;
 pub mod state;
 pub mod telemetry;
@@ -60,10 +63,7 @@ pub fn build_router(state: AppState) -> Router {
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(ops::csp::provide_page_policy, app::shell));
+        .fallback(site::serve);
 
     // Layers wrap each route, after routing (so they see the matched route
     // template); the last one added runs first.
@@ -96,10 +96,12 @@ pub fn build_router(state: AppState) -> Router {
             state.metrics.clone(),
             ops::metrics::track,
         ))
+        .layer(from_fn(ops::cache_control::apply))
         .layer(from_fn_with_state(
             ops::security_headers::Https(state.config.secure_cookies),
             ops::security_headers::apply,
         ))
+        .layer(ops::compression::layer())
         .layer(ops::trace::layer())
         .layer(from_fn(ops::request_id::assign))
         .with_state(state)

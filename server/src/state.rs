@@ -51,6 +51,7 @@ impl AppState {
     /// Opens and migrates the database, seeding it when configured to.
     pub async fn from_config(mut config: Config) -> Result<Self, StartError> {
         let leptos_options = config.leptos_options().map_err(StartError::Site)?;
+        let leptos_options = crate::hashed_bundle::checked(leptos_options);
         let cors = CorsPolicy::parse(&config.cors_origins).map_err(StartError::Config)?;
         config.leptos = Some(leptos_options.clone());
         let db_error = |source| StartError::Database {

@@ -4,20 +4,25 @@
 //! 1. [`request_id`]: an `x-request-id` for every request, echoed back;
 //! 2. [`trace`]: one span per request (method, route template, request id,
 //!    status, latency);
-//! 3. [`security_headers`]: `nosniff`, no framing, referrer policy,
+//! 3. [`compression`]: brotli or gzip, as the client accepts, for answers
+//!    big enough to gain;
+//! 4. [`security_headers`]: `nosniff`, no framing, referrer policy,
 //!    opener policy and a default Content-Security-Policy ([`csp`] gives
 //!    server-rendered pages their own, with the script nonce);
-//! 4. [`metrics`]: requests by route template and status, and latency;
-//! 5. [`cors`]: same-origin unless origins are configured;
-//! 6. [`body_limit`]: a ceiling on every request body;
-//! 7. [`timeout`]: a deadline for every request but the realtime socket.
+//! 5. [`cache_control`]: the caching policy of answers that set none;
+//! 6. [`metrics`]: requests by route template and status, and latency;
+//! 7. [`cors`]: same-origin unless origins are configured;
+//! 8. [`body_limit`]: a ceiling on every request body;
+//! 9. [`timeout`]: a deadline for every request but the realtime socket.
 //!
 //! The layers sit on the router (after routing), so each sees the matched
 //! route template. [`client_addr`] says which address a request came from
 //! (behind `--trusted-proxy`, the one the proxy forwarded for).
 
 pub mod body_limit;
+pub mod cache_control;
 pub mod client_addr;
+pub mod compression;
 pub mod cors;
 pub mod csp;
 pub mod metrics;

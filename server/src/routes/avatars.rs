@@ -31,6 +31,7 @@ use super::openapi::parts as doc;
 use super::parse_id;
 use crate::auth::Actor;
 use crate::error::ApiError;
+use crate::ops::cache_control;
 use crate::safe_write::{IfMatch, Written};
 use crate::state::AppState;
 use crate::uploads::StoredAvatars;
@@ -183,7 +184,7 @@ async fn serve(State(files): State<StoredAvatars>, Path(name): Path<String>) -> 
                 (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
                 (
                     CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=31536000, immutable"),
+                    HeaderValue::from_static(cache_control::UPLOAD),
                 ),
             ],
             bytes,
