@@ -24,7 +24,7 @@ use super::key::{KeyHash, QueryKey};
 use super::normalized::Holders;
 use super::notify::{ListenerId, Notification, Notifier};
 use super::options::QueryOptions;
-use super::query::{reduce, FetchId, QueryAction, QueryState};
+use super::query::{apply, FetchId, QueryAction, QueryState};
 use super::shape::Shape;
 use super::shown::ShownData;
 use super::store::EntityStore;
@@ -106,16 +106,7 @@ impl Entry {
     /// Runs the reducer on this query (whose key hashes to `hash`) and
     /// tells `notifier` if anything changed.
     pub(super) fn reduce(&mut self, hash: &KeyHash, action: QueryAction, notifier: &mut Notifier) {
-        let mut old = std::mem::take(&mut self.state);
-        let old_data = old.data.take();
-        let before = old.clone();
-        old.data = old_data;
-        let mut next = reduce(old, action);
-        let data = next.data.take();
-        let changed = next != before;
-        next.data = data;
-        self.state = next;
-        if changed {
+        if apply(&mut self.state, action) {
             notifier.changed(hash, &self.key, &mut self.noted);
         }
     }
