@@ -91,7 +91,8 @@ pub(super) struct Entry {
     /// A shaped query's data as readers see it (its rows the visible
     /// store's entities), kept current by every write and every change to
     /// an entity it holds (`normalized.rs`), so a read borrows it.
-    pub(super) shown: Option<ShownData>,
+    /// Boxed: most queries are plain and hold none.
+    pub(super) shown: Option<Box<ShownData>>,
 }
 
 impl Entry {
@@ -107,7 +108,7 @@ impl Entry {
     /// tells `notifier` if anything changed.
     pub(super) fn reduce(&mut self, hash: &KeyHash, action: QueryAction, notifier: &mut Notifier) {
         if apply(&mut self.state, action) {
-            notifier.changed(hash, &self.key, &mut self.noted);
+            notifier.changed(hash, &mut self.noted);
         }
     }
 }
@@ -327,7 +328,7 @@ impl QueryClient {
     /// entities (no JSON built); `None` for an unshaped query or one with
     /// no data.
     pub fn query_shown(&self, key: &QueryKey) -> Option<&ShownData> {
-        self.entries.get(&key.hash())?.shown.as_ref()
+        self.entries.get(&key.hash())?.shown.as_deref()
     }
 
     /// The data of `key` as a `T`, if any.
@@ -458,7 +459,7 @@ impl QueryClient {
             noted: 0,
             shown: None,
         };
-        self.notifier.changed(&hash, &entry.key, &mut entry.noted);
+        self.notifier.changed(&hash, &mut entry.noted);
         self.entries.insert(hash.clone(), Box::new(entry));
         hash
     }
@@ -470,7 +471,7 @@ impl QueryClient {
                 if e.observers > 0 {
                     self.observers.retain(|_, r| r.hash != *hash);
                 }
-                self.notifier.removed(hash, &e.key, e.noted);
+                self.notifier.removed(hash, e.noted);
                 true
             }
             None => false,
