@@ -313,6 +313,12 @@ impl QueryClient {
         self.entries.get(&key.hash()).map(|e| &e.state)
     }
 
+    /// The state of the query whose key hashes to `hash` (as a
+    /// [`Notification`] names it).
+    pub fn state_of(&self, hash: &KeyHash) -> Option<&QueryState> {
+        self.entries.get(hash).map(|e| &e.state)
+    }
+
     /// The options of `key`, if cached.
     pub fn options(&self, key: &QueryKey) -> Option<&QueryOptions> {
         self.entries.get(&key.hash()).map(|e| &e.options)
