@@ -305,7 +305,7 @@ fn observers(now: &dyn Fn() -> f64) -> Result<Timed, String> {
         let notes = std::mem::take(&mut *outbox.lock().expect("outbox"));
         let mut heard = 0;
         for changed in notes.iter().flat_map(|n| &n.changed) {
-            for id in observers.get(&changed.hash()).into_iter().flatten() {
+            for id in observers.get(changed).into_iter().flatten() {
                 let view = client.view(*id);
                 heard += usize::from(view.is_some_and(|v| v.data.as_deref() == Some(&wanted)));
             }

@@ -24,7 +24,7 @@ use super::key::{KeyHash, QueryKey};
 use super::normalized::Holders;
 use super::notify::{ListenerId, Notification, Notifier};
 use super::options::QueryOptions;
-use super::query::{reduce, FetchId, QueryAction, QueryState};
+use super::query::{apply, FetchId, QueryAction, QueryState};
 use super::shape::Shape;
 use super::shown::ShownData;
 use super::store::EntityStore;
@@ -91,7 +91,8 @@ pub(super) struct Entry {
     /// A shaped query's data as readers see it (its rows the visible
     /// store's entities), kept current by every write and every change to
     /// an entity it holds (`normalized.rs`), so a read borrows it.
-    pub(super) shown: Option<ShownData>,
+    /// Boxed: most queries are plain and hold none.
+    pub(super) shown: Option<Box<ShownData>>,
 }
 
 impl Entry {
@@ -106,17 +107,8 @@ impl Entry {
     /// Runs the reducer on this query (whose key hashes to `hash`) and
     /// tells `notifier` if anything changed.
     pub(super) fn reduce(&mut self, hash: &KeyHash, action: QueryAction, notifier: &mut Notifier) {
-        let mut old = std::mem::take(&mut self.state);
-        let old_data = old.data.take();
-        let before = old.clone();
-        old.data = old_data;
-        let mut next = reduce(old, action);
-        let data = next.data.take();
-        let changed = next != before;
-        next.data = data;
-        self.state = next;
-        if changed {
-            notifier.changed(hash, &self.key, &mut self.noted);
+        if apply(&mut self.state, action) {
+            notifier.changed(hash, &mut self.noted);
         }
     }
 }
@@ -321,6 +313,12 @@ impl QueryClient {
         self.entries.get(&key.hash()).map(|e| &e.state)
     }
 
+    /// The state of the query whose key hashes to `hash` (as a
+    /// [`Notification`] names it).
+    pub fn state_of(&self, hash: &KeyHash) -> Option<&QueryState> {
+        self.entries.get(hash).map(|e| &e.state)
+    }
+
     /// The options of `key`, if cached.
     pub fn options(&self, key: &QueryKey) -> Option<&QueryOptions> {
         self.entries.get(&key.hash()).map(|e| &e.options)
@@ -336,7 +334,7 @@ impl QueryClient {
     /// entities (no JSON built); `None` for an unshaped query or one with
     /// no data.
     pub fn query_shown(&self, key: &QueryKey) -> Option<&ShownData> {
-        self.entries.get(&key.hash())?.shown.as_ref()
+        self.entries.get(&key.hash())?.shown.as_deref()
     }
 
     /// The data of `key` as a `T`, if any.
@@ -467,7 +465,7 @@ impl QueryClient {
             noted: 0,
             shown: None,
         };
-        self.notifier.changed(&hash, &entry.key, &mut entry.noted);
+        self.notifier.changed(&hash, &mut entry.noted);
         self.entries.insert(hash.clone(), Box::new(entry));
         hash
     }
@@ -479,7 +477,7 @@ impl QueryClient {
                 if e.observers > 0 {
                     self.observers.retain(|_, r| r.hash != *hash);
                 }
-                self.notifier.removed(hash, &e.key, e.noted);
+                self.notifier.removed(hash, e.noted);
                 true
             }
             None => false,

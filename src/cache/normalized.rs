@@ -194,9 +194,8 @@ impl QueryClient {
             if shape == Shape::Opaque {
                 e.shown = None;
             } else if let (true, Some(data)) = (wrote, &e.state.data) {
-                e.shown = reshow(&shape, data, e.shown.take(), self.store.visible(), |_| {
-                    false
-                });
+                let old = e.shown.take().map(|s| *s);
+                e.shown = reshow(&shape, data, old, self.store.visible(), |_| false).map(Box::new);
             }
         }
         if let Some(refs) = refs {
@@ -262,8 +261,9 @@ impl QueryClient {
                 if let Some(e) = c.entries.get_mut(&hash) {
                     e.reduce(&hash, QueryAction::EntitiesChanged, &mut c.notifier);
                     if let Some(data) = &e.state.data {
-                        let (shape, old) = (&e.options.shape, e.shown.take());
-                        e.shown = patch_shown(shape, data, old, c.store.visible(), &changed);
+                        let (shape, old) = (&e.options.shape, e.shown.take().map(|s| *s));
+                        e.shown = patch_shown(shape, data, old, c.store.visible(), &changed)
+                            .map(Box::new);
                     }
                 }
             }

@@ -15,15 +15,16 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use super::key::{KeyHash, QueryKey};
+use super::key::KeyHash;
 
 /// What changed during one batch.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Notification {
-    /// Queries added or whose state changed, in order of first change.
-    pub changed: Vec<QueryKey>,
+    /// Queries added or whose state changed, in order of first change,
+    /// by their key's hash (what a listener looks them up by).
+    pub changed: Vec<KeyHash>,
     /// Queries removed from the cache (and not re-added in the batch).
-    pub removed: Vec<QueryKey>,
+    pub removed: Vec<KeyHash>,
     /// Whether the entity store changed (what readers of entities and
     /// selectors must hear; the queries holding the entities are in
     /// `changed`).
@@ -113,24 +114,24 @@ impl Notifier {
 
     /// Reports the query `hash` changed; `mark` is the query's own record
     /// of the batch that last reported it.
-    pub(crate) fn changed(&mut self, hash: &KeyHash, key: &QueryKey, mark: &mut u64) {
+    pub(crate) fn changed(&mut self, hash: &KeyHash, mark: &mut u64) {
         if !self.gone.is_empty() && self.gone.remove(hash) {
-            self.pending.removed.retain(|k| k != key);
+            self.pending.removed.retain(|k| k != hash);
         }
         if *mark != self.batch {
             *mark = self.batch;
-            self.pending.changed.push(key.clone());
+            self.pending.changed.push(hash.clone());
         }
     }
 
     /// Reports the query `hash` removed; `mark` as in [`Notifier::changed`].
-    pub(crate) fn removed(&mut self, hash: &KeyHash, key: &QueryKey, mark: u64) {
+    pub(crate) fn removed(&mut self, hash: &KeyHash, mark: u64) {
         if mark == self.batch {
-            self.pending.changed.retain(|k| k != key);
+            self.pending.changed.retain(|k| k != hash);
         }
         if !self.gone.contains(hash) {
             self.gone.insert(hash.clone());
-            self.pending.removed.push(key.clone());
+            self.pending.removed.push(hash.clone());
         }
     }
 }
@@ -145,8 +146,8 @@ mod tests {
 
     fn note(changed: &[&QueryKey], removed: &[&QueryKey]) -> Notification {
         Notification {
-            changed: changed.iter().map(|k| (*k).clone()).collect(),
-            removed: removed.iter().map(|k| (*k).clone()).collect(),
+            changed: changed.iter().map(|k| k.hash()).collect(),
+            removed: removed.iter().map(|k| k.hash()).collect(),
             entities: false,
         }
     }

@@ -223,6 +223,58 @@ fn replace_if_new(slot: &mut Value, value: Value) -> bool {
 /// The query state machine: the next state after `action`.
 pub fn reduce(state: QueryState, action: QueryAction) -> QueryState {
     let mut s = state;
+    step(&mut s, action);
+    s
+}
+
+/// What of a state its readers hear about, but the data itself (a change
+/// to which moves `data_revision`): every scalar, and whether an error is
+/// held. Each action that replaces an error also counts a failure or
+/// clears one, so comparing this tells a change as comparing the whole
+/// state (less its data) does, without copying it.
+#[derive(Clone, Copy, PartialEq)]
+struct Pulse {
+    data_updated_at: Millis,
+    data_update_count: u32,
+    data_revision: u32,
+    error: bool,
+    error_updated_at: Millis,
+    failure_count: u32,
+    failure_reason: bool,
+    status: QueryStatus,
+    fetch_status: FetchStatus,
+    is_invalidated: bool,
+    fetch_id: FetchId,
+}
+
+impl QueryState {
+    fn pulse(&self) -> Pulse {
+        Pulse {
+            data_updated_at: self.data_updated_at,
+            data_update_count: self.data_update_count,
+            data_revision: self.data_revision,
+            error: self.error.is_some(),
+            error_updated_at: self.error_updated_at,
+            failure_count: self.failure_count,
+            failure_reason: self.failure_reason.is_some(),
+            status: self.status,
+            fetch_status: self.fetch_status,
+            is_invalidated: self.is_invalidated,
+            fetch_id: self.fetch_id,
+        }
+    }
+}
+
+/// [`reduce`] in place; whether the state changed (its data aside: see
+/// [`Pulse`]).
+pub(crate) fn apply(state: &mut QueryState, action: QueryAction) -> bool {
+    let before = state.pulse();
+    step(state, action);
+    state.pulse() != before
+}
+
+/// The reducer's one definition, in place.
+fn step(s: &mut QueryState, action: QueryAction) {
     match action {
         QueryAction::Fetch { fetch_id, paused } => {
             s.fetch_id = fetch_id;
@@ -253,7 +305,7 @@ pub fn reduce(state: QueryState, action: QueryAction) -> QueryState {
             }
         }
         QueryAction::Success { data, at } => {
-            s = write_data(s, data, at);
+            write_data(s, data, at);
             s.fetch_status = FetchStatus::Idle;
             s.failure_count = 0;
             s.failure_reason = None;
@@ -267,7 +319,7 @@ pub fn reduce(state: QueryState, action: QueryAction) -> QueryState {
             s.fetch_status = FetchStatus::Idle;
         }
         QueryAction::Invalidate => s.is_invalidated = true,
-        QueryAction::SetData { data, at } => s = write_data(s, data, at),
+        QueryAction::SetData { data, at } => write_data(s, data, at),
         QueryAction::Cancel => s.fetch_status = FetchStatus::Idle,
         QueryAction::EntitiesChanged => s.data_revision += 1,
         QueryAction::Patch { data } => {
@@ -298,10 +350,9 @@ pub fn reduce(state: QueryState, action: QueryAction) -> QueryState {
             }
         }
     }
-    s
 }
 
-fn write_data(mut s: QueryState, data: Value, at: Millis) -> QueryState {
+fn write_data(s: &mut QueryState, data: Value, at: Millis) {
     if s.data.as_ref() != Some(&data) {
         s.data_revision += 1;
         s.data = Some(data);
@@ -311,7 +362,6 @@ fn write_data(mut s: QueryState, data: Value, at: Millis) -> QueryState {
     s.error = None;
     s.status = QueryStatus::Success;
     s.is_invalidated = false;
-    s
 }
 
 #[cfg(test)]
@@ -347,6 +397,73 @@ mod tests {
             },
         );
         assert_eq!((s.data_update_count, s.data_revision), (3, 2));
+    }
+
+    #[test]
+    fn apply_reports_a_change_exactly_when_the_state_less_its_data_changed() {
+        let error = |m: &str| QueryError {
+            message: m.into(),
+            code: None,
+            retryable: true,
+            retry_after: None,
+        };
+        let actions = || {
+            vec![
+                fetch(1),
+                fetch(2),
+                QueryAction::Fetch {
+                    fetch_id: FetchId(3),
+                    paused: true,
+                },
+                QueryAction::Failed { error: error("a") },
+                QueryAction::Failed { error: error("b") },
+                QueryAction::Pause,
+                QueryAction::Continue,
+                QueryAction::Success {
+                    data: json!(1),
+                    at: 5,
+                },
+                QueryAction::Success {
+                    data: json!(1),
+                    at: 5,
+                },
+                QueryAction::Error {
+                    error: error("c"),
+                    at: 6,
+                },
+                QueryAction::Invalidate,
+                QueryAction::Invalidate,
+                QueryAction::SetData {
+                    data: json!(2),
+                    at: 7,
+                },
+                QueryAction::Cancel,
+                QueryAction::Cancel,
+                QueryAction::EntitiesChanged,
+                QueryAction::Patch { data: json!(2) },
+                QueryAction::Patch { data: json!(3) },
+            ]
+        };
+        // Every action after every prefix of the others: states of all kinds.
+        let all = actions();
+        for start in 0..all.len() {
+            let mut state = QueryState::default();
+            for action in actions().into_iter().take(start) {
+                state = reduce(state, action);
+            }
+            for action in actions() {
+                let label = format!("{action:?} after {start} actions");
+                let mut applied = state.clone();
+                let said = apply(&mut applied, action.clone());
+                let reduced = reduce(state.clone(), action);
+                assert_eq!(applied, reduced, "{label}");
+                let less_data = |s: &QueryState| QueryState {
+                    data: None,
+                    ..s.clone()
+                };
+                assert_eq!(said, less_data(&state) != less_data(&reduced), "{label}");
+            }
+        }
     }
 
     fn fetch(id: u64) -> QueryAction {

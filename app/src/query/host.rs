@@ -54,15 +54,14 @@ impl QueryClientHandle {
                 let mut host = lock(&self.0.registry);
                 for note in &notes {
                     let removed = note.removed.iter().map(|k| (k, true));
-                    for (key, gone) in note.changed.iter().map(|k| (k, false)).chain(removed) {
-                        let hash = key.hash();
-                        triggers.extend(host.triggers.get(&hash).cloned());
-                        waiters.extend(host.waiters.remove(&hash).unwrap_or_default());
+                    for (hash, gone) in note.changed.iter().map(|k| (k, false)).chain(removed) {
+                        triggers.extend(host.triggers.get(hash).cloned());
+                        waiters.extend(host.waiters.remove(hash).unwrap_or_default());
                         if gone {
-                            host.fetchers.remove(&hash);
-                            host.errors.remove(&hash);
-                            host.pages.remove(&hash);
-                            host.triggers.remove(&hash);
+                            host.fetchers.remove(hash);
+                            host.errors.remove(hash);
+                            host.pages.remove(hash);
+                            host.triggers.remove(hash);
                         }
                     }
                 }
@@ -100,19 +99,18 @@ impl QueryClientHandle {
         if host.in_flight.is_empty() {
             return;
         }
-        let keys = notes
+        let hashes = notes
             .iter()
             .flat_map(|n| n.changed.iter().chain(&n.removed));
-        for key in keys {
-            let hash = key.hash();
-            let Some((fetch_id, _)) = host.in_flight.get(&hash) else {
+        for hash in hashes {
+            let Some((fetch_id, _)) = host.in_flight.get(hash) else {
                 continue;
             };
             let wanted = engine
-                .state(key)
+                .state_of(hash)
                 .is_some_and(|s| s.is_fetching() && s.fetch_id == *fetch_id);
             if !wanted {
-                if let Some((_, token)) = host.in_flight.remove(&hash) {
+                if let Some((_, token)) = host.in_flight.remove(hash) {
                     token.cancel();
                 }
             }

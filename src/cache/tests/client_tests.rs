@@ -143,7 +143,10 @@ fn gc_runs_after_the_last_observer_and_a_new_one_cancels_it() {
     clock.advance(60_000);
     c.tick(clock.now());
     assert!(c.is_empty());
-    assert_eq!(seen.lock().unwrap().last().unwrap().removed, [users()]);
+    assert_eq!(
+        seen.lock().unwrap().last().unwrap().removed,
+        [users().hash()]
+    );
     assert_eq!(c.next_deadline(), None);
 }
 
@@ -494,7 +497,10 @@ fn listeners_hear_once_per_batch() {
     {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 1);
-        assert_eq!(seen[0].changed, [page(1), page(2), page(3)]);
+        assert_eq!(
+            seen[0].changed,
+            [page(1).hash(), page(2).hash(), page(3).hash()]
+        );
     }
     c.set_query_data(&page(1), json!(5));
     assert_eq!(seen.lock().unwrap().len(), 2);
@@ -506,8 +512,8 @@ fn listeners_hear_once_per_batch() {
     });
     let seen_now = seen.lock().unwrap();
     assert_eq!(seen_now.len(), 4, "a batch that changed nothing is silent");
-    assert_eq!(seen_now[3].removed, [page(1)]);
-    assert_eq!(seen_now[3].changed, [page(2)]);
+    assert_eq!(seen_now[3].removed, [page(1).hash()]);
+    assert_eq!(seen_now[3].changed, [page(2).hash()]);
 }
 
 #[test]
