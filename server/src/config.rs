@@ -155,6 +155,13 @@ pub struct Config {
     #[arg(long, env = "TIDINGS_REFRESH_TOKEN_TTL", default_value_t = 2_592_000)]
     pub refresh_token_ttl_secs: u64,
 
+    /// Seconds a rotated refresh token is still accepted, answered with
+    /// the token that replaced it (an answer lost on the way, two tabs
+    /// refreshing at once) instead of revoking its family; 0 turns the
+    /// grace off.
+    #[arg(long, env = "TIDINGS_REFRESH_GRACE_SECS", default_value_t = 10)]
+    pub refresh_grace_secs: u64,
+
     /// Sign-in attempts one client address may make per
     /// `--login-ip-window-secs`.
     #[arg(long, env = "TIDINGS_LOGIN_ATTEMPTS_PER_IP", default_value_t = 10)]
@@ -225,6 +232,7 @@ impl Config {
             secure_cookies: false,
             access_token_ttl_secs: 900,
             refresh_token_ttl_secs: 2_592_000,
+            refresh_grace_secs: 10,
             login_attempts_per_ip: 10,
             login_ip_window_secs: 60,
             login_failures_per_account: 5,

@@ -461,12 +461,14 @@ async fn seeding_fills_an_empty_database_once() {
 
 /// The account SQL on PostgreSQL: a created account signs in with its
 /// password on one instance, its refresh token rotates on the other, and
-/// the rotated token sent again revokes the whole family on both.
+/// the rotated token sent again (no grace window) revokes the whole
+/// family on both.
 #[tokio::test]
 async fn an_account_signs_in_and_its_refresh_token_rotates_once() {
     const PASSWORD: &str = "correct horse battery";
-    let a = TestServer::start_postgres().await;
-    let b = a.start_sibling().await;
+    let no_grace = |config: &mut server::config::Config| config.refresh_grace_secs = 0;
+    let a = TestServer::start_postgres_with(no_grace).await;
+    let b = a.start_sibling_with(no_grace).await;
     let ada = a.create_account("ada@example.com", PASSWORD).await;
     let anonymous = a.anonymous();
     let wrong = a

@@ -86,7 +86,8 @@ async fn a_bad_or_foreign_reauthentication_changes_nothing() {
 
 #[tokio::test]
 async fn signing_out_closes_that_sessions_sockets_and_no_other() {
-    let server = TestServer::start().await;
+    // No refresh grace window: a token presented twice is a reuse.
+    let server = TestServer::start_with(|config| config.refresh_grace_secs = 0).await;
     let mut admins = live_socket(&server, &server.admin_token).await;
 
     // A clean sign-out.

@@ -6,8 +6,9 @@
 //! their role, and [`require`] turns it into the request's [`Actor`], or
 //! answers 401. What an actor may do is decided in one place, [`policy`].
 //! Passwords are argon2id hashes ([`password`]); sign-in is rate-limited
-//! ([`limiter`]); refresh tokens are opaque, stored hashed and rotated
-//! (`crate::db::auth`, `crate::routes::auth`); pages without a signed-in
+//! ([`limiter`]); refresh tokens are opaque, stored hashed and rotated,
+//! each successor derived from its predecessor ([`refresh`],
+//! `crate::db::auth`, `crate::routes::auth`); pages without a signed-in
 //! reader are sent to `/login` ([`pages`]).
 //!
 //! Access tokens are not checked against the store on each request: a user
@@ -54,9 +55,11 @@ pub struct Auth(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     keys: TokenKeys,
+    successors: refresh::Successors,
     limiter: LoginLimiter,
     access_ttl: i64,
     refresh_ttl: i64,
+    refresh_grace: i64,
     secure_cookies: bool,
     /// The bound on concurrent password hashing.
     hashing: password::Hashing,
@@ -76,28 +79,33 @@ pub fn now_secs() -> i64 {
 impl Auth {
     /// From the configuration: the signing secret (`--jwt-secret`, else
     /// `stored`, the one the store keeps for every instance, else a random
-    /// one, with a warning), token lifetimes, cookie flags and login
-    /// limits.
+    /// one, with a warning), which also keys the refresh tokens'
+    /// successors; token lifetimes, the refresh grace window, cookie flags
+    /// and login limits.
     pub fn from_config(config: &Config, stored: Option<&str>) -> Result<Self, String> {
-        let keys = match (config.jwt_secret.as_ref().map(|s| s.expose()), stored) {
+        let (keys, successors) = match (config.jwt_secret.as_ref().map(|s| s.expose()), stored) {
             (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
                 return Err(format!(
                     "--jwt-secret must be at least {MIN_SECRET_BYTES} bytes long"
                 ))
             }
-            (Some(secret), _) | (None, Some(secret)) => TokenKeys::new(secret.as_bytes()),
+            (Some(secret), _) | (None, Some(secret)) => (
+                TokenKeys::new(secret.as_bytes()),
+                refresh::Successors::new(secret.as_bytes()),
+            ),
             (None, None) => {
                 tracing::warn!(
                     "no --jwt-secret (TIDINGS_JWT_SECRET) set: access tokens are signed with a \
                      random per-process secret; they end with this process and other instances \
                      refuse them"
                 );
-                TokenKeys::random()
+                (TokenKeys::random(), refresh::Successors::random())
             }
         };
         let secs = |n: u64| Duration::from_secs(n.max(1));
         Ok(Self(Arc::new(Inner {
             keys,
+            successors,
             limiter: LoginLimiter::new(
                 Limit {
                     max: config.login_attempts_per_ip.max(1),
@@ -110,6 +118,9 @@ impl Auth {
             ),
             access_ttl: config.access_token_ttl_secs.max(1) as i64,
             refresh_ttl: config.refresh_token_ttl_secs.max(1) as i64,
+            refresh_grace: config
+                .refresh_grace_secs
+                .min(config.refresh_token_ttl_secs.max(1)) as i64,
             secure_cookies: config.secure_cookies,
             hashing: password::Hashing::new(
                 config.max_concurrent_hashes,
@@ -131,6 +142,17 @@ impl Auth {
     /// Seconds a refresh token lives.
     pub fn refresh_ttl(&self) -> i64 {
         self.0.refresh_ttl
+    }
+
+    /// Seconds a rotated refresh token is still answered with its
+    /// family's current token (0: never), at most a refresh token's life.
+    pub fn refresh_grace(&self) -> i64 {
+        self.0.refresh_grace
+    }
+
+    /// How each refresh token's successor is derived.
+    pub fn successors(&self) -> &refresh::Successors {
+        &self.0.successors
     }
 
     pub fn secure_cookies(&self) -> bool {

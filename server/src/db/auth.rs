@@ -2,9 +2,12 @@
 //! never in an answer or an event) and refresh-token families.
 //!
 //! A refresh token is stored as the hex SHA-256 of its text. Rotation
-//! marks the presented token rotated and adds its successor to the same
-//! family, in one write transaction; presenting a rotated token again
-//! revokes every token of its family, the newest included.
+//! marks the presented token rotated and adds its successor (derived from
+//! it, `crate::auth::refresh`) to the same family, in one write
+//! transaction. A rotated token presented again within the grace window
+//! is answered with its family's current token ([`super::refresh_grace`]);
+//! after the window it revokes every token of its family, the newest
+//! included.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use tidings::{format_timestamp, Email, NewUser, User};
@@ -12,17 +15,25 @@ use uuid::Uuid;
 
 use super::engine::dispatch;
 use super::events::{Commit, WriteTx};
-use super::Db;
+use super::{refresh_grace, Db};
+use crate::auth::refresh::{digest, Successors};
 use crate::error::ApiError;
 
 /// What presenting a refresh token did.
 #[derive(Debug)]
 pub enum Rotation {
-    /// It was current: its successor is stored; here is its user and the
+    /// It was current, and its successor `token` is stored now; or it was
+    /// rotated less than the grace window ago, and `token` is what its
+    /// family holds now (the successor stored then, unless that was
+    /// rotated too), rotated no further. Here are its user and the
     /// session (family) it belongs to.
-    Rotated { user: User, session: Uuid },
-    /// It had already been rotated: its whole family (the session of
-    /// `user`) is now revoked.
+    Rotated {
+        user: User,
+        session: Uuid,
+        token: String,
+    },
+    /// It had been rotated longer ago than the grace window: its whole
+    /// family (the session of `user`) is now revoked.
     Reused { user: Uuid, session: Uuid },
     /// Unknown, expired, revoked, or its user is gone.
     Invalid,
@@ -249,26 +260,30 @@ impl Db {
             .collect()
     }
 
-    /// Exchanges the token hashed `presented` for the one hashed `next`
-    /// (see [`Rotation`]).
+    /// Exchanges the refresh token `presented` for its successor,
+    /// derived by `successors`, which lives `ttl` from `now`; a token
+    /// rotated less than `grace` ago is answered with its family's current
+    /// token, one rotated longer ago revokes its family (see [`Rotation`]).
     pub async fn rotate_refresh(
         &self,
         presented: &str,
-        next: &str,
+        successors: &Successors,
         now: DateTime<Utc>,
         ttl: TimeDelta,
+        grace: TimeDelta,
     ) -> Result<Rotation, ApiError> {
         let at = format_timestamp(&now);
+        let presented_hash = digest(presented);
         let mut tx = self.begin_write().await?;
         // On PostgreSQL a concurrent rotation of the same token makes this
-        // wait for it, then find the token rotated: a reuse.
+        // wait for it, then find the token rotated: a replay or a reuse.
         let current: Option<(String, String)> = dispatch!(tx.conn(), c => sqlx::query_as(
             "UPDATE refresh_tokens SET rotated_at = $1 \
              WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL \
              AND expires_at > $1 RETURNING family_id, user_id",
         )
         .bind(&at)
-        .bind(presented)
+        .bind(&presented_hash)
         .fetch_optional(c)
         .await?);
         let Some((family, user_id)) = current else {
@@ -276,27 +291,50 @@ impl Db {
                     "SELECT family_id, rotated_at, revoked_at FROM refresh_tokens \
                      WHERE token_hash = $1",
                 )
-                .bind(presented)
+                .bind(&presented_hash)
                 .fetch_optional(c)
                 .await?);
-            return match known {
-                Some((family, Some(_), None)) => {
-                    let ended = revoke_family(&mut tx, &family, &at).await?;
-                    tx.commit_quiet().await?;
-                    Ok(match ended {
-                        Some((user, session)) => Rotation::Reused { user, session },
-                        None => Rotation::Invalid,
-                    })
-                }
-                _ => Ok(Rotation::Invalid),
+            let Some((family, Some(rotated_at), None)) = known else {
+                return Ok(Rotation::Invalid);
             };
+            if refresh_grace::within(&rotated_at, now, grace) {
+                let found =
+                    refresh_grace::current_descendant(&mut tx, successors, presented, &family, &at)
+                        .await?;
+                tx.commit_quiet().await?;
+                return match found {
+                    Some((token, user_id)) => self.rotated(&user_id, &family, token).await,
+                    None => Ok(Rotation::Invalid),
+                };
+            }
+            let ended = revoke_family(&mut tx, &family, &at).await?;
+            tx.commit_quiet().await?;
+            return Ok(match ended {
+                Some((user, session)) => Rotation::Reused { user, session },
+                None => Rotation::Invalid,
+            });
         };
-        insert_token(&mut tx, next, &family, &user_id, now, ttl).await?;
+        let token = successors.of(presented);
+        insert_token(&mut tx, &digest(&token), &family, &user_id, now, ttl).await?;
         tx.commit_quiet().await?;
-        let id = super::rows::id(&user_id)?;
-        let session = super::rows::id(&family)?;
-        Ok(match self.get_user(id).await? {
-            Some(user) => Rotation::Rotated { user, session },
+        self.rotated(&user_id, &family, token).await
+    }
+
+    /// [`Rotation::Rotated`] handing out `token` of `family`, if its user
+    /// is still there.
+    async fn rotated(
+        &self,
+        user_id: &str,
+        family: &str,
+        token: String,
+    ) -> Result<Rotation, ApiError> {
+        let session = super::rows::id(family)?;
+        Ok(match self.get_user(super::rows::id(user_id)?).await? {
+            Some(user) => Rotation::Rotated {
+                user,
+                session,
+                token,
+            },
             None => Rotation::Invalid,
         })
     }

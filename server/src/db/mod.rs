@@ -12,6 +12,7 @@ pub mod engine;
 pub mod events;
 pub mod idempotency;
 pub(crate) mod posts;
+mod refresh_grace;
 mod rows;
 pub mod secrets;
 pub mod seed;

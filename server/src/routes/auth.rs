@@ -9,8 +9,12 @@
 //!   password, after the same work); 422 naming `email` / `password`; 429
 //!   `rate_limited` with `Retry-After` (see `crate::auth::limiter`).
 //! - `POST /api/auth/refresh` (refresh cookie): the same answer, with the
-//!   refresh token rotated; 401 `invalid_refresh` otherwise, and a
-//!   rotated token presented again revokes its whole family.
+//!   refresh token rotated; a token rotated less than
+//!   `--refresh-grace-secs` ago gets the same answer with the token that
+//!   replaced it (rotated no further), so a lost answer or two tabs
+//!   refreshing at once sign nobody out; 401 `invalid_refresh` otherwise,
+//!   and a token presented again after the grace revokes its whole
+//!   family.
 //! - `POST /api/auth/logout`: 204, revokes the presented token's family
 //!   and clears both cookies.
 //! - `GET /api/auth/me`: the signed-in user (behind `crate::auth::require`).
@@ -220,9 +224,9 @@ fn refused(auth: &Auth, message: &str) -> Response {
     tag = "auth",
     security(("refreshCookie" = [])),
     responses(
-        (status = 200, description = "A new access token; the refresh cookie is rotated and the access cookie set again", body = Session,
+        (status = 200, description = "A new access token; the refresh cookie is rotated and the access cookie set again. A refresh cookie rotated less than `--refresh-grace-secs` (10 s) ago gets the refresh token that replaced it again (its login's current one), not rotated further", body = Session,
             headers(("Set-Cookie" = String, description = "`tidings_refresh` and `tidings_access`"))),
-        (status = 401, description = "The refresh cookie is missing, unknown, expired or revoked (`invalid_refresh`); presenting one that was already rotated revokes every token of its login", body = ErrorBody),
+        (status = 401, description = "The refresh cookie is missing, unknown, expired or revoked (`invalid_refresh`); presenting one rotated longer ago than the grace window revokes every token of its login", body = ErrorBody),
     )
 )]
 pub(super) async fn refresh_session(
@@ -234,9 +238,12 @@ pub(super) async fn refresh_session(
     else {
         return Ok(refused(&auth, "no refresh cookie: sign in again"));
     };
-    let next = refresh::new_token();
-    Ok(match writes.rotate_refresh(presented, &next).await? {
-        Rotation::Rotated { user, session } => start_session(&auth, user, session, &next),
+    Ok(match writes.rotate_refresh(presented).await? {
+        Rotation::Rotated {
+            user,
+            session,
+            token,
+        } => start_session(&auth, user, session, &token),
         Rotation::Reused { .. } => refused(
             &auth,
             "this refresh token was already used; every session it belonged to is signed out",

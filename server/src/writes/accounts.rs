@@ -68,20 +68,25 @@ impl Writes {
     }
 
     /// `POST /api/auth/refresh` with the refresh token `presented`,
-    /// exchanged for `next` (see [`Rotation`]); a token presented again
-    /// after its rotation signs its whole session out.
-    pub async fn rotate_refresh(&self, presented: &str, next: &str) -> Result<Rotation, ApiError> {
+    /// exchanged for its successor (see [`Rotation`]): a token presented
+    /// again within the refresh grace window gets its family's current
+    /// token, one presented again after it signs its whole session out.
+    pub async fn rotate_refresh(&self, presented: &str) -> Result<Rotation, ApiError> {
         let rotation = self
             .db
             .rotate_refresh(
-                &refresh::digest(presented),
-                &refresh::digest(next),
+                presented,
+                self.auth.successors(),
                 Utc::now(),
                 TimeDelta::seconds(self.auth.refresh_ttl()),
+                TimeDelta::seconds(self.auth.refresh_grace()),
             )
             .await?;
         if let Rotation::Reused { user, session } = rotation {
-            tracing::warn!("a rotated refresh token was presented again; its family is revoked");
+            tracing::warn!(
+                "a refresh token rotated longer ago than the grace window was presented again; \
+                 its family is revoked"
+            );
             self.end_sockets(user, &[session]);
         }
         Ok(rotation)
