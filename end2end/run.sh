@@ -22,10 +22,9 @@ source scripts/fresh_server.sh
 SERVER_ENV=(TIDINGS_LOGIN_ATTEMPTS_PER_IP=1000)
 start_fresh_server e2e
 
-# Install the test dependencies once (never downloads browsers).
-if [[ ! -d end2end/node_modules/@playwright/test ]]; then
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix end2end
-fi
+# Install the test dependencies when missing or when the lockfile changed
+# (never downloads browsers).
+bash scripts/tools.sh e2e
 
 set +e
 (cd end2end && BASE_URL="$BASE_URL" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test "$@")

@@ -6,8 +6,9 @@
 #   scripts/tools.sh wasm     wasm32 target, wasm-bindgen-cli
 #   scripts/tools.sh build    + cargo-leptos
 #   scripts/tools.sh release  + wasm-opt (binaryen from npm) under .tools/
-#   scripts/tools.sh test     + Chromium, ChromeDriver, Playwright (npm),
-#                             Schemathesis (PyPI) under .tools/
+#   scripts/tools.sh e2e      the end-to-end test dependencies (npm, end2end/)
+#   scripts/tools.sh test     + Chromium, ChromeDriver, the end-to-end test
+#                             dependencies, Schemathesis (PyPI) under .tools/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,9 +74,23 @@ test_tools() {
         say "installing Chromium and ChromeDriver (Debian packages)"
         apt_install chromium chromium-driver
     fi
-    if [ ! -d end2end/node_modules/@playwright/test ]; then
-        say "installing Playwright's test runner (npm; it uses the system Chromium)"
+    e2e_deps
+}
+
+# The end-to-end test dependencies (Playwright's test runner, which uses the
+# system Chromium, and axe-core), exactly as end2end/package-lock.json pins
+# them: installed again when a package is missing or the lockfile differs
+# from the one the last install read (recorded in node_modules).
+E2E_LOCK_STAMP=end2end/node_modules/.installed-lockfile.sha256
+e2e_deps() {
+    local want
+    want="$(sha256sum end2end/package-lock.json | awk '{print $1}')"
+    if [ ! -d end2end/node_modules/@playwright/test ] \
+        || [ ! -d end2end/node_modules/@axe-core/playwright ] \
+        || [ "$(cat "$E2E_LOCK_STAMP" 2>/dev/null)" != "$want" ]; then
+        say "installing the end-to-end test dependencies (npm ci; no browser download)"
         PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund --prefix end2end
+        echo "$want" > "$E2E_LOCK_STAMP"
     fi
 }
 
@@ -97,6 +112,7 @@ case "${1:-build}" in
     wasm) wasm_tools ;;
     build) build_tools ;;
     release) build_tools; release_tools ;;
+    e2e) e2e_deps ;;
     test) build_tools; test_tools; contract_tools ;;
-    *) echo "usage: $0 wasm|build|release|test" >&2; exit 2 ;;
+    *) echo "usage: $0 wasm|build|release|e2e|test" >&2; exit 2 ;;
 esac

@@ -181,7 +181,7 @@ pub fn SiteSearch() -> impl IntoView {
     };
 
     view! {
-        <div class="site-search" role="search" data-testid="site-search" data-state=state>
+        <div class="site-search" role="search" aria-label="People and posts" data-testid="site-search" data-state=state>
             <label class="visually-hidden" for="site-search-input">"Search people and posts"</label>
             <input
                 id="site-search-input"

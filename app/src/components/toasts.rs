@@ -4,8 +4,9 @@
 //! [`Toasts`] is provided in context by the app shell; any component says
 //! `use_toasts().error(message)` or `.info(message)`. A toast goes away by
 //! itself after a while (errors stay longer) or with its close button.
-//! The region is `aria-live="polite"`; each error is a `role="alert"`, so
-//! assistive technology announces it at once, the rest `role="status"`.
+//! The region is a landmark named "Notifications" and `aria-live="polite"`;
+//! each error is a `role="alert"`, so assistive technology announces it at
+//! once, the rest `role="status"`.
 
 use leptos::prelude::*;
 
@@ -130,7 +131,7 @@ pub fn use_toasts() -> Toasts {
 pub fn ToastRegion() -> impl IntoView {
     let toasts = use_toasts();
     view! {
-        <div class="toasts" data-testid="toast-region" aria-live="polite" aria-label="Notifications">
+        <div class="toasts" data-testid="toast-region" role="region" aria-live="polite" aria-label="Notifications">
             <For each=move || toasts.shown().get() key=|t| t.id let:toast>
                 <div
                     class=format!("toast toast-{}", toast.kind.as_str())

@@ -104,8 +104,10 @@ fn CacheSection(tick: RwSignal<u64>) -> impl IntoView {
         client.read(cache_rows)
     };
     view! {
-        <h2>"Cache"</h2>
-        <div class="table-scroll">
+        <h2 id="devtools-cache-title">"Cache"</h2>
+        // Scrolls sideways on narrow screens: focusable, so the keyboard
+        // can scroll it too.
+        <div class="table-scroll" role="region" aria-labelledby="devtools-cache-title" tabindex="0">
             <table class="devtools-table" data-testid="devtools-cache">
                 <thead><tr>
                     <th scope="col">"Key"</th><th scope="col">"Status"</th><th scope="col">"Freshness"</th>
@@ -140,8 +142,10 @@ fn MetricsSection(tick: RwSignal<u64>) -> impl IntoView {
             .unwrap_or_default()
     };
     view! {
-        <h2>"API"</h2>
-        <div class="table-scroll">
+        <h2 id="devtools-api-title">"API"</h2>
+        // Scrolls sideways on narrow screens: focusable, so the keyboard
+        // can scroll it too.
+        <div class="table-scroll" role="region" aria-labelledby="devtools-api-title" tabindex="0">
             <table class="devtools-table" data-testid="devtools-metrics">
                 <thead><tr>
                     <th scope="col">"Endpoint"</th><th scope="col">"Calls"</th><th scope="col">"Mean"</th>

@@ -88,7 +88,7 @@ pub fn UsersToolbar(params: Memo<UsersParams>, typed: RwSignal<String>) -> impl 
     let role = move || params.with(|p| p.filter.role.map(|r| r.as_str()).unwrap_or(""));
 
     view! {
-        <div class="users-toolbar" role="search">
+        <div class="users-toolbar" role="search" aria-label="Filter users">
             <label class="search">
                 <span class="visually-hidden">"Search users by name or email"</span>
                 <input
