@@ -13,6 +13,7 @@ use tidings::Post;
 
 use crate::api::{ApiError, ApiHandle};
 use crate::components::devtools::Devtools;
+use crate::components::focus::{FocusMainOnNavigation, MAIN_ID};
 use crate::components::layout::{Header, NotFound};
 use crate::components::toasts::{ToastRegion, Toasts};
 use crate::offline::{Connectivity, OfflineSync};
@@ -86,7 +87,9 @@ pub fn App() -> impl IntoView {
         <Title text="Tidings"/>
         <Router>
             <Header/>
-            <main class="page">
+            <FocusMainOnNavigation/>
+            // Not in the Tab order; focused on a new page (see `focus`).
+            <main class="page" id=MAIN_ID tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>

@@ -3,6 +3,7 @@
 pub mod account_menu;
 pub mod devtools;
 pub mod error_box;
+pub mod focus;
 pub mod layout;
 pub mod scroll_anchor;
 pub mod search;

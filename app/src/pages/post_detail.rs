@@ -69,6 +69,8 @@ fn PostView(post: Post, author: Option<String>, editor: Editor) -> impl IntoView
     let id = post.id;
     let editing = Memo::new(move |_| editor.is_open_on(id));
     let opened = post.clone();
+    let edit_button = NodeRef::<leptos::html::Button>::new();
+    editor.return_focus_to(id, edit_button);
     view! {
         <article class="post-detail" data-testid="post-detail" data-post-id=post.id.to_string()>
             <h1 data-testid="post-detail-title">{post.title.to_string()}</h1>
@@ -88,6 +90,7 @@ fn PostView(post: Post, author: Option<String>, editor: Editor) -> impl IntoView
                         <div class="post-actions">
                             <button
                                 type="button"
+                                node_ref=edit_button
                                 data-testid="post-edit-open"
                                 on:click=move |_| editor.open(opened.clone())
                             >

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::post_draft::Draft;
 use crate::api::{use_api, ApiError, IdempotencyKey};
+use crate::components::focus::{focus_is_lost, focus_when_mounted};
 use crate::components::toasts::use_toasts;
 use crate::offline::sync::refusal;
 use crate::query::{use_mutation, use_query_client, Mutation, MutationOptions};
@@ -47,6 +48,14 @@ pub fn conflicting_post(error: &ApiError) -> Option<Post> {
 pub struct Editor {
     draft: RwSignal<Option<Draft>>,
     save: Mutation<Edit, Post>,
+    /// The post whose editor closed last: its "Edit" takes the focus back
+    /// when shown with the focus lost (the editor's controls went away
+    /// with it), however often the saved post's view is rebuilt meanwhile.
+    focus_back: StoredValue<Option<Uuid>>,
+    /// Whether the content field (rather than the title) had the focus
+    /// last: a rebuilt editor (a realtime update re-renders the post)
+    /// gives it back there.
+    in_content: StoredValue<bool>,
 }
 
 /// An editor for the current page.
@@ -89,17 +98,45 @@ pub fn use_editor() -> Editor {
                 }
             }),
     );
-    Editor { draft, save }
+    Editor {
+        draft,
+        save,
+        focus_back: StoredValue::new(None),
+        in_content: StoredValue::new(false),
+    }
 }
 
 impl Editor {
     /// Opens the editor on `post` (closing any other).
     pub fn open(&self, post: Post) {
+        self.focus_back.set_value(None);
+        self.in_content.set_value(false);
         self.draft.set(Some(Draft::open(post)));
     }
 
     pub fn close(&self) {
+        let open_on = self
+            .draft
+            .with_untracked(|d| d.as_ref().map(|d| d.original.id));
+        self.focus_back.set_value(open_on);
         self.draft.set(None);
+    }
+
+    /// Makes `button`, the "Edit" of post `id`, take the focus back when it
+    /// is shown after that post's editor closed and nothing holds the focus.
+    pub fn return_focus_to(&self, id: Uuid, button: NodeRef<leptos::html::Button>) {
+        let focus_back = self.focus_back;
+        focus_when_mounted(button, move || {
+            if focus_back.get_value() != Some(id) {
+                return false;
+            }
+            // Focus held elsewhere: the reader has moved on.
+            let lost = focus_is_lost();
+            if !lost {
+                focus_back.set_value(None);
+            }
+            lost
+        });
     }
 
     /// Whether the editor is open on post `id` (tracked).
@@ -180,6 +217,13 @@ impl Editor {
 /// The open editor's form (render it where [`Editor::is_open_on`]).
 #[component]
 pub fn PostEditor(editor: Editor) -> impl IntoView {
+    // Opened in place of the "Edit" pressed, the title takes the focus;
+    // rebuilt while open, the field that had it.
+    let title = NodeRef::<leptos::html::Input>::new();
+    let content = NodeRef::<leptos::html::Textarea>::new();
+    let in_content = editor.in_content;
+    focus_when_mounted(title, move || !in_content.get_value() && focus_is_lost());
+    focus_when_mounted(content, move || in_content.get_value() && focus_is_lost());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         editor.save();
@@ -192,8 +236,10 @@ pub fn PostEditor(editor: Editor) -> impl IntoView {
                 "Title"
                 <input
                     type="text"
+                    node_ref=title
                     data-testid="post-edit-title"
                     maxlength="200"
+                    on:focus=move |_| in_content.set_value(false)
                     prop:value=move || editor.read(|d| d.title.clone()).unwrap_or_default()
                     on:input=move |ev| editor.set_title(event_target_value(&ev))
                 />
@@ -201,7 +247,9 @@ pub fn PostEditor(editor: Editor) -> impl IntoView {
             <label>
                 "Content"
                 <textarea
+                    node_ref=content
                     data-testid="post-edit-content"
+                    on:focus=move |_| in_content.set_value(true)
                     rows="4"
                     prop:value=move || editor.read(|d| d.content.clone()).unwrap_or_default()
                     on:input=move |ev| editor.set_content(event_target_value(&ev))

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::feed::FeedRow;
 use super::post_editor::{Editor, PostEditor};
 use crate::api::{use_api, ApiError, IdempotencyKey};
+use crate::components::focus::{focus_is_lost, focus_when_mounted};
 use crate::components::toasts::use_toasts;
 use crate::offline::sync::refusal;
 use crate::query::{use_mutation, Mutation, MutationOptions};
@@ -72,6 +73,22 @@ pub fn PostItem(
     let editing = Memo::new(move |_| editor.is_open_on(id));
     let confirming = RwSignal::new(false);
     let stored = StoredValue::new(post.clone());
+    // The focus follows the actions as they replace each other: into the
+    // editor (see `PostEditor`) and back to "Edit" when it closes; to
+    // "Keep" when a deletion asks to be confirmed, back to "Delete" on Keep.
+    let (edit_button, delete_button, keep_button) = (
+        NodeRef::<leptos::html::Button>::new(),
+        NodeRef::<leptos::html::Button>::new(),
+        NodeRef::<leptos::html::Button>::new(),
+    );
+    editor.return_focus_to(id, edit_button);
+    let kept = StoredValue::new(false);
+    focus_when_mounted(delete_button, move || {
+        let was_kept = kept.get_value();
+        kept.set_value(false);
+        was_kept && focus_is_lost()
+    });
+    focus_when_mounted(keep_button, focus_is_lost);
     view! {
         <li
             class="post"
@@ -109,6 +126,7 @@ pub fn PostItem(
                             <button
                                 type="button"
                                 class="link"
+                                node_ref=edit_button
                                 data-testid="post-edit-open"
                                 on:click=move |_| editor.open(stored.get_value())
                             >
@@ -117,6 +135,7 @@ pub fn PostItem(
                             <button
                                 type="button"
                                 class="link danger"
+                                node_ref=delete_button
                                 data-testid="post-delete"
                                 on:click=move |_| confirming.set(true)
                             >
@@ -143,8 +162,12 @@ pub fn PostItem(
                             <button
                                 type="button"
                                 class="secondary"
+                                node_ref=keep_button
                                 data-testid="post-delete-cancel"
-                                on:click=move |_| confirming.set(false)
+                                on:click=move |_| {
+                                    kept.set_value(true);
+                                    confirming.set(false);
+                                }
                             >
                                 "Keep"
                             </button>

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::actions::{use_users_state, CreateUser, EditUser, Editor};
 use super::role_select::RoleSelect;
 use crate::api::{platform, IdempotencyKey};
+use crate::components::focus::{focus_when_mounted, keep_tab_inside, return_focus_on_cleanup};
 
 /// The open dialog, if any.
 #[component]
@@ -71,6 +72,14 @@ fn EditorForm(editor: Editor) -> impl IntoView {
     );
     let errors = RwSignal::new(errors);
     let close = move || state.editor.set(None);
+    // A modal dialog: the name takes the focus, Tab stays inside, and on
+    // closing the focus goes back to what opened it.
+    let (dialog, first_field) = (
+        NodeRef::<leptos::html::Div>::new(),
+        NodeRef::<leptos::html::Input>::new(),
+    );
+    focus_when_mounted(first_field, || true);
+    return_focus_on_cleanup();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (n, e, r) = (
@@ -137,8 +146,15 @@ fn EditorForm(editor: Editor) -> impl IntoView {
                 aria-modal="true"
                 aria-labelledby="user-dialog-title"
                 data-testid="user-dialog"
+                node_ref=dialog
                 on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev| if ev.key() == "Escape" { close() }
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        close();
+                    } else {
+                        keep_tab_inside(&ev, dialog);
+                    }
+                }
             >
                 <h2 id="user-dialog-title">{title}</h2>
                 <form class="users-form" on:submit=submit novalidate>
@@ -146,9 +162,9 @@ fn EditorForm(editor: Editor) -> impl IntoView {
                         "Name"
                         <input
                             type="text"
+                            node_ref=first_field
                             data-testid="user-form-name"
                             maxlength="100"
-                            autofocus
                             aria-invalid=invalid("name")
                             aria-describedby="user-form-name-error"
                             bind:value=name
