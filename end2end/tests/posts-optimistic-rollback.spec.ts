@@ -53,9 +53,11 @@ test("a new post shows at once as pending and is replaced by the server's post",
 
   const item = posts.itemsWithTitle(title);
   await expect(item).toHaveCount(1);
+  // The server's answer confirms the row; only then has the server
+  // surely committed the post to look it up by.
+  await expect(item).toHaveAttribute("data-pending", "false");
   const [id] = await postIdsTitled(request, title);
   expect(id, "the server has the post").toBeDefined();
   await expect(item).toHaveAttribute("data-post-id", id!);
-  await expect(item).toHaveAttribute("data-pending", "false");
   expect(await posts.pendingTitlesSeen()).toContain(title);
 });
