@@ -12,7 +12,7 @@ WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-ru
 
 run:
 	scripts/tools.sh release
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 	@echo "Starting Tidings at http://localhost:3000 (data in ./tidings.db; Ctrl-C to stop)"
 	LEPTOS_ENV=PROD target/release/server --seed true
 

@@ -29,6 +29,9 @@ const HASH: &str = "Xq3vB7_kP0-wZ9mN2cR5tA";
 /// About the size of an optimised Tidings bundle.
 const WASM_LEN: usize = 400 * 1024;
 
+/// Past what the server compresses per request (a debug build's bundle).
+const LARGE_LEN: usize = 3 * 1024 * 1024 / 2;
+
 /// A site root as cargo-leptos leaves it: the bundle under `pkg/` (also
 /// under a hashed name), a stylesheet with a brotli sibling, an image and
 /// the icon.
@@ -58,6 +61,13 @@ impl Site {
         write(&pkg.join(format!("tidings.{HASH}.css")), &css);
         write(&pkg.join("tidings.css.br"), &css_br);
         write(&pkg.join("photo.png"), &text_like(8 * 1024, 4));
+        let large = text_like(LARGE_LEN, 5);
+        write(&pkg.join("large.wasm"), &large);
+        write(&pkg.join("large-precompressed.wasm"), &large);
+        write(
+            &pkg.join("large-precompressed.wasm.br"),
+            &brotli_best(&large),
+        );
         write(
             &dir.path().join("favicon.svg"),
             br#"<svg xmlns="http://www.w3.org/2000/svg"/>"#,
@@ -345,6 +355,22 @@ async fn small_answers_images_and_the_socket_upgrade_travel_as_they_are() {
         .expect("a first frame")
         .expect("a readable frame");
     assert!(hello.into_text().unwrap().contains("\"hello\""));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_file_too_large_to_compress_per_request_travels_compressed_only_from_its_sibling() {
+    let site = Site::new();
+    let server = site.serve().await;
+    let large = fetch_as(&server, "/pkg/large.wasm", Some("gzip, br")).await;
+    assert_eq!(large.status, StatusCode::OK);
+    assert_eq!(large.encoding(), None, "not compressed per request");
+    assert_eq!(large.body.len(), LARGE_LEN);
+
+    let sibling = fetch_as(&server, "/pkg/large-precompressed.wasm", Some("gzip, br")).await;
+    assert_eq!(sibling.encoding(), Some("br"), "its build-time .br file");
+    assert_eq!(unbrotli(&sibling.body).len(), LARGE_LEN);
+    assert!(sibling.body.len() < LARGE_LEN / 2);
     server.stop().await;
 }
 

@@ -1,10 +1,14 @@
 //! Compression of answers on the fly: brotli or gzip, whichever the
 //! request's `Accept-Encoding` prefers (brotli at quality 4, gzip at its
-//! default level: fast enough per request). The WebAssembly bundle, its
-//! JavaScript and CSS, pages and JSON shrink to a fraction.
+//! default level: fast enough per request). Pages, JSON, the bundle's
+//! JavaScript and CSS shrink to a fraction.
 //!
 //! Left as they are: answers under [`MIN_SIZE`] (the saving would not pay
-//! for the work), images and fonts (already compressed; SVG is text and is
+//! for the work); answers over [`MAX_SIZE`] (the WebAssembly bundle:
+//! brotli takes a core for a quarter of a second per megabyte, per cold
+//! visitor, so a large file travels compressed only from the `.br` / `.gz`
+//! files the release build writes beside it, `cargo leptos build --release
+//! --precompress`, which `make run` does); images and fonts (already compressed; SVG is text and is
 //! compressed), event streams (compression would hold events back), the
 //! realtime socket's upgrade, ranges, and answers that already have an
 //! encoding (a `.br` or `.gz` file served as it is, see [`crate::site`]).
@@ -12,7 +16,7 @@
 //! as it is on a compressed answer.
 
 use axum::body::HttpBody;
-use axum::http::{Response, StatusCode};
+use axum::http::{header, Response, StatusCode};
 use tower_http::compression::predicate::{
     DefaultPredicate, NotForContentType, Predicate, SizeAbove,
 };
@@ -20,6 +24,9 @@ use tower_http::compression::CompressionLayer;
 
 /// Smallest body compressed, in bytes.
 pub const MIN_SIZE: u16 = 1024;
+
+/// Largest body compressed on the fly, in bytes; see the module docs.
+pub const MAX_SIZE: u64 = 1024 * 1024;
 
 /// Which answers are compressed (see the module's documentation).
 #[derive(Clone)]
@@ -47,8 +54,17 @@ impl Predicate for WorthCompressing {
         response.status() != StatusCode::SWITCHING_PROTOCOLS
             && self.kinds.should_compress(response)
             && self.size.should_compress(response)
+            && length(response).is_none_or(|len| len <= MAX_SIZE)
             && self.fonts.should_compress(response)
     }
+}
+
+/// The body's length, from `Content-Length` (a file's) or its exact size.
+fn length<B: HttpBody>(response: &Response<B>) -> Option<u64> {
+    let header = response.headers().get(header::CONTENT_LENGTH);
+    header
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .or_else(|| response.body().size_hint().exact())
 }
 
 /// The layer: brotli and gzip, for the answers [`WorthCompressing`] lets
