@@ -203,3 +203,48 @@ async fn a_user_has_their_own_page_with_their_posts() {
     assert!(missing.text.contains("Page not found"));
     server.stop().await;
 }
+
+/// Many readers at once, on one server as deployed (a multi-threaded
+/// runtime): every page comes back whole. A render that lost the wake-up
+/// of its data would hold its answer until the client gave up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_rendered_side_by_side_all_complete() {
+    let server = TestServer::start_seeded().await;
+    let posts: CursorPage<Post> = server
+        .get_query("/api/posts", &[("limit", "5")])
+        .await
+        .parse();
+    let mut paths = vec!["/users".to_string(), "/posts".to_string()];
+    paths.extend(posts.data.iter().map(|p| format!("/posts/{}", p.id)));
+    paths.push(format!("/users/{}", posts.data[0].author_id));
+
+    // No other server renders or starts meanwhile; these renders overlap.
+    let alone = support::pages_alone().await;
+    let mut renders = tokio::task::JoinSet::new();
+    for round in 0..12 {
+        for path in &paths {
+            let request = server.client.get(server.url(path));
+            let path = path.clone();
+            renders.spawn(async move {
+                let response = request.send().await.expect("request reaches the server");
+                let status = response.status();
+                let html = response.text().await.expect("read the page");
+                (round, path, status, html)
+            });
+        }
+    }
+    let mut done = 0;
+    while let Some(joined) = renders.join_next().await {
+        let (round, path, status, html) = joined.expect("a render task");
+        assert_eq!(status, StatusCode::OK, "{path}: {html}");
+        assert!(
+            html.contains("</html>"),
+            "{path} (round {round}) whole: ...{}",
+            &html[html.len().saturating_sub(200)..]
+        );
+        done += 1;
+    }
+    drop(alone);
+    assert_eq!(done, 12 * paths.len());
+    server.stop().await;
+}

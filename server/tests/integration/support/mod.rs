@@ -48,6 +48,34 @@ pub const SEEDED_POSTS: usize = 2_000;
 /// Longest any single request may take before the test fails.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Held while a test's server renders a page or starts: one at a time in
+/// this process. A server renders the app once as it starts, to list its
+/// routes; a page rendered meanwhile by another server of the same process
+/// (each test runs its own, each on its own runtime) now and then never
+/// finished: the render waited for data that had come. A deployed server
+/// is alone in its process and lists its routes before it serves; renders
+/// side by side on one server are checked by
+/// `ssr::pages_rendered_side_by_side_all_complete`, which holds this for
+/// its whole run.
+pub async fn pages_alone() -> tokio::sync::MutexGuard<'static, ()> {
+    static PAGES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    PAGES.lock().await
+}
+
+/// Whether a request to `path` renders a page.
+fn is_page(path: &str) -> bool {
+    ![
+        "/api/",
+        "/healthz",
+        "/metrics",
+        "/realtime",
+        "/pkg/",
+        "/uploads/",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix))
+}
+
 /// The secret test servers sign access tokens with.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
@@ -172,10 +200,20 @@ impl TestServer {
         let addr = listener.local_addr().expect("local address");
         let (db, hub, writes) = (state.db.clone(), state.hub.clone(), state.writes.clone());
         let (tx, rx) = oneshot::channel::<()>();
+        // The server renders the app once as it starts (to list its
+        // routes): not while another server renders a page.
+        let alone = pages_alone().await;
         // A dropped sender shuts the server down too.
         let task = tokio::spawn(server::run(listener, state, async move {
             let _ = rx.await;
         }));
+        let health = client_with_token_opt(None)
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .expect("the new server answers");
+        assert!(health.status().is_success(), "healthz: {}", health.status());
+        drop(alone);
         let admin_id = match db
             .account_by_email(&tidings::Email::parse("admin@tidings.dev").expect("an email"))
             .await
@@ -332,9 +370,19 @@ impl TestServer {
 
     // --- requests ------------------------------------------------------
 
-    /// Sends `request` and reads the whole answer.
+    /// Sends `request` and reads the whole answer. A page (anything but
+    /// the API, the socket and files) is rendered alone ([`pages_alone`]).
     pub async fn call(&self, request: reqwest::RequestBuilder) -> Reply {
-        let response = request.send().await.expect("request reaches the server");
+        let (client, request) = request.build_split();
+        let request = request.expect("a well-formed request");
+        let _alone = match is_page(request.url().path()) {
+            true => Some(pages_alone().await),
+            false => None,
+        };
+        let response = client
+            .execute(request)
+            .await
+            .expect("request reaches the server");
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.expect("read the response body");
