@@ -1,7 +1,8 @@
-# Starts target/debug/server on a new temporary SQLite database with the
-# demo data, on an ephemeral port of 127.0.0.1, and waits until it is
-# healthy. Sourced by the suites that need a fresh server (end2end/run.sh,
-# contract/run.sh); it sets:
+# Starts target/debug/server (or $SERVER_BIN, when set before sourcing) on
+# a new temporary SQLite database with the demo data, on an ephemeral port
+# of 127.0.0.1, and waits until it is healthy. Sourced by the suites that
+# need a fresh server (end2end/run.sh, contract/run.sh, bench/page/run.sh);
+# it sets:
 #   TMP          the temporary folder (database, server.log), kept on failure
 #   BASE_URL     http://127.0.0.1:PORT
 #   SERVER_PID   the server's process id
@@ -9,7 +10,7 @@
 # log when the suite failed. Extra environment for the server goes in
 # SERVER_ENV (an array of NAME=value), set before `start_fresh_server`.
 
-SERVER_BIN="target/debug/server"
+SERVER_BIN="${SERVER_BIN:-target/debug/server}"
 SERVER_PID=""
 BASE_URL=""
 

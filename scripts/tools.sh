@@ -7,12 +7,14 @@
 #   scripts/tools.sh build    + cargo-leptos
 #   scripts/tools.sh release  + wasm-opt (binaryen from npm) under .tools/
 #   scripts/tools.sh e2e      the end-to-end test dependencies (npm, end2end/)
+#   scripts/tools.sh size     twiggy, which weighs a WebAssembly file (bench/page)
 #   scripts/tools.sh test     + Chromium, ChromeDriver, the end-to-end test
 #                             dependencies, Schemathesis (PyPI) under .tools/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
+TWIGGY_VERSION=0.8.0
 BINARYEN_VERSION=132.0.0
 
 # The build tools are compiled with a light release profile: they run for
@@ -108,11 +110,19 @@ contract_tools() {
     fi
 }
 
+size_tools() {
+    if [ "$(twiggy --version 2>/dev/null | awk '{print $2}')" != "$TWIGGY_VERSION" ]; then
+        say "installing twiggy $TWIGGY_VERSION (about 2 minutes)"
+        light_install twiggy --version "$TWIGGY_VERSION" --locked
+    fi
+}
+
 case "${1:-build}" in
     wasm) wasm_tools ;;
     build) build_tools ;;
     release) build_tools; release_tools ;;
     e2e) e2e_deps ;;
+    size) size_tools ;;
     test) build_tools; test_tools; contract_tools ;;
-    *) echo "usage: $0 wasm|build|release|e2e|test" >&2; exit 2 ;;
+    *) echo "usage: $0 wasm|build|release|e2e|size|test" >&2; exit 2 ;;
 esac

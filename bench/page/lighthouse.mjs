@@ -1,0 +1,80 @@
+// Lighthouse 12 over the signed-in users and posts pages of a release
+// build, on phone (Lighthouse's default: a mid-range phone on a throttled
+// connection, simulated) and desktop settings. Prints the category scores,
+// first contentful paint and time to interactive, and every audit that
+// kept accessibility or best practices below 100.
+//
+//   node lighthouse.mjs BASE_URL   (run.sh starts the server)
+import * as chromeLauncher from "chrome-launcher";
+import lighthouse from "lighthouse";
+import desktopConfig from "lighthouse/core/config/desktop-config.js";
+
+import { CHROMIUM_ARGS, cookieHeader, signIn } from "./session.mjs";
+
+const base = process.argv[2];
+if (!base) throw new Error("usage: node lighthouse.mjs BASE_URL");
+
+const PAGES = ["/users", "/posts"];
+const FORMS = [
+  { name: "phone", config: undefined },
+  { name: "desktop", config: desktopConfig },
+];
+const CATEGORIES = ["performance", "accessibility", "best-practices"];
+
+const rows = [];
+const shortfalls = [];
+for (const path of PAGES) {
+  for (const form of FORMS) {
+    // A new browser each run: a cold cache and no state from the last page.
+    const chrome = await chromeLauncher.launch({
+      chromePath: "/usr/bin/chromium",
+      chromeFlags: CHROMIUM_ARGS,
+    });
+    try {
+      const cookies = await signIn(base);
+      const { lhr } = await lighthouse(
+        base + path,
+        {
+          port: chrome.port,
+          output: "json",
+          logLevel: "error",
+          onlyCategories: CATEGORIES,
+          extraHeaders: { Cookie: cookieHeader(cookies) },
+        },
+        form.config,
+      );
+      if (lhr.runtimeError) throw new Error(`${path}: ${lhr.runtimeError.message}`);
+      const score = (id) => Math.round(lhr.categories[id].score * 100);
+      rows.push({
+        page: `${path} (${form.name})`,
+        performance: score("performance"),
+        accessibility: score("accessibility"),
+        "best practices": score("best-practices"),
+        "FCP ms": Math.round(lhr.audits["first-contentful-paint"].numericValue),
+        "TTI ms": Math.round(lhr.audits.interactive.numericValue),
+      });
+      for (const id of ["accessibility", "best-practices"]) {
+        for (const ref of lhr.categories[id].auditRefs) {
+          const audit = lhr.audits[ref.id];
+          if (ref.weight > 0 && audit.score !== null && audit.score < 1) {
+            shortfalls.push(`${path} (${form.name}) ${id}: ${ref.id}: ${audit.title}`);
+          }
+        }
+      }
+    } finally {
+      await chrome.kill();
+    }
+  }
+}
+
+const columns = Object.keys(rows[0]);
+const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+const line = (values) =>
+  "| " + values.map((v, i) => (i === 0 ? String(v).padEnd(widths[i]) : String(v).padStart(widths[i]))).join(" | ") + " |";
+console.log(line(columns));
+console.log("|" + widths.map((w, i) => (i === 0 ? ":" : "-") + "-".repeat(w) + (i === 0 ? "-" : ":")).join("|") + "|");
+for (const row of rows) console.log(line(columns.map((c) => row[c])));
+if (shortfalls.length > 0) {
+  console.log("\nBelow 100:");
+  for (const s of [...new Set(shortfalls)]) console.log(`- ${s}`);
+}

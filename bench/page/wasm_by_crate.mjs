@@ -1,0 +1,50 @@
+// Sums twiggy's items (`twiggy top --format json`) per crate and prints
+// the crates and the largest functions, as markdown tables.
+//
+//   node wasm_by_crate.mjs TOP_JSON WASM_FILE
+import { readFileSync, statSync } from "node:fs";
+
+const [topJson, wasmFile] = process.argv.slice(2);
+const { items } = JSON.parse(readFileSync(topJson, "utf8"));
+const total = statSync(wasmFile).size;
+
+/** The crate an item's code belongs to, read off its demangled name. */
+function crateOf(name) {
+  // `<T as Trait>::f` and `<T>::f` are the code of T's crate.
+  let path = name.startsWith("<") ? name.slice(1) : name;
+  path = path.replace(/^(&|mut |dyn |\*const |\*mut )+/, "");
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)::/.exec(path);
+  if (match) return match[1];
+  if (/^data\[/.test(name)) return "(data segments)";
+  if (/^(code|func)\[/.test(name)) return "(unnamed functions)";
+  return "(tables, types, imports, custom sections)";
+}
+
+const byCrate = new Map();
+for (const item of items) {
+  const crate = crateOf(item.name);
+  const entry = byCrate.get(crate) ?? { crate, bytes: 0, items: 0 };
+  entry.bytes += item.shallow_size;
+  entry.items += 1;
+  byCrate.set(crate, entry);
+}
+const crates = [...byCrate.values()].sort((a, b) => b.bytes - a.bytes);
+const pct = (n) => ((100 * n) / total).toFixed(1) + " %";
+const fmt = (n) => n.toLocaleString("en-US");
+
+console.log(`\n## ${wasmFile}: ${fmt(total)} bytes, by crate\n`);
+console.log("| crate | bytes | share | items |");
+console.log("|:--|--:|--:|--:|");
+for (const c of crates.slice(0, 40)) {
+  console.log(`| ${c.crate} | ${fmt(c.bytes)} | ${pct(c.bytes)} | ${fmt(c.items)} |`);
+}
+const rest = crates.slice(40).reduce((s, c) => s + c.bytes, 0);
+if (rest > 0) console.log(`| ${crates.length - 40} more | ${fmt(rest)} | ${pct(rest)} | |`);
+
+console.log("\n## the 30 largest items\n");
+console.log("| item | bytes |");
+console.log("|:--|--:|");
+for (const item of [...items].sort((a, b) => b.shallow_size - a.shallow_size).slice(0, 30)) {
+  const name = item.name.length > 140 ? item.name.slice(0, 137) + "..." : item.name;
+  console.log(`| \`${name.replaceAll("|", "\\|")}\` | ${fmt(item.shallow_size)} |`);
+}
