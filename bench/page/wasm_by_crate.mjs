@@ -5,19 +5,25 @@
 import { readFileSync, statSync } from "node:fs";
 
 const [topJson, wasmFile] = process.argv.slice(2);
-const { items } = JSON.parse(readFileSync(topJson, "utf8"));
-const total = statSync(wasmFile).size;
+const all = JSON.parse(readFileSync(topJson, "utf8"));
+const fileSize = statSync(wasmFile).size;
+// Names and custom sections are what wasm-bindgen and wasm-opt strip; the
+// rest (code, data, tables) is what a browser downloads, before compression.
+const stripped = (name) => /subsection"?$|^custom section/.test(name);
+const items = all.filter((item) => !stripped(item.name));
+const total = items.reduce((sum, item) => sum + item.shallow_size, 0);
 
 /** The crate an item's code belongs to, read off its demangled name. */
 function crateOf(name) {
   // `<T as Trait>::f` and `<T>::f` are the code of T's crate.
   let path = name.startsWith("<") ? name.slice(1) : name;
   path = path.replace(/^(&|mut |dyn |\*const |\*mut )+/, "");
-  const match = /^([A-Za-z_][A-Za-z0-9_]*)::/.exec(path);
+  // v0-mangled names carry a crate hash: `core[c5930c85a12de822]::`.
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)(\[[0-9a-f]+\])?::/.exec(path);
   if (match) return match[1];
-  if (/^data\[/.test(name)) return "(data segments)";
+  if (/^data(\[| segment)/.test(name)) return "(data segments)";
   if (/^(code|func)\[/.test(name)) return "(unnamed functions)";
-  return "(tables, types, imports, custom sections)";
+  return "(other: tables, types, imports, names not parsed)";
 }
 
 const byCrate = new Map();
@@ -32,7 +38,10 @@ const crates = [...byCrate.values()].sort((a, b) => b.bytes - a.bytes);
 const pct = (n) => ((100 * n) / total).toFixed(1) + " %";
 const fmt = (n) => n.toLocaleString("en-US");
 
-console.log(`\n## ${wasmFile}: ${fmt(total)} bytes, by crate\n`);
+console.log(`\n## ${wasmFile}\n`);
+console.log(`${fmt(fileSize)} bytes, of which ${fmt(total)} are code, data and tables`);
+console.log(`(the rest, names and custom sections, is stripped before it ships).\n`);
+console.log("By crate, shares of the code, data and tables:\n");
 console.log("| crate | bytes | share | items |");
 console.log("|:--|--:|--:|--:|");
 for (const c of crates.slice(0, 40)) {
