@@ -23,6 +23,7 @@ const CATEGORIES = ["performance", "accessibility", "best-practices"];
 
 const rows = [];
 const shortfalls = [];
+const failures = [];
 for (const path of PAGES) {
   for (const form of FORMS) {
     // A new browser each run: a cold cache and no state from the last page.
@@ -61,12 +62,20 @@ for (const path of PAGES) {
           }
         }
       }
+    } catch (error) {
+      // Reported, not retried: a run Lighthouse could not record is a
+      // figure missing from the table, and says why.
+      failures.push(`${path} (${form.name}): ${error.message}`);
     } finally {
       await chrome.kill();
     }
   }
 }
 
+if (rows.length === 0) {
+  for (const f of failures) console.log(`- ${f}`);
+  throw new Error("Lighthouse recorded no page");
+}
 const columns = Object.keys(rows[0]);
 const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
 const line = (values) =>
@@ -74,6 +83,10 @@ const line = (values) =>
 console.log(line(columns));
 console.log("|" + widths.map((w, i) => (i === 0 ? ":" : "-") + "-".repeat(w) + (i === 0 ? "-" : ":")).join("|") + "|");
 for (const row of rows) console.log(line(columns.map((c) => row[c])));
+if (failures.length > 0) {
+  console.log("\nNot recorded:");
+  for (const f of failures) console.log(`- ${f}`);
+}
 if (shortfalls.length > 0) {
   console.log("\nBelow 100:");
   for (const s of [...new Set(shortfalls)]) console.log(`- ${s}`);
