@@ -9,6 +9,7 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 import { CHROMIUM_ARGS, signIn } from "./session.mjs";
+import { table } from "./table.mjs";
 
 const base = process.argv[2];
 if (!base) throw new Error("usage: node bytes.mjs BASE_URL");
@@ -73,16 +74,4 @@ function print(name, rows) {
   console.log(table([...rows, { file: "total", encoding: "", ...sum(rows) }], [
     "file", "encoding", "raw", "gzip", "brotli", "wire",
   ]));
-}
-
-function table(rows, columns) {
-  const cell = (v) => (typeof v === "number" ? v.toLocaleString("en-US") : String(v));
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c] ?? "").length)));
-  const line = (values) =>
-    "| " + values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(" | ") + " |";
-  return [
-    line(columns),
-    "|" + widths.map((w, i) => (i === 0 ? ":" : "-") + "-".repeat(w) + (i === 0 ? "-" : ":")).join("|") + "|",
-    ...rows.map((r) => line(columns.map((c) => cell(r[c] ?? "")))),
-  ].join("\n");
 }

@@ -10,6 +10,7 @@ import lighthouse from "lighthouse";
 import desktopConfig from "lighthouse/core/config/desktop-config.js";
 
 import { CHROMIUM_ARGS, cookieHeader, signIn } from "./session.mjs";
+import { table } from "./table.mjs";
 
 const base = process.argv[2];
 if (!base) throw new Error("usage: node lighthouse.mjs BASE_URL");
@@ -76,13 +77,7 @@ if (rows.length === 0) {
   for (const f of failures) console.log(`- ${f}`);
   throw new Error("Lighthouse recorded no page");
 }
-const columns = Object.keys(rows[0]);
-const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-const line = (values) =>
-  "| " + values.map((v, i) => (i === 0 ? String(v).padEnd(widths[i]) : String(v).padStart(widths[i]))).join(" | ") + " |";
-console.log(line(columns));
-console.log("|" + widths.map((w, i) => (i === 0 ? ":" : "-") + "-".repeat(w) + (i === 0 ? "-" : ":")).join("|") + "|");
-for (const row of rows) console.log(line(columns.map((c) => row[c])));
+console.log(table(rows, Object.keys(rows[0])));
 if (failures.length > 0) {
   console.log("\nNot recorded:");
   for (const f of failures) console.log(`- ${f}`);

@@ -4,6 +4,8 @@
 //   node wasm_by_crate.mjs TOP_JSON WASM_FILE
 import { readFileSync, statSync } from "node:fs";
 
+import { table } from "./table.mjs";
+
 const [topJson, wasmFile] = process.argv.slice(2);
 const all = JSON.parse(readFileSync(topJson, "utf8"));
 const fileSize = statSync(wasmFile).size;
@@ -42,18 +44,17 @@ console.log(`\n## ${wasmFile}\n`);
 console.log(`${fmt(fileSize)} bytes, of which ${fmt(total)} are code, data and tables`);
 console.log(`(the rest, names and custom sections, is stripped before it ships).\n`);
 console.log("By crate, shares of the code, data and tables:\n");
-console.log("| crate | bytes | share | items |");
-console.log("|:--|--:|--:|--:|");
-for (const c of crates.slice(0, 40)) {
-  console.log(`| ${c.crate} | ${fmt(c.bytes)} | ${pct(c.bytes)} | ${fmt(c.items)} |`);
-}
+const shown = crates.slice(0, 40).map((c) => ({ ...c, share: pct(c.bytes) }));
 const rest = crates.slice(40).reduce((s, c) => s + c.bytes, 0);
-if (rest > 0) console.log(`| ${crates.length - 40} more | ${fmt(rest)} | ${pct(rest)} | |`);
+if (rest > 0) shown.push({ crate: `${crates.length - 40} more`, bytes: rest, share: pct(rest) });
+console.log(table(shown, ["crate", "bytes", "share", "items"]));
 
 console.log("\n## the 30 largest items\n");
-console.log("| item | bytes |");
-console.log("|:--|--:|");
-for (const item of [...items].sort((a, b) => b.shallow_size - a.shallow_size).slice(0, 30)) {
-  const name = item.name.length > 140 ? item.name.slice(0, 137) + "..." : item.name;
-  console.log(`| \`${name.replaceAll("|", "\\|")}\` | ${fmt(item.shallow_size)} |`);
-}
+const largest = [...items].sort((a, b) => b.shallow_size - a.shallow_size).slice(0, 30);
+console.log(table(
+  largest.map((item) => {
+    const name = item.name.length > 140 ? item.name.slice(0, 137) + "..." : item.name;
+    return { item: `\`${name}\``, bytes: item.shallow_size };
+  }),
+  ["item", "bytes"],
+));
