@@ -62,18 +62,12 @@ pub async fn pages_alone() -> tokio::sync::MutexGuard<'static, ()> {
     PAGES.lock().await
 }
 
-/// Whether a request to `path` renders a page.
+/// Whether a request to `path` renders a page: not the API (the socket
+/// included), health, metrics, the bundle or an upload.
 fn is_page(path: &str) -> bool {
-    ![
-        "/api/",
-        "/healthz",
-        "/metrics",
-        "/realtime",
-        "/pkg/",
-        "/uploads/",
-    ]
-    .iter()
-    .any(|prefix| path.starts_with(prefix))
+    !["/api/", "/healthz", "/metrics", "/pkg/", "/uploads/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
 }
 
 /// The secret test servers sign access tokens with.
@@ -375,9 +369,10 @@ impl TestServer {
     pub async fn call(&self, request: reqwest::RequestBuilder) -> Reply {
         let (client, request) = request.build_split();
         let request = request.expect("a well-formed request");
-        let _alone = match is_page(request.url().path()) {
-            true => Some(pages_alone().await),
-            false => None,
+        let _alone = if is_page(request.url().path()) {
+            Some(pages_alone().await)
+        } else {
+            None
         };
         let response = client
             .execute(request)
