@@ -12,12 +12,12 @@ WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-ru
 
 run:
 	scripts/tools.sh release
-	cargo leptos build --release --precompress
+	scripts/build_site.sh release
 	@echo "Starting Tidings at http://localhost:3000 (data in ./tidings.db; Ctrl-C to stop)"
 	LEPTOS_ENV=PROD target/release/server --seed true
 
 dev:
-	scripts/tools.sh build
+	scripts/tools.sh dev
 	TIDINGS_SEED=true LEPTOS_HASH_FILES=false cargo leptos watch
 
 test: tools lint unit wasm-test e2e contract
@@ -44,7 +44,7 @@ wasm-test:
 		cargo test --target wasm32-unknown-unknown --features hydrate,testing
 
 e2e:
-	cargo leptos build
+	scripts/build_site.sh debug
 	bash end2end/run.sh
 
 # Schemathesis against the server e2e built: document and server agree.

@@ -3,7 +3,7 @@
 # (`/api/openapi.json`) against a fresh seeded server, signed in as the demo
 # admin, and fails on any disagreement between document and server.
 #
-# Usage (from the repository root, after `cargo leptos build` and
+# Usage (from the repository root, after `scripts/build_site.sh debug` and
 # `scripts/tools.sh test`):
 #   bash contract/run.sh [schemathesis run args...]
 #

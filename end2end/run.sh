@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Playwright suite against a freshly started, seeded server.
 #
-# Usage (from the repository root, after `cargo leptos build`):
+# Usage (from the repository root, after `scripts/build_site.sh debug`):
 #   bash end2end/run.sh [playwright args...]
 #
 # The server gets its own temporary SQLite database and an ephemeral port
@@ -13,7 +13,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 if [[ ! -d target/site ]]; then
-  echo "run.sh: target/site not found; run \`cargo leptos build\` first" >&2
+  echo "run.sh: target/site not found; run \`scripts/build_site.sh debug\` first" >&2
   exit 2
 fi
 

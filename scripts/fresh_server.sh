@@ -42,7 +42,7 @@ stop_fresh_server() {
 start_fresh_server() {
   local name="$1"
   if [[ ! -x "$SERVER_BIN" ]]; then
-    echo "$name: $SERVER_BIN not found; run \`cargo leptos build\` first" >&2
+    echo "$name: $SERVER_BIN not found; run \`scripts/build_site.sh debug\` first" >&2
     exit 2
   fi
   TMP="$(mktemp -d "${TMPDIR:-/tmp}/tidings-$name.XXXXXX")"

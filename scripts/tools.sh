@@ -3,19 +3,22 @@
 # is missing or at the wrong version. Everything comes from the package
 # registries (crates.io, npm, Debian); nothing is downloaded from elsewhere.
 #
-#   scripts/tools.sh wasm     wasm32 target, wasm-bindgen-cli
-#   scripts/tools.sh build    + cargo-leptos
-#   scripts/tools.sh release  + wasm-opt (binaryen from npm) under .tools/
+#   scripts/tools.sh wasm     wasm32 target, wasm-bindgen-cli: enough for
+#                             scripts/build_site.sh debug
+#   scripts/tools.sh release  + wasm-opt (binaryen) and terser, from npm,
+#                             under .tools/: scripts/build_site.sh release
+#   scripts/tools.sh dev      + cargo-leptos, for `make dev` (cargo leptos watch)
 #   scripts/tools.sh e2e      the end-to-end test dependencies (npm, end2end/)
 #   scripts/tools.sh size     twiggy, which weighs a WebAssembly file (bench/page)
-#   scripts/tools.sh test     + Chromium, ChromeDriver, the end-to-end test
-#                             dependencies, Schemathesis (PyPI) under .tools/
+#   scripts/tools.sh test     wasm + Chromium, ChromeDriver, the end-to-end
+#                             test dependencies, Schemathesis (PyPI) under .tools/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
 TWIGGY_VERSION=0.8.0
 BINARYEN_VERSION=132.0.0
+TERSER_VERSION=5.44.1
 
 # The build tools are compiled with a light release profile: they run for
 # seconds per build, so full optimisation would only lengthen the install.
@@ -40,14 +43,14 @@ wasm_tools() {
     local want
     want="$(wasm_bindgen_version)"
     if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
-        say "installing wasm-bindgen-cli $want (about 8 minutes)"
+        say "installing wasm-bindgen-cli $want (compiles from source, about 3 minutes on 2 cores)"
         # Not --locked: the CLI's own lockfile names a crate version the
         # registry no longer serves.
         light_install wasm-bindgen-cli --version "$want" --force
     fi
 }
 
-build_tools() {
+dev_tools() {
     wasm_tools
     if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
         say "installing cargo-leptos $CARGO_LEPTOS_VERSION (compiles from source, about 25 minutes on 2 cores)"
@@ -60,6 +63,11 @@ release_tools() {
         say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
         mkdir -p .tools/binaryen
         npm install --silent --no-audit --no-fund --prefix .tools/binaryen "binaryen@$BINARYEN_VERSION"
+    fi
+    if [ ! -x .tools/terser/node_modules/.bin/terser ]; then
+        say "installing terser $TERSER_VERSION (npm), which minifies the bundle's JavaScript"
+        mkdir -p .tools/terser
+        npm install --silent --no-audit --no-fund --prefix .tools/terser "terser@$TERSER_VERSION"
     fi
 }
 
@@ -117,12 +125,12 @@ size_tools() {
     fi
 }
 
-case "${1:-build}" in
+case "${1:-wasm}" in
     wasm) wasm_tools ;;
-    build) build_tools ;;
-    release) build_tools; release_tools ;;
+    release) wasm_tools; release_tools ;;
+    dev) dev_tools ;;
     e2e) e2e_deps ;;
     size) size_tools ;;
-    test) build_tools; test_tools; contract_tools ;;
-    *) echo "usage: $0 wasm|build|release|e2e|size|test" >&2; exit 2 ;;
+    test) wasm_tools; test_tools; contract_tools ;;
+    *) echo "usage: $0 wasm|release|dev|e2e|size|test" >&2; exit 2 ;;
 esac

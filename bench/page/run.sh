@@ -19,14 +19,13 @@ parts=("${@:-bytes wasm lighthouse}")
 parts=(${parts[*]})
 wants() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
-scripts/tools.sh build
 scripts/tools.sh release
 if [ ! -d "$here/node_modules/lighthouse" ] || [ ! -d "$here/node_modules/playwright-core" ]; then
     say "installing Lighthouse and playwright-core (npm ci; no browser download)"
     PUPPETEER_SKIP_DOWNLOAD=1 npm ci --silent --no-audit --no-fund --prefix "$here"
 fi
-say "building the release bundle (cargo leptos build --release --precompress)"
-cargo leptos build --release --precompress
+say "building the release site (scripts/build_site.sh release)"
+scripts/build_site.sh release
 
 if wants wasm; then
     bash "$here/wasm_by_crate.sh"

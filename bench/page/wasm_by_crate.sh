@@ -9,10 +9,10 @@ root="$(cd "$here/../.." && pwd)"
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# cargo-leptos builds the browser half under target/front.
+# scripts/build_site.sh builds the browser half under target/front.
 wasm="${1:-${CARGO_TARGET_DIR:-$root/target}/front/wasm32-unknown-unknown/wasm-release/app.wasm}"
 if [ ! -f "$wasm" ]; then
-    echo "wasm_by_crate.sh: $wasm not found; build with cargo leptos build --release" >&2
+    echo "wasm_by_crate.sh: $wasm not found; build with scripts/build_site.sh release" >&2
     exit 2
 fi
 scripts/tools.sh size
