@@ -1,8 +1,10 @@
 // Lighthouse 12 over the signed-in users and posts pages of a release
 // build, on phone (Lighthouse's default: a mid-range phone on a throttled
 // connection, simulated) and desktop settings. Prints the category scores,
-// first contentful paint and time to interactive, and every audit that
-// kept accessibility or best practices below 100.
+// first contentful paint, time to interactive and the metrics the
+// performance score weighs (largest contentful paint, total blocking time,
+// layout shift, speed index), the opportunities Lighthouse sees, and every
+// audit that kept accessibility or best practices below 100.
 //
 //   node lighthouse.mjs BASE_URL   (run.sh starts the server)
 import * as chromeLauncher from "chrome-launcher";
@@ -24,6 +26,7 @@ const CATEGORIES = ["performance", "accessibility", "best-practices"];
 
 const rows = [];
 const shortfalls = [];
+const opportunities = [];
 const failures = [];
 for (const path of PAGES) {
   for (const form of FORMS) {
@@ -54,7 +57,22 @@ for (const path of PAGES) {
         "best practices": score("best-practices"),
         "FCP ms": Math.round(lhr.audits["first-contentful-paint"].numericValue),
         "TTI ms": Math.round(lhr.audits.interactive.numericValue),
+        "LCP ms": Math.round(lhr.audits["largest-contentful-paint"].numericValue),
+        "TBT ms": Math.round(lhr.audits["total-blocking-time"].numericValue),
+        CLS: lhr.audits["cumulative-layout-shift"].numericValue.toFixed(3),
+        "SI ms": Math.round(lhr.audits["speed-index"].numericValue),
       });
+      for (const ref of lhr.categories.performance.auditRefs) {
+        const audit = lhr.audits[ref.id];
+        const savings = Object.entries(audit.metricSavings ?? {})
+          .filter(([, ms]) => ms > 100)
+          .map(([metric, ms]) => `${metric} ${Math.round(ms)} ms`);
+        if (audit.score !== null && audit.score < 1 && savings.length > 0) {
+          opportunities.push(`${path} (${form.name}): ${ref.id}: ${audit.title} (${savings.join(", ")})`);
+        }
+      }
+      const lcp = lhr.audits["largest-contentful-paint-element"]?.details?.items?.[0]?.items?.[0]?.node;
+      if (lcp) opportunities.push(`${path} (${form.name}): the largest contentful paint is ${lcp.snippet}`);
       for (const id of ["accessibility", "best-practices"]) {
         for (const ref of lhr.categories[id].auditRefs) {
           const audit = lhr.audits[ref.id];
@@ -81,6 +99,10 @@ console.log(table(rows, Object.keys(rows[0])));
 if (failures.length > 0) {
   console.log("\nNot recorded:");
   for (const f of failures) console.log(`- ${f}`);
+}
+if (opportunities.length > 0) {
+  console.log("\nWhere performance goes (audits that would save over 100 ms of a metric):");
+  for (const o of opportunities) console.log(`- ${o}`);
 }
 if (shortfalls.length > 0) {
   console.log("\nBelow 100:");

@@ -7,7 +7,7 @@ test.beforeEach(async ({ page }) => {
   await login(page);
 });
 
-test("the feed shows 20 posts and loads 20 more without duplicates", async ({ page }) => {
+test("the feed shows 20 posts and loads more in pages of 20 without duplicates", async ({ page }) => {
   const posts = new PostsPage(page);
   await posts.goto();
   await expect(posts.items).toHaveCount(20);
@@ -16,8 +16,14 @@ test("the feed shows 20 posts and loads 20 more without duplicates", async ({ pa
   const firstPage = await posts.postIds();
   expect(firstPage).toHaveLength(20);
 
+  // Clicking scrolls the button, and with it the feed's end, into view,
+  // where the infinite scroll may load further pages on its own: at least
+  // one more page arrives, and pages arrive whole.
   await posts.loadMore.click();
-  await expect(posts.items).toHaveCount(40);
+  await expect.poll(() => posts.items.count()).toBeGreaterThanOrEqual(40);
+  await expect(posts.loadMore).toBeEnabled();
+  const count = await posts.items.count();
+  expect(count % 20, `${count} posts shown: whole pages of 20`).toBe(0);
 
   const ids = await posts.postIds();
   expect(ids.every((id) => id !== ""), "every post-item carries data-post-id").toBe(true);
