@@ -78,7 +78,9 @@ bundle() {
 }
 
 start=$(date +%s)
-say "compiling the server and the browser bundle side by side ($mode; from scratch about 13 minutes on 2 cores, logs in target/build-site-*.log)"
+minutes=14
+[ "$mode" = debug ] && minutes=8
+say "compiling the server and the browser bundle side by side ($mode; from scratch about $minutes minutes on 2 cores, logs in target/build-site-*.log)"
 mkdir -p target/front
 env "${server_env[@]}" cargo build -p server --bin server "${server_flag[@]}" \
     > target/build-site-server.log 2>&1 &
