@@ -41,8 +41,8 @@ export LEPTOS_OUTPUT_NAME="$name" LEPTOS_SITE_ROOT="$site" LEPTOS_SITE_PKG_DIR=p
 # agree: a bundle hydrating a page its server rendered the other way panics
 # (end2end/tests/hydration-console.spec.ts). A release build does not
 # erase, as under cargo-leptos: its WebAssembly would be 17 % smaller
-# gzipped, but hydrating it takes more of the main thread (see README,
-# "What a first page costs").
+# gzipped, but Lighthouse scored it lower on a phone (README, under the
+# page bench).
 server_env=()
 if [ "$mode" = debug ]; then
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components"
