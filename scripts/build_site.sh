@@ -42,8 +42,7 @@ export LEPTOS_OUTPUT_NAME="$name" LEPTOS_SITE_ROOT="$site" LEPTOS_SITE_PKG_DIR=p
 # scored it higher than the unerased build, side by side (README, under the
 # page bench). Both halves must agree: a bundle hydrating a page its server
 # rendered the other way panics (end2end/tests/hydration-console.spec.ts).
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components"
-server_env=(RUSTFLAGS="--cfg erase_components")
+erase="--cfg erase_components"
 
 front_dir=$front_profile
 [ "$front_profile" = dev ] && front_dir=debug
@@ -54,11 +53,11 @@ minutes=14
 [ "$mode" = debug ] && minutes=8
 say "compiling the server and the browser bundle side by side ($mode; from scratch about $minutes minutes on 2 cores, logs in target/build-site-*.log)"
 mkdir -p target/front
-env "${server_env[@]}" cargo build -p server --bin server "${server_flag[@]}" \
+RUSTFLAGS="$erase" cargo build -p server --bin server "${server_flag[@]}" \
     > target/build-site-server.log 2>&1 &
 server_pid=$!
-cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features \
-    --features hydrate --profile "$front_profile" --target-dir target/front \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$erase" cargo build -p app --lib \
+    --target wasm32-unknown-unknown --no-default-features --features hydrate --profile "$front_profile" --target-dir target/front \
     > target/build-site-front.log 2>&1 &
 front_pid=$!
 for part in front server; do

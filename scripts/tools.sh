@@ -58,17 +58,19 @@ dev_tools() {
     fi
 }
 
+# Installs npm package $1 at version $2 under .tools/$1 unless its
+# executable $3 is there; $4 says what it is for.
+npm_tool() {
+    if [ ! -x ".tools/$1/node_modules/.bin/$3" ]; then
+        say "installing $1 $2 (npm): $4"
+        mkdir -p ".tools/$1"
+        npm install --silent --no-audit --no-fund --prefix ".tools/$1" "$1@$2"
+    fi
+}
+
 release_tools() {
-    if [ ! -x .tools/binaryen/node_modules/.bin/wasm-opt ]; then
-        say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
-        mkdir -p .tools/binaryen
-        npm install --silent --no-audit --no-fund --prefix .tools/binaryen "binaryen@$BINARYEN_VERSION"
-    fi
-    if [ ! -x .tools/terser/node_modules/.bin/terser ]; then
-        say "installing terser $TERSER_VERSION (npm), which minifies the bundle's JavaScript"
-        mkdir -p .tools/terser
-        npm install --silent --no-audit --no-fund --prefix .tools/terser "terser@$TERSER_VERSION"
-    fi
+    npm_tool binaryen "$BINARYEN_VERSION" wasm-opt "wasm-opt, which shrinks the WebAssembly"
+    npm_tool terser "$TERSER_VERSION" terser "it minifies the bundle's JavaScript"
 }
 
 apt_install() {

@@ -12,7 +12,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
-export PATH="$root/.tools/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 parts=("${@:-bytes wasm lighthouse}")
@@ -24,7 +24,6 @@ if [ ! -d "$here/node_modules/lighthouse" ] || [ ! -d "$here/node_modules/playwr
     say "installing Lighthouse and playwright-core (npm ci; no browser download)"
     PUPPETEER_SKIP_DOWNLOAD=1 npm ci --silent --no-audit --no-fund --prefix "$here"
 fi
-say "building the release site (scripts/build_site.sh release)"
 scripts/build_site.sh release
 
 if wants wasm; then
