@@ -8,8 +8,9 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use serde::Deserialize;
-use tidings::cache::{EntityOp, QueryOptions, StoreOp, Tag};
+use tidings::cache::QueryOptions;
 use tidings::Post;
+use uuid::Uuid;
 
 use crate::api::{ApiError, ApiHandle};
 use crate::components::devtools::Devtools;
@@ -22,7 +23,7 @@ use crate::pages::post_detail::PostDetailPage;
 use crate::pages::user::UserPage;
 use crate::pages::{login::LoginPage, posts::PostsPage, users::UsersPage};
 use crate::query::QueryClientHandle;
-use crate::realtime::{provide_realtime, rendered_at, RealtimeOptions, Status};
+use crate::realtime::{provide_realtime, rendered_at, RealtimeOptions, Status, LEADER_LOCK};
 
 /// How long fetched data counts as fresh unless a query says otherwise.
 const FRESH_MS: u64 = 30_000;
@@ -62,17 +63,20 @@ pub fn App() -> impl IntoView {
         .shapes(crate::keys::shape_of)
         .build();
     client.provide();
-    // One socket per tab, following the session's tokens, from where the
+    // One socket per browser (the tab holding the leader lock opens it, the
+    // others follow), following the session's tokens, from where the
     // server render read its data: nothing committed since is missed.
+    let options = RealtimeOptions::default().leader_lock(Some(LEADER_LOCK));
     let options = match rendered_at() {
-        Some(position) => RealtimeOptions::default().resume_from(position),
-        None => RealtimeOptions::default(),
+        Some(position) => options.resume_from(position),
+        None => options,
     };
+    let user = crate::session::signed_in();
     let realtime = provide_realtime(client.clone(), crate::session::wire_realtime(options));
     crate::session::follow_refreshes(&realtime);
     Toasts::new().provide();
     let own = OwnPosts::provide();
-    let offline = provide_offline(client, own);
+    let offline = provide_offline(client, own, user);
     // A live socket means the server is back: replay what waits.
     let status = realtime.status;
     Effect::new(move |_| {
@@ -106,16 +110,18 @@ pub fn App() -> impl IntoView {
 }
 
 /// Provides the offline outbox: it follows the browser's connectivity,
-/// replays through the page's API, and puts what the server answered into
-/// the cache (a post it created counts as this tab's). In the browser it
-/// loads what an earlier page left pending.
-fn provide_offline(client: QueryClientHandle, own: OwnPosts) -> OfflineSync {
+/// shows and settles its writes in the cache, replays through the page's
+/// API (a post it created counts as this tab's). In the browser it loads
+/// what `user`'s earlier pages left pending, and follows the other tabs'
+/// changes to it; a page rendered for nobody has no outbox to load.
+fn provide_offline(client: QueryClientHandle, own: OwnPosts, user: Option<Uuid>) -> OfflineSync {
     let connectivity = Connectivity::new();
     connectivity.listen();
     // Absent only while the server lists the routes (nothing is sent then).
     let api = use_context::<ApiHandle>();
     let offline = OfflineSync::new(
         connectivity,
+        client,
         move |pending| match &api {
             Some(api) => crate::offline::requests::replay(&api.0, pending),
             None => Box::pin(std::future::ready(Err(ApiError::Aborted))),
@@ -123,21 +129,29 @@ fn provide_offline(client: QueryClientHandle, own: OwnPosts) -> OfflineSync {
         move |_, answer| {
             if let Ok(post) = Post::deserialize(answer) {
                 own.add(post.id);
-                client.confirm_entities(&[StoreOp::Post(EntityOp::Upsert(post))]);
             }
-            client.invalidate_tags(&[Tag::Posts]);
         },
     );
     offline.provide();
     #[cfg(feature = "hydrate")]
-    {
+    if let Some(user) = user {
         let offline = offline.clone();
         Effect::new(move |_| {
-            offline.load(crate::offline::LocalStorage::new(
-                crate::offline::OUTBOX_KEY,
-            ))
+            let storage = crate::offline::LocalStorage::new(crate::offline::outbox_key(user));
+            crate::offline::LocalStorage::remove(crate::offline::SHARED_OUTBOX_KEY);
+            storage.on_change({
+                let offline = offline.clone();
+                move || {
+                    offline.reload();
+                    offline.drain();
+                }
+            });
+            offline.replay_under(format!("{}.replay", crate::offline::outbox_key(user)));
+            offline.load(storage)
         });
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = user;
     offline
 }
 

@@ -11,6 +11,8 @@ pub mod pages;
 pub mod query;
 pub mod realtime;
 pub mod session;
+#[cfg(feature = "hydrate")]
+pub mod web_locks;
 
 pub use app::{shell, App};
 

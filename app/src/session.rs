@@ -8,6 +8,13 @@
 //! first 401 after it expires trades the refresh cookie for a Bearer
 //! token.
 //!
+//! Tabs of one browser refresh once between them: a refresh holds a Web
+//! Lock, and a tab that gets the lock just after another tab refreshed
+//! first checks the session the browser's cookie now holds (`GET
+//! /api/auth/me`); when it works, it refreshes nothing. (The server also answers a just-rotated refresh token
+//! with the same successor for a short while, so two racing refreshes
+//! never sign anyone out.)
+//!
 //! The realtime socket follows the session ([`wire_realtime`]): each fresh
 //! token is presented on the open socket (`auth`), a socket the server
 //! closed for an expired token or an old role makes the session refresh
@@ -50,6 +57,20 @@ pub fn sign_in_path(path: &str) -> String {
     format!("/login?next={next}")
 }
 
+/// Who the page is rendered for, provided by the server for each signed-in
+/// page render (whose offline outbox the page loads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedIn(pub uuid::Uuid);
+
+/// The signed-in user the page was rendered for, carried from the
+/// server's context into the hydrating browser; `None` on pages rendered
+/// for nobody (signing in). Call it once, in the same place on both sides
+/// (it takes a hydration slot).
+pub fn signed_in() -> Option<uuid::Uuid> {
+    leptos::prelude::SharedValue::new(|| leptos::prelude::use_context::<SignedIn>().map(|s| s.0))
+        .into_inner()
+}
+
 /// The newest access token a refresh gave, in context (browser only).
 #[derive(Clone)]
 pub struct FreshToken(pub leptos::prelude::ArcRwSignal<Option<String>>);
@@ -63,9 +84,33 @@ mod browser {
 
     use super::FreshToken;
     use crate::api::http::HttpApi;
-    use crate::api::{ApiHandle, TokenSession};
+    use crate::api::{ApiError, ApiHandle, TokenSession};
     use crate::query::QueryClientHandle;
     use crate::realtime::{RealtimeHandle, RealtimeOptions, SessionNeed};
+    use crate::web_locks::{self, Wait};
+
+    /// The Web Lock a refresh holds: tabs refused together refresh once.
+    const REFRESH_LOCK: &str = "tidings.session.refresh";
+    /// When a tab of this browser last refreshed the session (ms since the
+    /// epoch; no secret).
+    const REFRESHED_AT: &str = "tidings.session.refreshed-at";
+    /// How long after a refresh another tab first checks whether the
+    /// session in the cookie works before refreshing itself.
+    const SHARED_FOR_MS: f64 = 10_000.0;
+
+    fn refreshed_since(at: f64) -> bool {
+        web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(REFRESHED_AT).ok().flatten())
+            .and_then(|t| t.parse::<f64>().ok())
+            .is_some_and(|refreshed| refreshed > at)
+    }
+
+    fn mark_refreshed() {
+        if let Some(store) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = store.set_item(REFRESHED_AT, &js_sys::Date::now().to_string());
+        }
+    }
 
     /// A client without a session, for the session's own calls.
     pub fn plain_api() -> HttpApi {
@@ -109,14 +154,21 @@ mod browser {
         provide_context(FreshToken(fresh.clone()));
         let session = TokenSession::new(
             move || {
-                let call = refresher.client().refresh();
-                let fresh = fresh.clone();
-                async move {
-                    let token = call.await.map(|s| s.access_token)?;
+                let (refresher, fresh) = (refresher.clone(), fresh.clone());
+                let turn = web_locks::exclusive(REFRESH_LOCK, Wait::Turn, move || async move {
+                    // Another tab refreshed a moment ago: if the browser's
+                    // cookie holds a session that works, use it.
+                    if refreshed_since(js_sys::Date::now() - SHARED_FOR_MS)
+                        && refresher.client().me().await.is_ok()
+                    {
+                        return Ok(None);
+                    }
+                    let token = refresher.client().refresh().await?.access_token;
+                    mark_refreshed();
                     fresh.set(Some(token.clone()));
-                    Ok(token)
-                }
-                .boxed_local()
+                    Ok(Some(token))
+                });
+                async move { turn.await.unwrap_or(Err(ApiError::Aborted)) }.boxed_local()
             },
             |_| {
                 let here = here();

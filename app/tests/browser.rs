@@ -3,7 +3,8 @@
 //! the users table narrowing its rendered rows as the search changes.
 #![cfg(target_arch = "wasm32")]
 
-use app::api::{http::HttpApi, Api, ApiError, ApiHandle};
+use app::api::{http::HttpApi, Api, ApiError, ApiFuture, ApiHandle};
+use app::offline::{Connectivity, OfflineSync};
 use app::pages::users::params::UsersParams;
 use app::pages::users::{filter_rows, UsersState, UsersTable};
 use app::query::QueryClientHandle;
@@ -75,8 +76,14 @@ async fn table_rows_follow_the_search_signal() {
         pagination: Pagination::new(1, 25, 3),
     };
     let _mounted = leptos::mount::mount_to(host.clone(), move || {
-        QueryClientHandle::new().provide();
+        let client = QueryClientHandle::new();
+        client.provide();
         ApiHandle::new(HttpApi::default()).provide();
+        // The page's writes go through an outbox (unused here).
+        let unsent = |_| -> ApiFuture<serde_json::Value> {
+            Box::pin(std::future::ready(Err(ApiError::Aborted)))
+        };
+        OfflineSync::new(Connectivity::new(), client, unsent, |_, _| {}).provide();
         view! {
             <Router>
                 {

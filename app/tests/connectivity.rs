@@ -3,16 +3,20 @@
 //! writes while offline, keeps them across a reload (`localStorage`), and
 //! replays them in order, each once, when the browser is back online; a
 //! replay that gets no answer leaves the write pending and the server
-//! marked unreachable.
+//! marked unreachable. A queued edit shows in the cache at once and after
+//! a reload; refused with 412, it is rolled back to the server's version.
 #![cfg(target_arch = "wasm32")]
 
 use std::sync::{Arc, Mutex};
 
 use app::api::{ApiError, ApiFuture};
 use app::offline::{Connectivity, LocalStorage, OfflineSync, OutboxRequest, PendingMutation};
+use app::query::QueryClientHandle;
 use leptos::prelude::*;
 use serde_json::{json, Value};
+use tidings::cache::{EntityOp, StoreOp};
 use tidings::NewPostInput;
+use tidings::{Content, Post, PostPatchInput, Title};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -104,9 +108,12 @@ fn page(key: &str, server: &Server, delivered: Arc<Mutex<Vec<Value>>>) -> Offlin
     let connectivity = Connectivity::new();
     connectivity.listen();
     fire("offline");
-    let sync = OfflineSync::new(connectivity, server.send(), move |_, answer| {
-        delivered.lock().unwrap().push(answer.clone())
-    });
+    let sync = OfflineSync::new(
+        connectivity,
+        QueryClientHandle::new(),
+        server.send(),
+        move |_, answer| delivered.lock().unwrap().push(answer.clone()),
+    );
     sync.load(LocalStorage::new(key));
     sync
 }
@@ -161,7 +168,12 @@ async fn a_write_without_answer_stays_pending_and_marks_the_server_unreachable()
     owner.set();
     let connectivity = Connectivity::new();
     let online = connectivity.online();
-    let sync = OfflineSync::new(connectivity, server.send(), |_, _| {});
+    let sync = OfflineSync::new(
+        connectivity,
+        QueryClientHandle::new(),
+        server.send(),
+        |_, _| {},
+    );
     sync.load(LocalStorage::new(storage_key()));
     sync.enqueue("key-1", create("one"));
     settle().await;
@@ -176,4 +188,85 @@ async fn a_write_without_answer_stays_pending_and_marks_the_server_unreachable()
     assert!(keys(&sync).is_empty());
     assert!(online.get_untracked(), "an answer came: reachable again");
     owner.cleanup();
+}
+
+fn post(title: &str, version: i64) -> Post {
+    let at = chrono::DateTime::from_timestamp(0, 0).unwrap();
+    Post {
+        id: uuid::Uuid::from_u128(7),
+        title: Title::parse(title).unwrap(),
+        content: Content::parse("words").unwrap(),
+        author_id: uuid::Uuid::nil(),
+        created_at: at,
+        updated_at: at,
+        version,
+    }
+}
+
+fn shown_title(client: &QueryClientHandle) -> Option<String> {
+    client.with_store_untracked(|s| {
+        s.visible()
+            .posts
+            .get(&uuid::Uuid::from_u128(7))
+            .map(|p| p.title.to_string())
+    })
+}
+
+#[wasm_bindgen_test]
+async fn a_queued_edit_shows_across_a_reload_and_a_412_brings_the_current_version() {
+    start_executor();
+    let key = storage_key();
+    let client = QueryClientHandle::new();
+    client.confirm_entities(&[StoreOp::Post(EntityOp::Upsert(post("Mine", 1)))]);
+    let edit = OutboxRequest::update_post(
+        uuid::Uuid::from_u128(7),
+        1,
+        &PostPatchInput {
+            title: Some("Edited offline".into()),
+            content: None,
+        },
+    );
+    let down = |_: PendingMutation| -> ApiFuture<Value> {
+        Box::pin(async { Err(ApiError::Network("offline".into())) })
+    };
+
+    let before = Owner::new();
+    before.set();
+    fire("offline");
+    let first = OfflineSync::new(Connectivity::new(), client.clone(), down, |_, _| {});
+    first.load(LocalStorage::new(key.clone()));
+    first.enqueue("edit-1", edit);
+    assert_eq!(
+        shown_title(&client).as_deref(),
+        Some("Edited offline"),
+        "at once"
+    );
+    before.cleanup();
+    drop(first);
+
+    // A reload: a new cache, the write read back from storage.
+    let client = QueryClientHandle::new();
+    client.confirm_entities(&[StoreOp::Post(EntityOp::Upsert(post("Mine", 1)))]);
+    let after = Owner::new();
+    after.set();
+    let theirs = serde_json::to_value(post("Theirs", 2)).unwrap();
+    let conflict = move |_: PendingMutation| -> ApiFuture<Value> {
+        let body = json!({"error": {"code": "precondition_failed", "message": "changed", "details": {"current": theirs}}});
+        let error = ApiError::from_response(412, &body.to_string());
+        Box::pin(async move { Err(error) })
+    };
+    let connectivity = Connectivity::new();
+    connectivity.listen();
+    let reloaded = OfflineSync::new(connectivity, client.clone(), conflict, |_, _| {});
+    reloaded.load(LocalStorage::new(key));
+    assert_eq!(shown_title(&client).as_deref(), Some("Edited offline"));
+
+    fire("online");
+    settle().await;
+    assert!(keys(&reloaded).is_empty(), "refused: it left the queue");
+    assert_eq!(shown_title(&client).as_deref(), Some("Theirs"));
+    let refusals = reloaded.refusals().get_untracked();
+    assert_eq!(refusals.len(), 1);
+    assert_eq!(refusals[0].error.status(), Some(412));
+    after.cleanup();
 }

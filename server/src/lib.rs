@@ -55,7 +55,11 @@ pub fn build_router(state: AppState) -> Router {
                 leptos::prelude::provide_context(app::realtime::RenderedAt(
                     app::realtime::Position::new(epoch, seq),
                 ));
-                InProcessApi::handle(db.clone(), writes.clone(), auth::pages::reader()).provide();
+                let reader = auth::pages::reader();
+                if let Some(actor) = reader {
+                    leptos::prelude::provide_context(app::session::SignedIn(actor.id));
+                }
+                InProcessApi::handle(db.clone(), writes.clone(), reader).provide();
                 ops::csp::provide_page_policy();
             },
             {

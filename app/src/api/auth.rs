@@ -33,10 +33,11 @@ pub trait Session: 'static {
     fn refresh_failed(&self, error: &ApiError);
 }
 
-type RefreshFn = dyn Fn() -> LocalBoxFuture<'static, Result<String, ApiError>>;
+type RefreshFn = dyn Fn() -> LocalBoxFuture<'static, Result<Option<String>, ApiError>>;
 
 /// A [`Session`] holding its access token in memory, refreshed by a
-/// function that answers the new token; on failure it forgets the token
+/// function that answers the new token (or `None`: the session's cookie
+/// carries a fresh one, another tab refreshed it); on failure it forgets the token
 /// and calls its failure callback (e.g. a redirect to `/login`).
 #[derive(Clone)]
 pub struct TokenSession {
@@ -47,7 +48,7 @@ pub struct TokenSession {
 
 impl TokenSession {
     pub fn new(
-        refresh: impl Fn() -> LocalBoxFuture<'static, Result<String, ApiError>> + 'static,
+        refresh: impl Fn() -> LocalBoxFuture<'static, Result<Option<String>, ApiError>> + 'static,
         on_failure: impl Fn(&ApiError) + 'static,
     ) -> Self {
         Self {
@@ -72,8 +73,7 @@ impl Session for TokenSession {
         let token = self.token.clone();
         let refresh = (self.refresh)();
         async move {
-            let fresh = refresh.await?;
-            *token.borrow_mut() = Some(fresh);
+            *token.borrow_mut() = refresh.await?;
             Ok(())
         }
         .boxed_local()

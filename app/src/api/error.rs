@@ -148,6 +148,12 @@ impl ApiError {
         }
     }
 
+    /// Whether the request got no answer at all (it may or may not have
+    /// reached the server): no connection, or none in time.
+    pub fn is_unanswered(&self) -> bool {
+        matches!(self, ApiError::Network(_) | ApiError::Timeout { .. })
+    }
+
     pub fn is_timeout(&self) -> bool {
         matches!(self, ApiError::Timeout { .. })
     }

@@ -225,7 +225,7 @@ fn session_rig() -> SessionRig {
                 refreshes.set(refreshes.get() + 1);
                 let (tx, rx) = oneshot::channel();
                 *pending.borrow_mut() = Some(tx);
-                async move { rx.await.unwrap_or(Err(ApiError::Aborted)) }.boxed_local()
+                async move { rx.await.unwrap_or(Err(ApiError::Aborted)).map(Some) }.boxed_local()
             }
         },
         {

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::offline::use_offline;
+use crate::offline::{use_offline, PendingMutation, QueuedWrite};
 use crate::realtime::use_realtime;
 
 /// The realtime status (`connecting`, `live`, `offline`, `resyncing`).
@@ -29,7 +29,7 @@ pub fn OfflineBanner() -> impl IntoView {
     let offline = use_offline();
     let online = offline.connectivity().online();
     let pending = offline.pending();
-    let refused = offline.refused();
+    let refusals = offline.refusals();
     let count = move || pending.with(Vec::len);
     view! {
         <Show when=move || { !online.get() || count() > 0 }>
@@ -43,12 +43,25 @@ pub fn OfflineBanner() -> impl IntoView {
                         n => format!("{n} changes wait for the server."),
                     }}
                 </span>
+                <ul class="pending-list" data-testid="pending-list">
+                    {move || pending.with(|p| p.iter().map(describe).collect::<Vec<_>>())
+                        .into_iter()
+                        .map(|what| view! { <li data-testid="pending-item">{what}</li> })
+                        .collect_view()}
+                </ul>
             </div>
         </Show>
-        {move || refused.with(|r| r.last().cloned()).map(|reason| view! {
+        {move || refusals.with(|r| r.last().map(|r| r.message())).map(|reason| view! {
             <div class="form-error" role="alert" data-testid="outbox-refused">
                 "A change made offline was refused: " {reason}
             </div>
         })}
     }
+}
+
+/// A pending write as the list names it.
+fn describe(pending: &PendingMutation) -> String {
+    QueuedWrite::of(&pending.request)
+        .map(|w| w.describe())
+        .unwrap_or_else(|_| format!("{} {}", pending.request.method, pending.request.path))
 }

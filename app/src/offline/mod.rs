@@ -10,9 +10,9 @@
 //!
 //! The queue logic ([`outbox`]) and the replay loop ([`replay`]) are plain
 //! Rust, tested natively; [`storage`] persists to `localStorage` in the
-//! browser and to memory elsewhere. [`connectivity`] says whether the
-//! server can be reached, [`requests`] turns queued writes back into API
-//! calls, and [`sync`] runs the outbox in the app ([`OfflineSync`]).
+//! browser (one outbox per user) and to memory elsewhere. [`connectivity`] says whether the
+//! server can be reached, [`requests`] reads queued writes back as the
+//! typed writes they are, and [`sync`] runs the outbox in the app ([`OfflineSync`]).
 
 pub mod connectivity;
 pub mod outbox;
@@ -24,7 +24,8 @@ pub mod sync;
 pub use connectivity::Connectivity;
 pub use outbox::{Outbox, OutboxRequest, PendingMutation, Verdict};
 pub use replay::{drain, DrainReport, Sender};
+pub use requests::QueuedWrite;
 #[cfg(feature = "hydrate")]
 pub use storage::LocalStorage;
 pub use storage::{MemoryStorage, OutboxStorage};
-pub use sync::{use_offline, OfflineSync, OUTBOX_KEY, RETRY_EVERY};
+pub use sync::{outbox_key, use_offline, OfflineSync, Refusal, RETRY_EVERY, SHARED_OUTBOX_KEY};

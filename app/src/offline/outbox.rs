@@ -80,9 +80,17 @@ impl<S: OutboxStorage> Outbox<S> {
         Self { storage, queue }
     }
 
+    /// Reads the queue again: another page (a tab of the same browser)
+    /// may have changed it.
+    pub fn reload(&mut self) {
+        self.queue = self.storage.load();
+        self.queue.sort_by_key(|m| m.id);
+    }
+
     /// Adds a mutation at the end of the line and persists it before
     /// returning its id.
     pub fn enqueue(&mut self, idempotency_key: String, request: OutboxRequest, now: u64) -> u64 {
+        self.reload();
         let id = self
             .queue
             .last()
@@ -122,6 +130,7 @@ impl<S: OutboxStorage> Outbox<S> {
     /// Records the result of an attempt at mutation `id` (the head).
     /// Returns whether replay may go on to the next one.
     pub fn settle(&mut self, id: u64, verdict: &Verdict) -> bool {
+        self.reload();
         let Some(index) = self.queue.iter().position(|m| m.id == id) else {
             return true;
         };

@@ -1,6 +1,7 @@
 //! Where the outbox lives between page loads: `localStorage` in the
 //! browser (synchronous, so a mutation is on disk before the UI says
-//! "pending"), memory on the server and in tests.
+//! "pending"; another tab's change is announced by the `storage` event),
+//! memory on the server and in tests.
 
 use std::sync::{Arc, Mutex};
 
@@ -47,6 +48,25 @@ pub struct LocalStorage {
 impl LocalStorage {
     pub fn new(key: impl Into<String>) -> Self {
         Self { key: key.into() }
+    }
+
+    /// Removes whatever is kept under `key`.
+    pub fn remove(key: &str) {
+        if let Some(store) = Self::store() {
+            let _ = store.remove_item(key);
+        }
+    }
+
+    /// Calls `f` whenever another page of this browser (a tab) changes
+    /// this outbox, for as long as the current reactive owner lives.
+    pub fn on_change(&self, f: impl Fn() + 'static) {
+        let key = self.key.clone();
+        let handle = leptos::prelude::window_event_listener(leptos::ev::storage, move |ev| {
+            if ev.key().as_deref() == Some(key.as_str()) {
+                f();
+            }
+        });
+        leptos::prelude::on_cleanup(move || handle.remove());
     }
 
     fn store() -> Option<web_sys::Storage> {

@@ -19,6 +19,7 @@ use crate::api::{use_api, ApiError, IdempotencyKey};
 use crate::components::focus::{focus_is_lost, focus_when_mounted};
 use crate::components::toasts::use_toasts;
 use crate::offline::sync::refusal;
+use crate::offline::{use_offline, OutboxRequest, QueuedWrite};
 use crate::query::{use_mutation, use_query_client, Mutation, MutationOptions};
 
 /// One save: the change, the post as it will read (its version is the
@@ -63,6 +64,7 @@ pub fn use_editor() -> Editor {
     let api = use_api();
     let toasts = use_toasts();
     let client = use_query_client();
+    let offline = use_offline();
     let draft = RwSignal::new(None::<Draft>);
     // Back to the refused draft, unless another post's editor was opened
     // meanwhile.
@@ -82,6 +84,10 @@ pub fn use_editor() -> Editor {
             .on_mutate(|e: &Edit| vec![StoreOp::Post(EntityOp::Upsert(e.edited.clone()))])
             .on_success(|_, post: &Post| vec![StoreOp::Post(EntityOp::Upsert(post.clone()))])
             .invalidates([Tag::Posts])
+            .divert(offline.divert(|e: &Edit| {
+                let request = OutboxRequest::update_post(e.edited.id, e.edited.version, &e.input);
+                (e.key.clone(), request)
+            }))
             .on_error(move |e: &Edit, error: &ApiError| {
                 if let Some(current) = conflicting_post(error) {
                     let newer = StoreOp::Post(EntityOp::Upsert(current.clone()));
@@ -98,12 +104,38 @@ pub fn use_editor() -> Editor {
                 }
             }),
     );
+    reopen_on_replayed_conflicts(offline.refusals(), reopen);
     Editor {
         draft,
         save,
         focus_back: StoredValue::new(None),
         in_content: StoredValue::new(false),
     }
+}
+
+/// A post edit made offline and refused on replay because the post
+/// changed meanwhile reopens in the conflict view, as it would online: the
+/// writer's change over the version the server sent.
+fn reopen_on_replayed_conflicts(
+    refusals: Signal<Vec<crate::offline::Refusal>>,
+    reopen: impl Fn(Draft) + 'static,
+) {
+    let seen = StoredValue::new(refusals.with_untracked(Vec::len));
+    Effect::new(move |_| {
+        let fresh: Vec<_> = refusals.with(|r| r.iter().skip(seen.get_value()).cloned().collect());
+        seen.update_value(|n| *n += fresh.len());
+        for refusal in fresh {
+            let (Some(QueuedWrite::UpdatePost { patch, .. }), Some(current)) =
+                (&refusal.write, conflicting_post(&refusal.error))
+            else {
+                continue;
+            };
+            let mut draft = Draft::open(current.clone());
+            draft.title = patch.title.clone().unwrap_or(draft.title);
+            draft.content = patch.content.clone().unwrap_or(draft.content);
+            reopen(draft.rebased(current));
+        }
+    });
 }
 
 impl Editor {

@@ -46,16 +46,10 @@ impl CreatePost {
     }
 }
 
-/// Whether `error` means the request got no answer (worth queueing).
-fn unanswered(error: &ApiError) -> bool {
-    matches!(error, ApiError::Network(_) | ApiError::Timeout { .. })
-}
-
 #[component]
 pub fn PostForm(authors: QueryResult<Vec<User>>) -> impl IntoView {
     let api = use_api();
     let offline = use_offline();
-    let online = offline.connectivity().online();
     let title = RwSignal::new(String::new());
     let content = RwSignal::new(String::new());
     let first_author = authors
@@ -80,18 +74,13 @@ pub fn PostForm(authors: QueryResult<Vec<User>>) -> impl IntoView {
             .on_mutate(|call: &CreatePost| vec![StoreOp::Post(EntityOp::Add(call.draft.clone()))])
             .on_success(|_, post: &Post| vec![StoreOp::Post(EntityOp::Upsert(post.clone()))])
             .invalidates([Tag::Posts])
-            .on_error({
-                let offline = offline.clone();
-                move |call: &CreatePost, e: &ApiError| {
-                    if unanswered(e) {
-                        offline.connectivity().set_reachable(false);
-                        offline.enqueue(call.key.as_str(), OutboxRequest::create_post(&call.input));
-                    } else {
-                        let message = format!("Could not publish: {}", refusal(e));
-                        toasts.error(message.clone());
-                        error.set(Some(message));
-                    }
-                }
+            .divert(offline.divert(|call: &CreatePost| {
+                (call.key.clone(), OutboxRequest::create_post(&call.input))
+            }))
+            .on_error(move |_: &CreatePost, e: &ApiError| {
+                let message = format!("Could not publish: {}", refusal(e));
+                toasts.error(message.clone());
+                error.set(Some(message));
             }),
     );
 
@@ -110,11 +99,7 @@ pub fn PostForm(authors: QueryResult<Vec<User>>) -> impl IntoView {
             }
         };
         error.set(None);
-        if online.get_untracked() {
-            create.mutate(call);
-        } else {
-            offline.enqueue(call.key.as_str(), OutboxRequest::create_post(&call.input));
-        }
+        create.mutate(call);
         title.set(String::new());
         content.set(String::new());
     };

@@ -18,6 +18,7 @@ use crate::api::{use_api, ApiError, IdempotencyKey};
 use crate::components::focus::{focus_is_lost, focus_when_mounted};
 use crate::components::toasts::use_toasts;
 use crate::offline::sync::refusal;
+use crate::offline::{use_offline, OutboxRequest};
 use crate::query::{use_mutation, Mutation, MutationOptions};
 
 /// One deletion: the post as it was read (its version is named), the key.
@@ -48,6 +49,10 @@ pub fn use_delete_post(deleted: RwSignal<HashSet<Uuid>>) -> Mutation<DeletePost,
             .on_mutate(|d: &DeletePost| vec![StoreOp::Post(EntityOp::Remove(d.post.id))])
             .on_success(|d: &DeletePost, _: &()| vec![StoreOp::Post(EntityOp::Remove(d.post.id))])
             .invalidates([Tag::Posts])
+            .divert(use_offline().divert(|d: &DeletePost| {
+                let request = OutboxRequest::delete_post(d.post.id, d.post.version);
+                (d.key.clone(), request)
+            }))
             .on_error(move |d: &DeletePost, e: &ApiError| {
                 toasts.error(format!(
                     "Could not delete “{}”: {}",

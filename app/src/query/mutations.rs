@@ -9,7 +9,7 @@
 
 use futures::channel::oneshot;
 use serde_json::Value;
-use tidings::cache::{MutationId, StoreOp};
+use tidings::cache::{MutationId, StoreOp, Tag};
 
 use super::error::to_query_error;
 use super::handle::{lock, QueryClientHandle};
@@ -51,11 +51,53 @@ impl QueryClientHandle {
         result: &Result<R, ApiError>,
         options: &MutationOptions<V, R>,
     ) {
+        let outcome = result.as_ref().map(|answer| {
+            let confirmed = options.on_success.as_ref().map(|f| f(vars, answer));
+            let mut tags = options.invalidates.clone();
+            if let Some(more) = &options.invalidates_with {
+                tags.extend(more(vars, answer));
+            }
+            (confirmed.unwrap_or_default(), tags)
+        });
+        self.settle_call(id, outcome);
+        if let (Err(error), Some(on_error)) = (result, &options.on_error) {
+            on_error(vars, error);
+        }
+    }
+
+    /// Settles call `id` without an answer of its own: it was handed to
+    /// the offline outbox, which shows it from now on (see
+    /// [`QueryClientHandle::show_waiting`]). Its layer goes.
+    pub(crate) fn hand_over_mutation(&self, id: MutationId) {
+        self.settle_call(id, Ok((Vec::new(), Vec::new())));
+    }
+
+    /// Shows a write that waits for the server outside any call (queued
+    /// offline): pending in the mutation cache, `ops` as its layer.
+    pub fn show_waiting(&self, variables: Value, ops: Vec<StoreOp>) -> MutationId {
+        self.begin_mutation(None, variables, ops).0
+    }
+
+    /// Settles a write shown with [`QueryClientHandle::show_waiting`]:
+    /// `Ok` commits its layer under the `confirmed` ops and invalidates
+    /// `tags`; `Err` rolls the layer back.
+    pub fn settle_waiting(
+        &self,
+        id: MutationId,
+        outcome: Result<(Vec<StoreOp>, Vec<Tag>), &ApiError>,
+    ) {
+        self.settle_call(id, outcome);
+    }
+
+    fn settle_call(&self, id: MutationId, outcome: Result<(Vec<StoreOp>, Vec<Tag>), &ApiError>) {
         let now = self.now();
-        let outcome = result.as_ref().map(|_| Value::Null).map_err(to_query_error);
+        let recorded = outcome
+            .as_ref()
+            .map(|_| Value::Null)
+            .map_err(|e| to_query_error(e));
         let next: Vec<_> = {
             let mut m = lock(&self.0.mutations);
-            let next = m.cache.settle(id, outcome, now);
+            let next = m.cache.settle(id, recorded, now);
             m.cache.clear_settled();
             next.into_iter()
                 .filter_map(|n| m.turns.remove(&n))
@@ -64,23 +106,15 @@ impl QueryClientHandle {
         for turn in next {
             let _ = turn.send(());
         }
-        match result {
-            Ok(answer) => {
-                let confirmed = options.on_success.as_ref().map(|f| f(vars, answer));
-                self.update(|c| c.commit_layer(id, &confirmed.unwrap_or_default()));
-                let mut tags = options.invalidates.clone();
-                if let Some(more) = &options.invalidates_with {
-                    tags.extend(more(vars, answer));
-                }
+        match outcome {
+            Ok((confirmed, tags)) => {
+                self.update(|c| c.commit_layer(id, &confirmed));
                 if !tags.is_empty() {
                     self.invalidate_tags(&tags);
                 }
             }
-            Err(error) => {
+            Err(_) => {
                 self.update(|c| c.rollback_layer(id));
-                if let Some(on_error) = &options.on_error {
-                    on_error(vars, error);
-                }
             }
         }
     }

@@ -8,6 +8,10 @@
 //! at once, send, then on success confirm `on_success`'s ops under the
 //! layers, drop the layer and invalidate the tags (observed queries
 //! refetch); on failure drop only this call's layer.
+//!
+//! A mutation may [`divert`](MutationOptions::divert) a call instead of
+//! sending it, or after an attempt got no answer: the offline outbox takes
+//! it (and shows it from then on), so it neither fails nor rolls back.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -26,6 +30,7 @@ type OpsFn<V> = Arc<dyn Fn(&V) -> Vec<StoreOp> + Send + Sync>;
 type ConfirmFn<V, R> = Arc<dyn Fn(&V, &R) -> Vec<StoreOp> + Send + Sync>;
 type TagsFn<V, R> = Arc<dyn Fn(&V, &R) -> Vec<Tag> + Send + Sync>;
 type ErrorFn<V> = Arc<dyn Fn(&V, &ApiError) + Send + Sync>;
+type DivertFn<V> = Arc<dyn Fn(&V, Option<&ApiError>) -> bool + Send + Sync>;
 
 /// What a mutation does around its request. Build with the setters.
 pub struct MutationOptions<V, R> {
@@ -35,6 +40,7 @@ pub struct MutationOptions<V, R> {
     pub(super) on_error: Option<ErrorFn<V>>,
     pub(super) invalidates: Vec<Tag>,
     pub(super) invalidates_with: Option<TagsFn<V, R>>,
+    pub(super) divert: Option<DivertFn<V>>,
 }
 
 impl<V, R> Default for MutationOptions<V, R> {
@@ -46,6 +52,7 @@ impl<V, R> Default for MutationOptions<V, R> {
             on_error: None,
             invalidates: Vec::new(),
             invalidates_with: None,
+            divert: None,
         }
     }
 }
@@ -59,6 +66,7 @@ impl<V, R> Clone for MutationOptions<V, R> {
             on_error: self.on_error.clone(),
             invalidates: self.invalidates.clone(),
             invalidates_with: self.invalidates_with.clone(),
+            divert: self.divert.clone(),
         }
     }
 }
@@ -106,6 +114,20 @@ impl<V, R> MutationOptions<V, R> {
         f: impl Fn(&V, &R) -> Vec<Tag> + Send + Sync + 'static,
     ) -> Self {
         self.invalidates_with = Some(Arc::new(f));
+        self
+    }
+}
+
+impl<V, R> MutationOptions<V, R> {
+    /// Offers each call elsewhere before it is sent (`None`) and after an
+    /// attempt that got no answer (`Some(error)`): `f` returns whether it
+    /// took the call. A taken call is settled here without failing (its
+    /// layer goes: the taker shows it now) and stays pending.
+    pub fn divert(
+        mut self,
+        f: impl Fn(&V, Option<&ApiError>) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.divert = Some(Arc::new(f));
         self
     }
 }
@@ -243,7 +265,20 @@ where
                 if let Some(turn) = turn {
                     let _ = turn.await;
                 }
+                let divert = |error: Option<&ApiError>| {
+                    options.divert.as_ref().is_some_and(|f| f(&vars, error))
+                };
+                if divert(None) {
+                    handle.hand_over_mutation(id);
+                    return Err(ApiError::Aborted);
+                }
                 let result = send(vars.clone()).await;
+                if let Err(error) = &result {
+                    if error.is_unanswered() && divert(Some(error)) {
+                        handle.hand_over_mutation(id);
+                        return result;
+                    }
+                }
                 handle.finish_mutation(id, &vars, &result, &options);
                 state.set(Some(result.clone()));
                 result

@@ -3,6 +3,9 @@
 //! its next deadline and the window's `online` event, and feeds back what
 //! they report. Every decision is the machine's; this file only wires.
 //!
+//! With a leader lock ([`crate::web_locks`]), a tab follows the one that
+//! holds it until the browser grants it the lock.
+//!
 //! Callbacks of a socket that was dropped (by a reconnect or a timeout)
 //! are ignored by generation, so a late `close` of an old socket never
 //! touches the new one. Inputs that arrive while commands are being
@@ -71,6 +74,8 @@ pub(super) struct Runtime {
     #[cfg(feature = "testing")]
     pub(super) script: Script,
     channel: Option<Channel>,
+    leader_lock: Option<String>,
+    leadership: Option<crate::web_locks::Held>,
     online: Option<WindowListenerHandle>,
     timer: Option<(Millis, TimeoutHandle)>,
     inbox: VecDeque<Input>,
@@ -85,6 +90,9 @@ impl Drop for Runtime {
         }
         if let Some(channel) = self.channel.take() {
             channel.close();
+        }
+        if let Some(leadership) = self.leadership.take() {
+            leadership.release();
         }
         if let Some(online) = self.online.take() {
             online.remove();
@@ -226,6 +234,8 @@ impl Driver {
             #[cfg(feature = "testing")]
             script: Script::default(),
             channel: None,
+            leader_lock: options.leader_lock,
+            leadership: None,
             online: None,
             timer: None,
             inbox: VecDeque::new(),
@@ -248,16 +258,40 @@ impl Driver {
         Driver(SendWrapper::new(rt))
     }
 
+    /// Starts: connects, or, with a leader lock, follows the tab that
+    /// holds it until this one is granted it.
+    pub(super) fn begin(&self) {
+        let name = self.0.borrow().leader_lock.clone();
+        let weak = Rc::downgrade(&self.0);
+        let lead = name.and_then(|name| {
+            crate::web_locks::hold(&name, move || {
+                if let Some(rt) = weak.upgrade() {
+                    dispatch(&rt, Input::Start);
+                }
+            })
+        });
+        match lead {
+            Some(lead) => {
+                self.0.borrow_mut().leadership = Some(lead);
+                dispatch(&self.0, Input::Follow);
+            }
+            None => dispatch(&self.0, Input::Start),
+        }
+    }
+
     pub(super) fn input(&self, input: Input) {
         let stop = input == Input::Stop;
         dispatch(&self.0, input);
         if stop {
-            let (channel, online) = {
+            let (channel, online, leadership) = {
                 let mut r = self.0.borrow_mut();
-                (r.channel.take(), r.online.take())
+                (r.channel.take(), r.online.take(), r.leadership.take())
             };
             if let Some(channel) = channel {
                 channel.close();
+            }
+            if let Some(leadership) = leadership {
+                leadership.release();
             }
             if let Some(online) = online {
                 online.remove();

@@ -38,6 +38,14 @@
 //!    socket goes `Offline` and a retry is scheduled after
 //!    [`Backoff::delay`]; the attempt count restarts after a connection
 //!    that stayed live for one heartbeat interval.
+//!
+//! A tab that does not hold the browser's socket follows the one that does
+//! (`Follow`): it opens none, shows the leader's status, and applies the
+//! events the leader relays. One that finds itself behind the leader (it
+//! started from an older render, or missed a relay) refetches what it
+//! shows and takes the leader's position, as on a `RESYNC`. When it
+//! becomes the leader (`Start`), it connects and subscribes from its own
+//! position: the server replays whatever came after, nothing twice.
 
 use serde_json::Value;
 use tidings::cache::{Millis, QueryKey, Tag};
@@ -49,7 +57,10 @@ use super::ledger::{Ledger, Position, Skip, TabVerdict};
 use super::tabs::{covers, TabMessage};
 
 /// The connection as the UI shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     /// A socket is being opened, or waits for `hello`.
     #[default]
@@ -110,8 +121,10 @@ impl Default for Config {
 /// What happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// Begin: open the first socket.
+    /// Begin: open the first socket (or, following, take over).
     Start,
+    /// Begin as a follower of the tab that holds the socket.
+    Follow,
     /// The socket opened; `token` is the access token to present, if any.
     Opened { token: Option<String> },
     /// The session has a fresh access token: present it on the socket.
@@ -199,6 +212,8 @@ enum Phase {
     Open { subscribed: bool },
     /// No socket; the next one at `retry_at`.
     Waiting { retry_at: Millis },
+    /// Following the leader tab, whose status is `leader` once heard.
+    Following { leader: Option<Status> },
     /// Stopped for good.
     Stopped,
 }
@@ -223,6 +238,9 @@ pub struct Machine {
     refetching: Option<u64>,
     rounds: u64,
     stats: Stats,
+    /// The socket's holder is elected among the tabs (this one began by
+    /// following): as the holder, it tells the others its status.
+    elected: bool,
 }
 
 impl std::fmt::Debug for Machine {
@@ -254,6 +272,7 @@ impl Machine {
             refetching: None,
             rounds: 0,
             stats: Stats::default(),
+            elected: false,
         }
     }
 
@@ -268,8 +287,17 @@ impl Machine {
             Phase::Connecting | Phase::Open { subscribed: false } => Status::Connecting,
             Phase::Open { subscribed: true } if self.refetching.is_some() => Status::Resyncing,
             Phase::Open { subscribed: true } => Status::Live,
+            Phase::Following { leader } => leader.unwrap_or(Status::Connecting),
             Phase::Idle | Phase::Waiting { .. } | Phase::Stopped => Status::Offline,
         }
+    }
+
+    /// Whether this tab holds (or is after) the browser's socket.
+    fn leads(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Connecting | Phase::Open { .. } | Phase::Waiting { .. }
+        )
     }
 
     /// The position: every event up to it (for this tab's topics) is
@@ -313,7 +341,7 @@ impl Machine {
             Phase::Waiting { retry_at } => Some(retry_at),
             Phase::Connecting => Some(silence),
             Phase::Open { .. } => Some(silence.min(self.ping_at)),
-            Phase::Idle | Phase::Stopped => None,
+            Phase::Idle | Phase::Following { .. } | Phase::Stopped => None,
         }
     }
 
@@ -327,10 +355,29 @@ impl Machine {
         if self.phase == Phase::Stopped {
             return out;
         }
+        let shown = self.status();
+        self.input(now, input, &mut out);
+        if self.elected && self.leads() && self.status() != shown {
+            self.announce(&mut out);
+        }
+        out
+    }
+
+    fn input(&mut self, now: Millis, input: Input, out: &mut Vec<Command>) {
         match input {
             Input::Start => {
-                if matches!(self.phase, Phase::Idle | Phase::Waiting { .. }) {
-                    self.connect(now, &mut out);
+                if matches!(
+                    self.phase,
+                    Phase::Idle | Phase::Waiting { .. } | Phase::Following { .. }
+                ) {
+                    self.connect(now, out);
+                }
+            }
+            Input::Follow => {
+                if self.phase == Phase::Idle {
+                    self.elected = true;
+                    self.phase = Phase::Following { leader: None };
+                    out.push(Command::Post(TabMessage::Join));
                 }
             }
             Input::Opened { token } => {
@@ -348,7 +395,7 @@ impl Machine {
                     out.push(Command::Send(ClientFrame::Auth { token }));
                 }
             }
-            Input::Frame(frame) => self.frame(now, frame, &mut out),
+            Input::Frame(frame) => self.frame(now, frame, out),
             Input::BadFrame(text) => {
                 if matches!(self.phase, Phase::Open { .. }) {
                     self.heard_at = now;
@@ -364,35 +411,35 @@ impl Machine {
                             out.push(Command::Warn(why));
                             out.push(Command::SessionEnded);
                             self.phase = Phase::Stopped;
-                            return out;
                         }
                         close_code::TOKEN_EXPIRED | close_code::ROLE_CHANGED => {
                             out.push(Command::RefreshSession);
-                            self.fail(now, why, &mut out);
+                            self.fail(now, why, out);
                         }
-                        _ => self.fail(now, why, &mut out),
+                        _ => self.fail(now, why, out),
                     }
                 }
             }
-            Input::Tick => self.tick(now, &mut out),
+            Input::Tick => self.tick(now, out),
+            Input::ReconnectNow if matches!(self.phase, Phase::Following { .. }) => {}
             Input::ReconnectNow => {
                 if matches!(self.phase, Phase::Connecting | Phase::Open { .. }) {
                     out.push(Command::Disconnect);
                 }
                 self.attempt = 0;
-                self.connect(now, &mut out);
+                self.connect(now, out);
             }
             Input::Online => {
                 if matches!(self.phase, Phase::Waiting { .. }) {
-                    self.connect(now, &mut out);
+                    self.connect(now, out);
                 }
             }
-            Input::Tab(message) => self.tab(message, &mut out),
+            Input::Tab(message) => self.tab(message, out),
             Input::Unapplied { seq } => {
                 out.push(Command::Warn(format!(
                     "event {seq} could not be applied; refetching what is shown"
                 )));
-                self.refetch_all(&mut out);
+                self.refetch_all(out);
             }
             Input::RefetchSettled { round } => {
                 if self.refetching == Some(round) {
@@ -406,7 +453,15 @@ impl Machine {
                 self.phase = Phase::Stopped;
             }
         }
-        out
+    }
+
+    /// Tells the followers this tab's status and position.
+    fn announce(&self, out: &mut Vec<Command>) {
+        out.push(Command::Post(TabMessage::Leader {
+            status: self.status(),
+            epoch: self.ledger.epoch().map(str::to_owned),
+            seq: self.ledger.seq(),
+        }));
     }
 
     fn connect(&mut self, now: Millis, out: &mut Vec<Command>) {
@@ -538,6 +593,9 @@ impl Machine {
                         self.first_position(fresh, out);
                     }
                     TabVerdict::Skip(Skip::Duplicate) => self.stats.duplicates += 1,
+                    TabVerdict::Skip(Skip::Gap | Skip::ForeignEpoch) if self.follows() => {
+                        self.catch_up(&epoch, event.seq, out)
+                    }
                     TabVerdict::Skip(_) => self.stats.deferred += 1,
                 }
             }
@@ -548,10 +606,12 @@ impl Machine {
                 topics,
             } => {
                 let covered = covers(&topics, &self.config.topics);
-                if let TabVerdict::Take { fresh } =
-                    self.ledger.take_from_tab(&epoch, after, seq, covered)
-                {
-                    self.first_position(fresh, out);
+                match self.ledger.take_from_tab(&epoch, after, seq, covered) {
+                    TabVerdict::Take { fresh } => self.first_position(fresh, out),
+                    TabVerdict::Skip(Skip::Gap | Skip::ForeignEpoch) if self.follows() => {
+                        self.catch_up(&epoch, seq, out)
+                    }
+                    TabVerdict::Skip(_) => {}
                 }
             }
             TabMessage::Resync { epoch, seq } => {
@@ -565,6 +625,31 @@ impl Machine {
                 out.push(Command::WriteQueryData { key, data });
             }
             TabMessage::Invalidate { tags } => out.push(Command::Invalidate(tags)),
+            TabMessage::Join => {
+                if self.elected && self.leads() {
+                    self.announce(out);
+                }
+            }
+            TabMessage::Leader { status, epoch, seq } => {
+                if let Phase::Following { leader } = &mut self.phase {
+                    *leader = Some(status);
+                    if let Some(epoch) = epoch {
+                        self.catch_up(&epoch, seq, out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn follows(&self) -> bool {
+        matches!(self.phase, Phase::Following { .. })
+    }
+
+    /// A follower behind the leader's `(epoch, seq)` refetches what it
+    /// shows and stands there.
+    fn catch_up(&mut self, epoch: &str, seq: u64, out: &mut Vec<Command>) {
+        if self.ledger.is_before(epoch, seq) {
+            self.resync(epoch, seq, out);
         }
     }
 

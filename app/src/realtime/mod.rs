@@ -1,4 +1,5 @@
-//! Realtime in the browser: one socket per tab to `GET /api/events`, its
+//! Realtime in the browser: one socket per browser to `GET /api/events`
+//! (held by one tab, see [`RealtimeOptions::leader_lock`]), its
 //! events applied exactly once and in order into the page's
 //! [`QueryClientHandle`], shared with the other tabs over
 //! `BroadcastChannel("tidings")`.
@@ -117,11 +118,15 @@ pub struct RealtimeOptions {
     token: Option<TokenSource>,
     session: Option<SessionHook>,
     channel: Option<String>,
+    leader_lock: Option<String>,
     #[cfg(feature = "testing")]
     transport: Transport,
     resume_from: Option<Position>,
     config: Config,
 }
+
+/// The Web Lock the app's tabs elect the socket's holder with.
+pub const LEADER_LOCK: &str = "tidings.realtime";
 
 impl Default for RealtimeOptions {
     fn default() -> Self {
@@ -130,6 +135,7 @@ impl Default for RealtimeOptions {
             token: None,
             session: None,
             channel: Some(CHANNEL.to_owned()),
+            leader_lock: None,
             #[cfg(feature = "testing")]
             transport: Transport::WebSocket,
             resume_from: None,
@@ -144,6 +150,7 @@ impl std::fmt::Debug for RealtimeOptions {
             .field("url", &self.url)
             .field("token", &self.token.as_ref().map(|_| "<source>"))
             .field("channel", &self.channel)
+            .field("leader_lock", &self.leader_lock)
             .field("resume_from", &self.resume_from)
             .field("config", &self.config)
             .finish()
@@ -196,6 +203,14 @@ impl RealtimeOptions {
     /// nothing with other tabs.
     pub fn channel(mut self, name: Option<&str>) -> Self {
         self.channel = name.map(str::to_owned);
+        self
+    }
+
+    /// The Web Lock whose holder opens the socket (default none: this tab
+    /// opens its own). The other tabs with the same lock follow the
+    /// holder over the channel, and one of them takes over when it goes.
+    pub fn leader_lock(mut self, name: Option<&str>) -> Self {
+        self.leader_lock = name.map(str::to_owned);
         self
     }
 
@@ -271,6 +286,7 @@ impl Driver {
     fn start(_client: QueryClientHandle, _options: RealtimeOptions, _signals: Signals) -> Self {
         Driver
     }
+    fn begin(&self) {}
     fn input(&self, _input: Input) {}
     fn post(&self, _message: TabMessage) {}
     fn position(&self) -> Option<Position> {
@@ -337,7 +353,7 @@ impl RealtimeHandle {
             client: client.clone(),
             driver: Driver::start(client, options, signals),
         };
-        handle.driver.input(Input::Start);
+        handle.driver.begin();
         handle
     }
 

@@ -18,9 +18,15 @@
 //!   and [`RealtimeHandle::share_invalidation`](super::RealtimeHandle::share_invalidation)).
 //!   Data is written only into queries the receiving tab already holds.
 //!
+//! - leadership: one tab (the leader, elected with the Web Locks API)
+//!   holds the browser's one socket; the others follow its events. A
+//!   follower announces itself ([`TabMessage::Join`]) and the leader
+//!   answers with its status and position ([`TabMessage::Leader`]), sent
+//!   again on every change of its status.
+//!
 //! Not shared: optimistic layers and mutations in flight (each tab's own;
-//! their effects reach other tabs as the server's events), fetch results
-//! (each tab fetches what it shows), and the socket itself (one per tab).
+//! their effects reach other tabs as the server's events), and fetch
+//! results (each tab fetches what it shows).
 //!
 //! Every message is wrapped with a format version; a tab running another
 //! build of the app ignores what it cannot read.
@@ -29,6 +35,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use tidings::cache::{QueryKey, Tag};
 use tidings::protocol::{Event, ServerFrame, Topic};
+
+use super::machine::Status;
 
 /// The channel's name.
 pub const CHANNEL: &str = "tidings";
@@ -63,6 +71,15 @@ pub enum TabMessage {
     QueryData { key: QueryKey, data: Value },
     /// The sender invalidated `tags`.
     Invalidate { tags: Vec<Tag> },
+    /// A tab started following: the leader answers with its [`TabMessage::Leader`].
+    Join,
+    /// The leader's (the tab holding the browser's one socket) status
+    /// changed, or a tab joined; `epoch`/`seq` is its position, if any.
+    Leader {
+        status: Status,
+        epoch: Option<String>,
+        seq: u64,
+    },
 }
 
 #[derive(Serialize, Deserialize)]

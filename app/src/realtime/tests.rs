@@ -745,3 +745,114 @@ fn an_ended_session_stops_the_socket_for_good() {
     assert!(m.handle(60_000, Input::Online).is_empty());
     assert!(m.handle(60_000, Input::Tick).is_empty());
 }
+
+/// The leader's relay of event `seq`, which it applied after `after`.
+fn relayed(after: u64, seq: u64) -> Input {
+    Input::Tab(TabMessage::Event {
+        epoch: "e1".into(),
+        after,
+        topics: vec![Topic::Users, Topic::Posts],
+        event: event(seq),
+    })
+}
+
+fn leader(status: Status, seq: u64) -> Input {
+    Input::Tab(TabMessage::Leader {
+        status,
+        epoch: Some("e1".into()),
+        seq,
+    })
+}
+
+#[test]
+fn a_follower_opens_no_socket_shows_the_leaders_status_and_applies_its_events() {
+    let mut m = machine_with(config(), 0.5, Some(Position::new("e1", 10)));
+    let out = m.handle(0, Input::Follow);
+    assert_eq!(out, [Command::Post(TabMessage::Join)], "asks who leads");
+    assert_eq!(m.status(), Status::Connecting);
+    assert_eq!(m.next_deadline(), None, "no socket to watch");
+
+    assert!(
+        m.handle(1, leader(Status::Live, 10)).is_empty(),
+        "level: nothing to refetch"
+    );
+    assert_eq!(m.status(), Status::Live);
+    assert_eq!(applied(&m.handle(2, relayed(10, 11))), [11]);
+    assert!(
+        applied(&m.handle(3, relayed(10, 11))).is_empty(),
+        "never twice"
+    );
+    // Asking to reconnect, or the network coming back, opens no socket.
+    assert!(m.handle(4, Input::ReconnectNow).is_empty());
+    assert!(m.handle(4, Input::Online).is_empty());
+    assert_eq!(m.stats().connects, 0);
+
+    assert!(m.handle(5, leader(Status::Offline, 11)).is_empty());
+    assert_eq!(m.status(), Status::Offline, "the leader's socket is down");
+}
+
+#[test]
+fn a_follower_behind_the_leader_refetches_once_and_stands_where_it_stands() {
+    let mut m = machine_with(config(), 0.5, Some(Position::new("e1", 10)));
+    m.handle(0, Input::Follow);
+    let out = m.handle(1, leader(Status::Live, 14));
+    assert!(out.contains(&Command::ResetSeq(14)));
+    assert!(matches!(out.last(), Some(Command::RefetchAll { .. })));
+    assert_eq!(m.position(), Some(&Position::new("e1", 14)));
+
+    // A relay it missed (15) shows as a gap: refetch again, then go on.
+    let out = m.handle(2, relayed(15, 16));
+    assert!(applied(&out).is_empty());
+    assert!(out.contains(&Command::ResetSeq(16)));
+    assert_eq!(applied(&m.handle(3, relayed(16, 17))), [17]);
+}
+
+#[test]
+fn a_follower_that_takes_over_resumes_from_its_own_position() {
+    let mut m = machine_with(config(), 0.5, Some(Position::new("e1", 10)));
+    m.handle(0, Input::Follow);
+    m.handle(1, leader(Status::Live, 10));
+    m.handle(2, relayed(10, 11));
+    // The leader tab closed; the lock is this tab's now.
+    let out = m.handle(3, Input::Start);
+    assert_eq!(out[0], Command::Connect);
+    assert_eq!(
+        posted(&out),
+        [TabMessage::Leader {
+            status: Status::Connecting,
+            epoch: Some("e1".into()),
+            seq: 11,
+        }]
+    );
+    m.handle(4, Input::Opened { token: None });
+    let out = m.handle(5, hello("e1", 30));
+    assert_eq!(
+        sent(&out),
+        [subscribe(11, "e1")],
+        "the server replays 12..=30"
+    );
+    assert_eq!(m.status(), Status::Live);
+    assert!(
+        posted(&out).contains(&TabMessage::Leader {
+            status: Status::Live,
+            epoch: Some("e1".into()),
+            seq: 11,
+        }),
+        "tells the other tabs it leads, live"
+    );
+    assert!(
+        applied(&m.handle(6, frame_event(11))).is_empty(),
+        "applied already"
+    );
+    assert_eq!(applied(&m.handle(7, frame_event(12))), [12]);
+    // A tab that joins now hears the leader at once.
+    let out = m.handle(8, Input::Tab(TabMessage::Join));
+    assert_eq!(
+        posted(&out),
+        [TabMessage::Leader {
+            status: Status::Live,
+            epoch: Some("e1".into()),
+            seq: 12,
+        }]
+    );
+}

@@ -2,6 +2,8 @@
 //! upload's own progress events, and the server's reason when it refuses
 //! (too large, not an image). The answer (the user with the new
 //! `avatarUrl`) goes into the store, so the picture changes everywhere.
+//! A file is not kept for later: offline, the picker is disabled and says
+//! that an upload needs a connection.
 
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -16,6 +18,7 @@ pub fn AvatarUpload(id: Uuid) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let on_change = start(id, progress, done, error);
     let input_id = format!("avatar-input-{id}");
+    let online = crate::offline::use_offline().connectivity().online();
     view! {
         <div class="user-avatar-upload">
             <input
@@ -24,9 +27,17 @@ pub fn AvatarUpload(id: Uuid) -> impl IntoView {
                 type="file"
                 accept="image/png,image/jpeg,image/webp"
                 data-testid="avatar-input"
+                disabled=move || !online.get()
                 on:change=on_change
             />
-            <label class="users-upload-button" for=input_id>"Change avatar"</label>
+            <label class="users-upload-button" class:disabled=move || !online.get() for=input_id>
+                "Change avatar"
+            </label>
+            <Show when=move || !online.get()>
+                <p class="users-notice" role="status" data-testid="avatar-offline">
+                    "You are offline: changing the avatar needs a connection."
+                </p>
+            </Show>
             {move || progress.get().map(|pct| view! {
                 <div class="users-upload-progress">
                     <progress
@@ -87,7 +98,12 @@ fn start(
                 }
                 Err(e) => {
                     progress.set(None);
-                    error.set(Some(format!("Could not upload: {}", refusal(&e))));
+                    let reason = if e.is_unanswered() {
+                        "the server could not be reached; an upload needs a connection, try again once you are back online".to_owned()
+                    } else {
+                        refusal(&e)
+                    };
+                    error.set(Some(format!("Could not upload: {reason}")));
                 }
             }
             input.set_value("");

@@ -4,6 +4,9 @@
 //! shows its new role at once). A refusal drops the call's layer, so the
 //! rows show what they showed before, and the server's reason is put in
 //! the page's alert; a 412 also brings in the users as they now are.
+//! Offline (or unanswered), each goes to the outbox instead, under its
+//! idempotency key and the versions it read, and replays when the server
+//! is back.
 //!
 //! [`UsersState`] is what the page's parts share through context.
 
@@ -18,6 +21,7 @@ use uuid::Uuid;
 use super::rows::Recent;
 use crate::api::{use_api, ApiError, IdempotencyKey};
 use crate::offline::sync::refusal;
+use crate::offline::{use_offline, OutboxRequest};
 use crate::query::{use_mutation, use_query_client, Mutation, MutationOptions};
 
 /// What the create / edit dialog holds.
@@ -116,6 +120,23 @@ pub struct BatchRole {
     pub key: IdempotencyKey,
 }
 
+impl BatchRole {
+    /// The batch as sent: each user at the version read, to the role.
+    pub fn updates(&self) -> Vec<UserBatchUpdateInput> {
+        self.users
+            .iter()
+            .map(|(id, version)| UserBatchUpdateInput {
+                id: Some(id.to_string()),
+                version: Some(*version),
+                changes: Some(UserPatchInput {
+                    role: Some(self.role.as_str().to_owned()),
+                    ..Default::default()
+                }),
+            })
+            .collect()
+    }
+}
+
 /// Field messages of a refusal: a 422's details, or a 409's (which name
 /// the field that clashes).
 pub fn field_errors(error: &ApiError) -> FieldErrors {
@@ -170,34 +191,39 @@ impl UsersState {
             current
         };
         let api = use_api();
-        let create = use_mutation(
-            {
-                let api = api.clone();
-                move |c: CreateUser| api.create_user(c.input, Some(c.key))
-            },
-            MutationOptions::default()
-                .on_mutate(|c: &CreateUser| vec![StoreOp::User(EntityOp::Add(c.draft.clone()))])
-                .on_success(move |_, user: &User| {
-                    recent.update(|r| r.created.push(user.id));
-                    notice.set(Some(format!("Created {}.", user.name)));
-                    upserts(std::slice::from_ref(user))
-                })
-                .invalidates([Tag::Users])
-                .on_error(move |c: &CreateUser, e: &ApiError| {
-                    alert.set(Some(format!(
-                        "Could not create {}: {}",
-                        c.draft.name,
-                        refusal(e)
-                    )));
-                    editor.set(Some(Editor {
-                        name: c.input.name.clone().unwrap_or_default(),
-                        email: c.input.email.clone().unwrap_or_default(),
-                        role: c.draft.role,
-                        errors: field_errors(e),
-                        user: None,
-                    }));
-                }),
-        );
+        let offline = use_offline();
+        let create =
+            use_mutation(
+                {
+                    let api = api.clone();
+                    move |c: CreateUser| api.create_user(c.input, Some(c.key))
+                },
+                MutationOptions::default()
+                    .on_mutate(|c: &CreateUser| vec![StoreOp::User(EntityOp::Add(c.draft.clone()))])
+                    .on_success(move |_, user: &User| {
+                        recent.update(|r| r.created.push(user.id));
+                        notice.set(Some(format!("Created {}.", user.name)));
+                        upserts(std::slice::from_ref(user))
+                    })
+                    .invalidates([Tag::Users])
+                    .divert(offline.divert(|c: &CreateUser| {
+                        (c.key.clone(), OutboxRequest::create_user(&c.input))
+                    }))
+                    .on_error(move |c: &CreateUser, e: &ApiError| {
+                        alert.set(Some(format!(
+                            "Could not create {}: {}",
+                            c.draft.name,
+                            refusal(e)
+                        )));
+                        editor.set(Some(Editor {
+                            name: c.input.name.clone().unwrap_or_default(),
+                            email: c.input.email.clone().unwrap_or_default(),
+                            role: c.draft.role,
+                            errors: field_errors(e),
+                            user: None,
+                        }));
+                    }),
+            );
         let edit = use_mutation(
             {
                 let api = api.clone();
@@ -217,6 +243,10 @@ impl UsersState {
                     upserts(std::slice::from_ref(user))
                 })
                 .invalidates([Tag::Users])
+                .divert(offline.divert(|e: &EditUser| {
+                    let request = OutboxRequest::update_user(e.user.id, e.user.version, &e.input);
+                    (e.key.clone(), request)
+                }))
                 .on_error(move |e: &EditUser, error: &ApiError| {
                     let user = learn(error).pop().unwrap_or_else(|| e.user.clone());
                     alert.set(Some(format!(
@@ -247,6 +277,10 @@ impl UsersState {
                     vec![StoreOp::User(EntityOp::Remove(d.user.id))]
                 })
                 .invalidates([Tag::Users])
+                .divert(offline.divert(|d: &DeleteUser| {
+                    let request = OutboxRequest::delete_user(d.user.id, d.user.version);
+                    (d.key.clone(), request)
+                }))
                 .on_error(move |d: &DeleteUser, e: &ApiError| {
                     learn(e);
                     alert.set(Some(format!(
@@ -257,21 +291,7 @@ impl UsersState {
                 }),
         );
         let batch = use_mutation(
-            move |b: BatchRole| {
-                let updates = b
-                    .users
-                    .iter()
-                    .map(|(id, version)| UserBatchUpdateInput {
-                        id: Some(id.to_string()),
-                        version: Some(*version),
-                        changes: Some(UserPatchInput {
-                            role: Some(b.role.as_str().to_owned()),
-                            ..Default::default()
-                        }),
-                    })
-                    .collect();
-                api.batch_update_users(updates, Some(b.key))
-            },
+            move |b: BatchRole| api.batch_update_users(b.updates(), Some(b.key)),
             MutationOptions::default()
                 .on_mutate(|b: &BatchRole| {
                     b.users
@@ -297,6 +317,12 @@ impl UsersState {
                     upserts(users)
                 })
                 .invalidates([Tag::Users])
+                .divert(offline.divert(|b: &BatchRole| {
+                    (
+                        b.key.clone(),
+                        OutboxRequest::batch_update_users(&b.updates()),
+                    )
+                }))
                 .on_error(move |b: &BatchRole, e: &ApiError| {
                     // Keep the selection, at the versions the server now has,
                     // so the change can be reviewed and applied again.

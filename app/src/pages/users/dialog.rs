@@ -5,13 +5,13 @@
 //! if the server refuses.
 
 use leptos::prelude::*;
-use tidings::{FieldErrors, NewUserInput, Role, User, UserPatchInput};
-use uuid::Uuid;
+use tidings::{NewUserInput, Role, User, UserPatchInput};
 
 use super::actions::{use_users_state, CreateUser, EditUser, Editor};
 use super::role_select::RoleSelect;
 use crate::api::{platform, IdempotencyKey};
 use crate::components::focus::{focus_when_mounted, keep_tab_inside, return_focus_on_cleanup};
+use crate::offline::requests::draft_user;
 
 /// The open dialog, if any.
 #[component]
@@ -23,24 +23,6 @@ pub fn UserDialog() -> impl IntoView {
             .get()
             .map(|editor| view! { <EditorForm editor/> })
     }
-}
-
-/// The user a valid creation will be, shown until the server answers.
-fn draft(input: &NewUserInput, key: &IdempotencyKey) -> Result<User, FieldErrors> {
-    let valid = input.validate()?;
-    let now = platform::instant_at(platform::now_ms());
-    Ok(User {
-        id: Uuid::parse_str(key.as_str()).unwrap_or_else(|_| Uuid::nil()),
-        name: valid.name,
-        email: valid.email,
-        role: valid.role,
-        avatar_url: None,
-        last_active: now,
-        preferences: valid.preferences,
-        created_at: now,
-        updated_at: now,
-        version: 0,
-    })
 }
 
 /// Only the fields that differ from `user`.
@@ -96,7 +78,7 @@ fn EditorForm(editor: Editor) -> impl IntoView {
                     preferences: None,
                 };
                 let key = IdempotencyKey::random();
-                match draft(&input, &key) {
+                match draft_user(&input, key.as_str(), platform::now_ms() as u64) {
                     Err(fields) => errors.set(fields),
                     Ok(draft) => {
                         close();
