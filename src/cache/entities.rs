@@ -64,8 +64,16 @@ impl Entity for Post {
 /// Orders entities in an adapter.
 pub type SortComparer<T> = fn(&T, &T) -> Ordering;
 
-/// One change to a collection of entities.
-#[derive(Debug, Clone, PartialEq)]
+/// One change to a collection of entities. Serializable, so a change can
+/// cross to another tab.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    bound(
+        serialize = "T: serde::Serialize, T::Id: serde::Serialize, T::Patch: serde::Serialize",
+        deserialize = "T: serde::de::DeserializeOwned, T::Id: serde::de::DeserializeOwned, T::Patch: serde::de::DeserializeOwned"
+    )
+)]
 pub enum EntityOp<T: Entity> {
     /// Insert if absent.
     Add(T),

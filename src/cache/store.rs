@@ -26,8 +26,9 @@ pub struct Entities {
     pub posts: EntityAdapter<Post>,
 }
 
-/// One change to [`Entities`].
-#[derive(Debug, Clone, PartialEq)]
+/// One change to [`Entities`] (serializable: it can cross to another tab).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum StoreOp {
     /// A change to the users.
     User(EntityOp<User>),
@@ -151,5 +152,44 @@ mod tests {
         }
         assert_eq!(store.last_seq(), 2);
         assert_eq!(store.visible().users.iter().collect::<Vec<_>>(), [&ada]);
+    }
+}
+
+#[cfg(test)]
+mod serde_tests {
+    use super::*;
+    use crate::cache::tests::fixtures::{post, user};
+    use crate::model::{Name, PostPatch, Role, Title, UserPatch};
+
+    /// Ops cross to other tabs as JSON: each reads back as itself.
+    #[test]
+    fn every_op_reads_back_from_json() {
+        let ada = user(1, "Ada", Role::User);
+        let first = post(2, 1);
+        let ops = vec![
+            StoreOp::User(EntityOp::Add(ada.clone())),
+            StoreOp::User(EntityOp::Upsert(ada.clone())),
+            StoreOp::User(EntityOp::Update {
+                id: ada.id,
+                patch: UserPatch {
+                    name: Some(Name::parse("Ada L.").unwrap()),
+                    role: Some(Role::Admin),
+                    ..UserPatch::default()
+                },
+            }),
+            StoreOp::User(EntityOp::Remove(ada.id)),
+            StoreOp::Post(EntityOp::Update {
+                id: first.id,
+                patch: PostPatch {
+                    title: Some(Title::parse("Renamed").unwrap()),
+                    content: None,
+                },
+            }),
+            StoreOp::Post(EntityOp::SetAll(vec![first])),
+            StoreOp::RemovePostsBy(ada.id),
+        ];
+        let text = serde_json::to_string(&ops).unwrap();
+        let back: Vec<StoreOp> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, ops);
     }
 }

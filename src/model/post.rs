@@ -94,7 +94,8 @@ pub struct PostPatchInput {
 }
 
 /// A validated, non-empty change to a post.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PostPatch {
     pub title: Option<Title>,
     pub content: Option<Content>,

@@ -139,7 +139,8 @@ pub struct PreferencesInput {
 }
 
 /// A validated change to some preferences.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PreferencesPatch {
     pub theme: Option<Theme>,
     pub notifications: Option<bool>,
@@ -267,7 +268,8 @@ pub struct UserPatchInput {
 }
 
 /// A validated, non-empty change to a user.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UserPatch {
     pub name: Option<Name>,
     pub email: Option<Email>,

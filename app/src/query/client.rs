@@ -124,6 +124,7 @@ impl QueryClientBuilder {
             timers: TimerSlot::new(self.timers),
             mutations: Mutex::new(MutationQueue::default()),
             entities: ArcTrigger::new(),
+            layer_watchers: Mutex::new(Vec::new()),
             #[cfg(feature = "hydrate")]
             window: Mutex::new(Vec::new()),
         }));

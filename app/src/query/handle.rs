@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     pub(crate) mutations: Mutex<MutationQueue>,
     /// Notified when the engine's store changed (`Notification::entities`).
     pub(crate) entities: ArcTrigger,
+    /// Told of every change to this page's own optimistic layers.
+    pub(crate) layer_watchers: Mutex<Vec<super::layer_change::LayerWatcher>>,
     #[cfg(feature = "hydrate")]
     pub(crate) window: Mutex<Vec<leptos::prelude::WindowListenerHandle>>,
 }

@@ -26,6 +26,8 @@
 //! - [`use_query`], [`use_infinite_query`], [`use_mutation`] (with
 //!   `mutations.rs`, its engine side): the hooks, typed at the edge (the
 //!   engine holds JSON); `key.rs` and `error.rs` translate keys and errors;
+//! - `shared_layers.rs` (with `layer_change.rs`, the message): each call's
+//!   optimistic layer shown and settled in the browser's other tabs too;
 //! - `entities.rs`: memos over the normalized store, per entity, per field
 //!   and per selector ([`use_user`], [`field`], [`use_selector`]), so a
 //!   change to one user re-renders only what shows it.
@@ -43,12 +45,14 @@ mod fetcher;
 mod handle;
 mod host;
 mod key;
+mod layer_change;
 mod loaded;
 mod lock;
 mod mutation_queue;
 mod mutations;
 mod observer;
 mod registry;
+mod shared_layers;
 mod snapshot;
 mod timers;
 mod use_infinite_query;
@@ -64,6 +68,7 @@ pub use clock::SystemClock;
 pub use entities::{field, use_post, use_selector, use_user};
 pub use handle::{use_query_client, QueryClientHandle};
 pub use key::query_key;
+pub use layer_change::LayerChange;
 pub use timers::Timers;
 pub use use_infinite_query::{use_infinite_query, InfiniteQueryResult};
 pub use use_mutation::{use_mutation, Mutation, MutationCall, MutationOptions};

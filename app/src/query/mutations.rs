@@ -13,6 +13,7 @@ use tidings::cache::{MutationId, StoreOp, Tag};
 
 use super::error::to_query_error;
 use super::handle::{lock, QueryClientHandle};
+use super::shared_layers::LayerChange;
 use super::use_mutation::MutationOptions;
 use crate::api::ApiError;
 
@@ -59,7 +60,9 @@ impl QueryClientHandle {
             }
             (confirmed.unwrap_or_default(), tags)
         });
+        let confirmed = outcome.as_ref().ok().map(|(ops, _)| ops.clone());
         self.settle_call(id, outcome);
+        self.tell_layers(LayerChange::Settled { id, confirmed });
         if let (Err(error), Some(on_error)) = (result, &options.on_error) {
             on_error(vars, error);
         }
@@ -70,6 +73,18 @@ impl QueryClientHandle {
     /// [`QueryClientHandle::show_waiting`]). Its layer goes.
     pub(crate) fn hand_over_mutation(&self, id: MutationId) {
         self.settle_call(id, Ok((Vec::new(), Vec::new())));
+        self.tell_layers(LayerChange::Settled {
+            id,
+            confirmed: Some(Vec::new()),
+        });
+    }
+
+    /// Settles call `id` with `confirmed` ops (or rolls its layer back),
+    /// refetching nothing.
+    pub(crate) fn settle_quietly(&self, id: MutationId, confirmed: Option<Vec<StoreOp>>) {
+        let refused = ApiError::Aborted;
+        let outcome = confirmed.map(|ops| (ops, Vec::new())).ok_or(&refused);
+        self.settle_call(id, outcome);
     }
 
     /// Shows a write that waits for the server outside any call (queued

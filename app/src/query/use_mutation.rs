@@ -23,6 +23,7 @@ use serde_json::Value;
 use tidings::cache::{MutationId, StoreOp, Tag};
 
 use super::handle::{lock, use_query_client, QueryClientHandle};
+use super::shared_layers::LayerChange;
 use crate::api::ApiError;
 
 type ScopeFn<V> = Arc<dyn Fn(&V) -> Option<String> + Send + Sync>;
@@ -212,7 +213,11 @@ where
             (scope, ops)
         });
         let variables = serde_json::to_value(&vars).unwrap_or(Value::Null);
+        let shown = ops.clone();
         let (id, turn) = handle.begin_mutation(scope.as_deref(), variables, ops);
+        if !shown.is_empty() {
+            handle.tell_layers(LayerChange::Shown { id, ops: shown });
+        }
         let state = ArcRwSignal::new(None);
         self.action.dispatch(Call {
             vars,

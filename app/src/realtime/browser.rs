@@ -12,7 +12,7 @@
 //! performed are queued and handled in order afterwards.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ use futures::StreamExt;
 use leptos::prelude::{set_timeout_with_handle, window_event_listener_untyped};
 use leptos::prelude::{TimeoutHandle, WindowListenerHandle};
 use send_wrapper::SendWrapper;
-use tidings::cache::{FetchStart, Millis, Notification};
+use tidings::cache::{FetchStart, Millis, MutationId, Notification};
 use tidings::protocol::ServerFrame;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -33,7 +33,10 @@ use super::{scripted::Script, Transport};
 use super::{
     Position, RealtimeOptions, SessionHook, SessionNeed, Signals, TabMessage, TokenSource,
 };
-use crate::query::QueryClientHandle;
+use crate::query::{LayerChange, QueryClientHandle};
+
+/// How long another tab's layer may show here without being settled.
+const FOREIGN_LAYER_LIFETIME: Duration = Duration::from_secs(60);
 
 /// The close code of a connection that failed without a close frame.
 const ABNORMAL: u16 = 1006;
@@ -76,6 +79,10 @@ pub(super) struct Runtime {
     channel: Option<Channel>,
     leader_lock: Option<String>,
     leadership: Option<crate::web_locks::Held>,
+    /// This page's id among the tabs, for the layers it shares.
+    tab: String,
+    /// Other tabs' layers shown here: their (tab, id) to the id here.
+    foreign: HashMap<(String, MutationId), MutationId>,
     online: Option<WindowListenerHandle>,
     timer: Option<(Millis, TimeoutHandle)>,
     inbox: VecDeque<Input>,
@@ -236,6 +243,8 @@ impl Driver {
             channel: None,
             leader_lock: options.leader_lock,
             leadership: None,
+            tab: format!("{:x}", (js_sys::Math::random() * 2f64.powi(52)) as u64),
+            foreign: HashMap::new(),
             online: None,
             timer: None,
             inbox: VecDeque::new(),
@@ -244,6 +253,9 @@ impl Driver {
         let channel = options
             .channel
             .and_then(|name| Channel::open(&name, Rc::downgrade(&rt)));
+        if channel.is_some() {
+            share_layers(&rt);
+        }
         let weak = Rc::downgrade(&rt);
         let online = window_event_listener_untyped("online", move |_| {
             if let Some(rt) = weak.upgrade() {
@@ -398,6 +410,7 @@ fn perform(rt: &Rc<RefCell<Runtime>>, command: Command) -> Option<Input> {
                 channel.post(&message);
             }
         }
+        Command::ForeignLayer { tab, change } => show_foreign_layer(rt, tab, change),
         Command::WriteQueryData { key, data } => {
             apply::write_query_data(&client(), &key, data);
         }
@@ -406,6 +419,69 @@ fn perform(rt: &Rc<RefCell<Runtime>>, command: Command) -> Option<Input> {
         Command::Warn(message) => leptos::logging::warn!("{message}"),
     }
     None
+}
+
+/// Posts every change to this page's own layers to the other tabs.
+fn share_layers(rt: &Rc<RefCell<Runtime>>) {
+    let (client, tab) = {
+        let r = rt.borrow();
+        (r.client.clone(), r.tab.clone())
+    };
+    let weak = SendWrapper::new(Rc::downgrade(rt));
+    client.watch_layers(move |change| {
+        let Some(rt) = weak.upgrade() else {
+            return;
+        };
+        let message = TabMessage::Layer {
+            tab: tab.clone(),
+            change: change.clone(),
+        };
+        let posted = match rt.try_borrow() {
+            Ok(runtime) => {
+                if let Some(channel) = &runtime.channel {
+                    channel.post(&message);
+                }
+                true
+            }
+            Err(_) => false,
+        };
+        if !posted {
+            leptos::logging::warn!("a layer change was not shared: the runtime was busy");
+        }
+    });
+}
+
+/// Shows (or settles) tab `tab`'s layer here.
+fn show_foreign_layer(rt: &Rc<RefCell<Runtime>>, tab: String, change: LayerChange) {
+    let client = rt.borrow().client.clone();
+    match change {
+        LayerChange::Shown { id, ops } => {
+            let here = client.show_foreign_layer(ops);
+            rt.borrow_mut().foreign.insert((tab.clone(), id), here);
+            // A tab closed before its call settled never says so: its
+            // layer goes after a while (the server's events carry what the
+            // call did, if anything).
+            let weak = Rc::downgrade(rt);
+            leptos::prelude::set_timeout(
+                move || {
+                    if let Some(rt) = weak.upgrade() {
+                        let change = LayerChange::Settled {
+                            id,
+                            confirmed: None,
+                        };
+                        show_foreign_layer(&rt, tab, change);
+                    }
+                },
+                FOREIGN_LAYER_LIFETIME,
+            );
+        }
+        LayerChange::Settled { id, confirmed } => {
+            let here = rt.borrow_mut().foreign.remove(&(tab, id));
+            if let Some(here) = here {
+                client.settle_foreign_layer(here, confirmed);
+            }
+        }
+    }
 }
 
 /// Calls the session hook, if any, with no borrow of the runtime held.

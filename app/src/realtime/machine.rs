@@ -55,6 +55,7 @@ use tidings::Backoff;
 use super::backoff::{Random, RECONNECT};
 use super::ledger::{Ledger, Position, Skip, TabVerdict};
 use super::tabs::{covers, TabMessage};
+use crate::query::LayerChange;
 
 /// The connection as the UI shows it.
 #[derive(
@@ -172,6 +173,8 @@ pub enum Command {
     RefetchAll { round: u64 },
     /// Post to the other tabs.
     Post(TabMessage),
+    /// Show or settle another tab's optimistic layer.
+    ForeignLayer { tab: String, change: LayerChange },
     /// Write `data` as `key`'s data, if this tab holds `key`.
     WriteQueryData { key: QueryKey, data: Value },
     /// Refresh the session's access token (the socket's expired or names
@@ -625,6 +628,7 @@ impl Machine {
                 out.push(Command::WriteQueryData { key, data });
             }
             TabMessage::Invalidate { tags } => out.push(Command::Invalidate(tags)),
+            TabMessage::Layer { tab, change } => out.push(Command::ForeignLayer { tab, change }),
             TabMessage::Join => {
                 if self.elected && self.leads() {
                     self.announce(out);

@@ -24,9 +24,11 @@
 //!   answers with its status and position ([`TabMessage::Leader`]), sent
 //!   again on every change of its status.
 //!
-//! Not shared: optimistic layers and mutations in flight (each tab's own;
-//! their effects reach other tabs as the server's events), and fetch
-//! results (each tab fetches what it shows).
+//! - each optimistic layer of a write made in a tab, when shown and when
+//!   settled ([`TabMessage::Layer`]): the other tabs show it too, and drop
+//!   it (under the confirmed ops, or rolled back) with no request.
+//!
+//! Not shared: fetch results (each tab fetches what it shows).
 //!
 //! Every message is wrapped with a format version; a tab running another
 //! build of the app ignores what it cannot read.
@@ -37,6 +39,7 @@ use tidings::cache::{QueryKey, Tag};
 use tidings::protocol::{Event, ServerFrame, Topic};
 
 use super::machine::Status;
+use crate::query::LayerChange;
 
 /// The channel's name.
 pub const CHANNEL: &str = "tidings";
@@ -71,6 +74,9 @@ pub enum TabMessage {
     QueryData { key: QueryKey, data: Value },
     /// The sender invalidated `tags`.
     Invalidate { tags: Vec<Tag> },
+    /// Tab `tab` (a random id per page) changed one of its optimistic
+    /// layers: every tab shows it, and drops it when it settles.
+    Layer { tab: String, change: LayerChange },
     /// A tab started following: the leader answers with its [`TabMessage::Leader`].
     Join,
     /// The leader's (the tab holding the browser's one socket) status
