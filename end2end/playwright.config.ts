@@ -20,6 +20,10 @@ export default defineConfig({
     baseURL,
     // Signed in as the demo admin (see the global setup).
     storageState: SIGNED_IN_STATE,
+    // Requests a service worker answers bypass page.route(), which many
+    // specs hold or fail requests with: only the spec of the offline shell
+    // lets the app's worker run.
+    serviceWorkers: "block",
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },

@@ -134,6 +134,8 @@ fn provide_offline(client: QueryClientHandle, own: OwnPosts, user: Option<Uuid>)
     );
     offline.provide();
     #[cfg(feature = "hydrate")]
+    Effect::new(move |_| crate::offline::shell::keep_for_offline(user.is_some()));
+    #[cfg(feature = "hydrate")]
     if let Some(user) = user {
         let offline = offline.clone();
         Effect::new(move |_| {

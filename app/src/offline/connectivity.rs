@@ -63,7 +63,8 @@ impl Connectivity {
         }
     }
 
-    /// Follows the browser: reads `navigator.onLine` now and listens to
+    /// Follows the browser: reads `navigator.onLine` once the page is live
+    /// (an effect, after hydration) and listens to
     /// the window's `online` / `offline` events until the current owner is
     /// cleaned up. Nothing outside the browser.
     pub fn listen(&self) {
@@ -71,7 +72,11 @@ impl Connectivity {
         {
             use leptos::prelude::window_event_listener_untyped;
 
-            self.set_browser_online(crate::query::navigator_online());
+            // After hydration: the page was rendered online, and a page
+            // loaded without a network (served by the service worker)
+            // must hydrate as rendered before it says so.
+            let this = self.clone();
+            Effect::new(move |_| this.set_browser_online(crate::query::navigator_online()));
             let on = |event: &str, online: bool| {
                 let this = self.clone();
                 window_event_listener_untyped(event, move |_| this.set_browser_online(online))

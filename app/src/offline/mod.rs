@@ -12,12 +12,16 @@
 //! Rust, tested natively; [`storage`] persists to `localStorage` in the
 //! browser (one outbox per user) and to memory elsewhere. [`connectivity`] says whether the
 //! server can be reached, [`requests`] reads queued writes back as the
-//! typed writes they are, and [`sync`] runs the outbox in the app ([`OfflineSync`]).
+//! typed writes they are, and [`sync`] runs the outbox in the app ([`OfflineSync`]);
+//! `shell` (browser only) keeps the app shell and visited pages for a
+//! reload without a network (the service worker `public/sw.js`).
 
 pub mod connectivity;
 pub mod outbox;
 pub mod replay;
 pub mod requests;
+#[cfg(feature = "hydrate")]
+pub mod shell;
 pub mod storage;
 pub mod sync;
 

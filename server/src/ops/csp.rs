@@ -10,8 +10,10 @@
 //! `cargo leptos watch` (`LEPTOS_WATCH` set) the live-reload socket on its
 //! own port is allowed too.
 //!
-//! Every other response (JSON, static files, the metrics) gets
-//! [`DEFAULT_POLICY`], which allows nothing to load or frame it.
+//! The service worker's script ([`WORKER_PATH`]) gets [`WORKER_POLICY`]:
+//! the worker may fetch from the site itself, nothing else. Every other
+//! response (JSON, static files, the metrics) gets [`DEFAULT_POLICY`],
+//! which allows nothing to load or frame it.
 //!
 //! The page's nonce reaches the response through [`PageNonce`], a slot
 //! the security-headers layer puts on the request and fills in on the
@@ -29,6 +31,14 @@ use leptos::prelude::use_context;
 /// The policy of every response that is not a rendered page.
 pub const DEFAULT_POLICY: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Where the app's service worker script is served (`public/sw.js`).
+pub const WORKER_PATH: &str = "/sw.js";
+
+/// The policy of the service worker's script, which governs what the
+/// worker may fetch: the site's own pages and bundle, nothing else.
+pub const WORKER_POLICY: &str =
+    "default-src 'none'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// The policy of a rendered page whose inline scripts carry `nonce`.
 pub fn page_policy(nonce: &str, live_reload: bool) -> String {

@@ -1,6 +1,6 @@
 //! Security headers on every response. A header the handler already set
 //! is kept (pages set their own Content-Security-Policy, see
-//! [`super::csp`]). A site served over HTTPS (`--secure-cookies`) also
+//! [`super::csp`]; the service worker's script gets its own too). A site served over HTTPS (`--secure-cookies`) also
 //! sends `Strict-Transport-Security`, so browsers never ask it over plain
 //! HTTP again.
 
@@ -13,7 +13,7 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::csp::DEFAULT_POLICY;
+use super::csp::{DEFAULT_POLICY, WORKER_PATH, WORKER_POLICY};
 
 /// `Cross-Origin-Opener-Policy` (no constant in `http`).
 pub const CROSS_ORIGIN_OPENER_POLICY: HeaderName =
@@ -54,10 +54,16 @@ pub async fn apply(
 ) -> Response {
     let nonce = super::csp::PageNonce::default();
     request.extensions_mut().insert(nonce.clone());
+    let worker = request.uri().path() == WORKER_PATH;
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if let Some(policy) = nonce.policy() {
         headers.insert(CONTENT_SECURITY_POLICY, policy);
+    } else if worker {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(WORKER_POLICY),
+        );
     }
     for (name, value) in defaults() {
         if !headers.contains_key(&name) {
