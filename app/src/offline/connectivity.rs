@@ -64,24 +64,36 @@ impl Connectivity {
     }
 
     /// Follows the browser: reads `navigator.onLine` once the page is live
-    /// (an effect, after hydration) and listens to
-    /// the window's `online` / `offline` events until the current owner is
-    /// cleaned up. Nothing outside the browser.
+    /// (after hydration) and listens to the window's `online` / `offline`
+    /// events until the current owner is cleaned up. Nothing outside the
+    /// browser.
     pub fn listen(&self) {
         #[cfg(feature = "hydrate")]
         {
+            use std::sync::atomic::{AtomicBool, Ordering};
+            use std::sync::Arc;
+
             use leptos::prelude::window_event_listener_untyped;
 
-            // After hydration: the page was rendered online, and a page
-            // loaded without a network (served by the service worker)
-            // must hydrate as rendered before it says so.
-            let this = self.clone();
-            Effect::new(move |_| this.set_browser_online(crate::query::navigator_online()));
+            // An event heard since supersedes the first reading.
+            let heard = Arc::new(AtomicBool::new(false));
             let on = |event: &str, online: bool| {
-                let this = self.clone();
-                window_event_listener_untyped(event, move |_| this.set_browser_online(online))
+                let (this, heard) = (self.clone(), heard.clone());
+                window_event_listener_untyped(event, move |_| {
+                    heard.store(true, Ordering::SeqCst);
+                    this.set_browser_online(online)
+                })
             };
+            // The first reading waits for the page to be live: it was
+            // rendered online, and one served without a network (by the
+            // service worker) must hydrate as rendered before saying so.
             let handles = [on("online", true), on("offline", false)];
+            let this = self.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if !heard.load(Ordering::SeqCst) {
+                    this.set_browser_online(crate::query::navigator_online());
+                }
+            });
             on_cleanup(move || handles.into_iter().for_each(|h| h.remove()));
         }
     }
