@@ -139,17 +139,38 @@ fn provide_offline(client: QueryClientHandle, own: OwnPosts, user: Option<Uuid>)
     if let Some(user) = user {
         let offline = offline.clone();
         Effect::new(move |_| {
-            let storage = crate::offline::LocalStorage::new(crate::offline::outbox_key(user));
-            crate::offline::LocalStorage::remove(crate::offline::SHARED_OUTBOX_KEY);
-            storage.on_change({
-                let offline = offline.clone();
-                move || {
-                    offline.reload();
-                    offline.drain();
+            let (offline, owner) = (offline.clone(), Owner::current());
+            crate::offline::storage::forget_shared_outbox(crate::offline::SHARED_OUTBOX_KEY);
+            leptos::task::spawn_local(async move {
+                let name = crate::offline::outbox_key(user);
+                match crate::offline::IndexedDbStorage::open(&name).await {
+                    Ok(storage) => {
+                        storage.on_change({
+                            let offline = offline.clone();
+                            move || {
+                                offline.reload();
+                                offline.drain();
+                            }
+                        });
+                        let again = storage.clone();
+                        offline.replay_under(format!("{name}.replay"), move || {
+                            let again = again.clone();
+                            Box::pin(async move {
+                                if let Err(e) = again.refresh().await {
+                                    leptos::logging::warn!("could not read the outbox: {e:?}");
+                                }
+                            })
+                        });
+                        match owner {
+                            Some(owner) => owner.with(|| offline.load(storage)),
+                            None => offline.load(storage),
+                        }
+                    }
+                    Err(e) => leptos::logging::warn!(
+                        "the offline outbox could not be opened ({e:?}): writes made offline last until the page closes"
+                    ),
                 }
             });
-            offline.replay_under(format!("{}.replay", crate::offline::outbox_key(user)));
-            offline.load(storage)
         });
     }
     #[cfg(not(feature = "hydrate"))]

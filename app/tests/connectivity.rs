@@ -1,6 +1,6 @@
 //! Online/offline wiring in a real browser: the window's `online` and
 //! `offline` events drive [`Connectivity`], and [`OfflineSync`] holds
-//! writes while offline, keeps them across a reload (`localStorage`), and
+//! writes while offline, keeps them across a reload (IndexedDB), and
 //! replays them in order, each once, when the browser is back online; a
 //! replay that gets no answer leaves the write pending and the server
 //! marked unreachable. A queued edit shows in the cache at once and after
@@ -10,7 +10,9 @@
 use std::sync::{Arc, Mutex};
 
 use app::api::{ApiError, ApiFuture};
-use app::offline::{Connectivity, LocalStorage, OfflineSync, OutboxRequest, PendingMutation};
+use app::offline::{
+    Connectivity, IndexedDbStorage, OfflineSync, OutboxRequest, OutboxStorage, PendingMutation,
+};
 use app::query::QueryClientHandle;
 use leptos::prelude::*;
 use serde_json::{json, Value};
@@ -103,8 +105,12 @@ fn window_events_drive_connectivity() {
     // Listeners went with the owner: events no longer reach it.
 }
 
-/// One page's outbox over `localStorage` key `key`, offline from the start.
-fn page(key: &str, server: &Server, delivered: Arc<Mutex<Vec<Value>>>) -> OfflineSync {
+async fn open(name: &str) -> IndexedDbStorage {
+    IndexedDbStorage::open(name).await.expect("IndexedDB opens")
+}
+
+/// One page's outbox over database `key`, offline from the start.
+async fn page(key: &str, server: &Server, delivered: Arc<Mutex<Vec<Value>>>) -> OfflineSync {
     let connectivity = Connectivity::new();
     connectivity.listen();
     fire("offline");
@@ -114,7 +120,7 @@ fn page(key: &str, server: &Server, delivered: Arc<Mutex<Vec<Value>>>) -> Offlin
         server.send(),
         move |_, answer| delivered.lock().unwrap().push(answer.clone()),
     );
-    sync.load(LocalStorage::new(key));
+    sync.load(open(key).await);
     sync
 }
 
@@ -127,7 +133,7 @@ async fn offline_writes_survive_a_reload_and_replay_in_order_once() {
 
     let before = Owner::new();
     before.set();
-    let first = page(&key, &server, delivered.clone());
+    let first = page(&key, &server, delivered.clone()).await;
     first.enqueue("key-1", create("one"));
     first.enqueue("key-2", create("two"));
     settle().await;
@@ -140,7 +146,7 @@ async fn offline_writes_survive_a_reload_and_replay_in_order_once() {
     // The page reloads, still offline: the writes are still pending.
     let after = Owner::new();
     after.set();
-    let reloaded = page(&key, &server, delivered.clone());
+    let reloaded = page(&key, &server, delivered.clone()).await;
     settle().await;
     assert_eq!(keys(&reloaded), ["key-1", "key-2"]);
     assert!(server.sent().is_empty());
@@ -174,7 +180,7 @@ async fn a_write_without_answer_stays_pending_and_marks_the_server_unreachable()
         server.send(),
         |_, _| {},
     );
-    sync.load(LocalStorage::new(storage_key()));
+    sync.load(open(&storage_key()).await);
     sync.enqueue("key-1", create("one"));
     settle().await;
     assert_eq!(keys(&sync), ["key-1"]);
@@ -234,7 +240,7 @@ async fn a_queued_edit_shows_across_a_reload_and_a_412_brings_the_current_versio
     before.set();
     fire("offline");
     let first = OfflineSync::new(Connectivity::new(), client.clone(), down, |_, _| {});
-    first.load(LocalStorage::new(key.clone()));
+    first.load(open(&key).await);
     first.enqueue("edit-1", edit);
     assert_eq!(
         shown_title(&client).as_deref(),
@@ -258,7 +264,7 @@ async fn a_queued_edit_shows_across_a_reload_and_a_412_brings_the_current_versio
     let connectivity = Connectivity::new();
     connectivity.listen();
     let reloaded = OfflineSync::new(connectivity, client.clone(), conflict, |_, _| {});
-    reloaded.load(LocalStorage::new(key));
+    reloaded.load(open(&key).await);
     assert_eq!(shown_title(&client).as_deref(), Some("Edited offline"));
 
     fire("online");
@@ -269,4 +275,42 @@ async fn a_queued_edit_shows_across_a_reload_and_a_412_brings_the_current_versio
     assert_eq!(refusals.len(), 1);
     assert_eq!(refusals[0].error.status(), Some(412));
     after.cleanup();
+}
+
+#[wasm_bindgen_test]
+async fn a_write_saved_in_one_tab_is_heard_and_read_in_another() {
+    start_executor();
+    let key = storage_key();
+    let (here, there) = (open(&key).await, open(&key).await);
+    let heard = Arc::new(Mutex::new(0));
+    there.on_change({
+        let heard = heard.clone();
+        move || *heard.lock().unwrap() += 1
+    });
+    let mut outbox = app::offline::Outbox::load(here.clone());
+    outbox.enqueue("key-1".into(), create("one"), 1);
+    for _ in 0..50 {
+        if *heard.lock().unwrap() > 0 {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert_eq!(*heard.lock().unwrap(), 1, "the other tab heard of it");
+    let keys: Vec<String> = there
+        .load()
+        .into_iter()
+        .map(|m| m.idempotency_key)
+        .collect();
+    assert_eq!(keys, ["key-1"], "and reads it");
+}
+
+/// Waits `ms` milliseconds (a browser timer).
+async fn sleep(ms: i32) {
+    let done = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(done).await.unwrap();
 }

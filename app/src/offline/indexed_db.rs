@@ -16,7 +16,9 @@ use send_wrapper::SendWrapper;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{BroadcastChannel, IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransactionMode};
+use web_sys::{
+    BroadcastChannel, IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransactionMode,
+};
 
 use super::outbox::PendingMutation;
 use super::storage::OutboxStorage;
@@ -58,12 +60,16 @@ fn record(m: &PendingMutation) -> Option<JsValue> {
 }
 
 fn pending(record: &JsValue) -> Option<PendingMutation> {
-    let json = js_sys::Reflect::get(record, &JSON.into()).ok()?.as_string()?;
+    let json = js_sys::Reflect::get(record, &JSON.into())
+        .ok()?
+        .as_string()?;
     serde_json::from_str(&json).ok()
 }
 
 fn lock(mirror: &Mirror) -> std::sync::MutexGuard<'_, (Vec<PendingMutation>, u64)> {
-    mirror.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mirror
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl IndexedDbStorage {
@@ -78,7 +84,7 @@ impl IndexedDbStorage {
         let upgrade = Closure::once_into_js(move |_: JsValue| {
             let created = creating
                 .result()
-                .and_then(|db| db.dyn_into::<IdbDatabase>().map_err(JsValue::from))
+                .and_then(|db| db.dyn_into::<IdbDatabase>())
                 .and_then(|db| {
                     let parameters = IdbObjectStoreParameters::new();
                     parameters.set_key_path(&KEY.into());
@@ -118,7 +124,7 @@ impl IndexedDbStorage {
     /// Calls `f` after another tab changed this outbox (the mirror read
     /// again first), for as long as the storage lives.
     pub fn on_change(&self, f: impl Fn() + 'static) {
-        let Some(channel) = self.channel.as_ref() else {
+        let Some(channel) = (**self.channel).as_ref() else {
             return;
         };
         let this = self.clone();
@@ -151,7 +157,7 @@ impl IndexedDbStorage {
         }
         let channel = self.channel.clone();
         let committed = Closure::once_into_js(move |_: JsValue| {
-            if let Some(channel) = channel.as_ref() {
+            if let Some(channel) = (**channel).as_ref() {
                 let _ = channel.post_message(&"changed".into());
             }
         });
@@ -180,7 +186,11 @@ impl OutboxStorage for IndexedDbStorage {
             let deletes: Vec<String> = mirror
                 .0
                 .iter()
-                .filter(|old| !queue.iter().any(|m| m.idempotency_key == old.idempotency_key))
+                .filter(|old| {
+                    !queue
+                        .iter()
+                        .any(|m| m.idempotency_key == old.idempotency_key)
+                })
                 .map(|old| old.idempotency_key.clone())
                 .collect();
             *mirror = (queue.to_vec(), next_id);

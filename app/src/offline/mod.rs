@@ -9,14 +9,16 @@
 //! across reloads.
 //!
 //! The queue logic ([`outbox`]) and the replay loop ([`replay`]) are plain
-//! Rust, tested natively; [`storage`] persists to `localStorage` in the
-//! browser (one outbox per user) and to memory elsewhere. [`connectivity`] says whether the
+//! Rust, tested natively; [`storage`] persists to IndexedDB in the
+//! browser (`indexed_db`, one database per user) and to memory elsewhere. [`connectivity`] says whether the
 //! server can be reached, [`requests`] reads queued writes back as the
 //! typed writes they are, and [`sync`] runs the outbox in the app ([`OfflineSync`]);
 //! `shell` (browser only) keeps the app shell and visited pages for a
 //! reload without a network (the service worker `public/sw.js`).
 
 pub mod connectivity;
+#[cfg(feature = "hydrate")]
+pub mod indexed_db;
 pub mod outbox;
 pub mod replay;
 pub mod requests;
@@ -26,10 +28,10 @@ pub mod storage;
 pub mod sync;
 
 pub use connectivity::Connectivity;
+#[cfg(feature = "hydrate")]
+pub use indexed_db::IndexedDbStorage;
 pub use outbox::{Outbox, OutboxRequest, PendingMutation, Verdict};
 pub use replay::{drain, DrainReport, Sender};
 pub use requests::QueuedWrite;
-#[cfg(feature = "hydrate")]
-pub use storage::LocalStorage;
 pub use storage::{MemoryStorage, OutboxStorage};
 pub use sync::{outbox_key, use_offline, OfflineSync, Refusal, RETRY_EVERY, SHARED_OUTBOX_KEY};

@@ -36,8 +36,9 @@ use crate::query::QueryClientHandle;
 /// How long to wait before trying again after a replay got no answer.
 pub const RETRY_EVERY: Duration = Duration::from_secs(2);
 
-/// The `localStorage` key of the outbox of the user with `id`: each
-/// user's writes are kept apart, and only their own sessions replay them.
+/// The name of the outbox of user `user` (its IndexedDB database and the
+/// channel its tabs announce changes on): each user's writes are kept
+/// apart, and only their own sessions replay them.
 pub fn outbox_key(user: uuid::Uuid) -> String {
     format!("tidings.outbox.{user}")
 }
@@ -53,6 +54,11 @@ pub type SendFn = Arc<dyn Fn(PendingMutation) -> ApiFuture<Value> + Send + Sync>
 pub type DeliveredFn = Arc<dyn Fn(&PendingMutation, &Value) + Send + Sync>;
 
 type Storage = Box<dyn OutboxStorage + Send + Sync>;
+
+/// Reads the storage again before a replay (another tab may have just
+/// delivered what this one still holds).
+type ReadAgain =
+    Arc<send_wrapper::SendWrapper<Box<dyn Fn() -> futures::future::LocalBoxFuture<'static, ()>>>>;
 
 impl OutboxStorage for Storage {
     fn load(&self) -> Vec<PendingMutation> {
@@ -101,7 +107,7 @@ struct Inner {
     retry_scheduled: AtomicBool,
     /// The Web Lock a replay holds, so one tab replays at a time.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    replay_lock: Mutex<Option<String>>,
+    replay_lock: Mutex<Option<(String, ReadAgain)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -155,11 +161,17 @@ impl OfflineSync {
         });
     }
 
-    /// Replays only while holding the Web Lock `name` (in the browser):
-    /// of the tabs sharing this outbox, one replays at a time, the others
-    /// try again later (and find what it delivered gone).
-    pub fn replay_under(&self, name: String) {
-        *lock(&self.0.replay_lock) = Some(name);
+    /// Replays only while holding the Web Lock `name` (in the browser),
+    /// reading the storage again with `read_again` first: of the tabs
+    /// sharing this outbox, one replays at a time, and the next finds
+    /// what the last delivered gone.
+    pub fn replay_under(
+        &self,
+        name: String,
+        read_again: impl Fn() -> futures::future::LocalBoxFuture<'static, ()> + 'static,
+    ) {
+        let read_again: ReadAgain = Arc::new(send_wrapper::SendWrapper::new(Box::new(read_again)));
+        *lock(&self.0.replay_lock) = Some((name, read_again));
     }
 
     /// The connectivity this outbox follows.
@@ -258,11 +270,12 @@ impl OfflineSync {
     async fn replay(&self) -> bool {
         #[cfg(feature = "hydrate")]
         {
-            let name = lock(&self.0.replay_lock).clone();
-            if let Some(name) = name {
+            let under = lock(&self.0.replay_lock).clone();
+            if let Some((name, read_again)) = under {
                 use crate::web_locks::{exclusive, Wait};
                 let this = self.clone();
                 let replayed = exclusive(&name, Wait::IfFree, move || async move {
+                    (read_again)().await;
                     this.reload();
                     this.drain_now().await
                 });
