@@ -18,7 +18,8 @@
 //!   nothing this tab needs: same epoch, `after <= position < seq`, and the
 //!   sender's topics cover this tab's (otherwise an event only this tab
 //!   wants could lie between, and moving past it would lose it for good).
-//!   Anything else is left to this tab's own socket.
+//!   Anything else is left to this tab's own socket (a follower tab, which
+//!   has none, refetches what it shows instead; see `machine.rs`).
 //! - A tab with no position yet (its socket never said `hello`) adopts the
 //!   other tab's `after` as its start, as it would adopt `hello`'s seq: its
 //!   data was loaded before, and is trusted as of then.
