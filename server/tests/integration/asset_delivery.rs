@@ -19,6 +19,7 @@ use reqwest::header::{
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};
 use server::ops::cache_control::{IMMUTABLE, NO_STORE, PAGE, REVALIDATE, UPLOAD};
+use server::ops::csp::{DEFAULT_POLICY, WORKER_PATH, WORKER_POLICY};
 use support::{id_of, TestServer, TINY_PNG};
 use tempfile::TempDir;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -71,6 +72,10 @@ impl Site {
         write(
             &dir.path().join("favicon.svg"),
             br#"<svg xmlns="http://www.w3.org/2000/svg"/>"#,
+        );
+        write(
+            &dir.path().join("sw.js"),
+            b"self.addEventListener('fetch', () => {});",
         );
         Self {
             dir,
@@ -390,6 +395,28 @@ async fn a_precompressed_sibling_is_sent_as_it_is() {
     let gzip = fetch_as(&server, "/pkg/tidings.css", Some("gzip")).await;
     assert_eq!(gzip.encoding(), Some("gzip"));
     assert_eq!(gzip.decoded(), site.css);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_service_worker_may_fetch_the_site_and_nothing_else() {
+    let site = Site::new();
+    let server = site.serve().await;
+    let csp = |wire: &Wire| wire.header("content-security-policy").map(str::to_owned);
+
+    let worker = fetch_as(&server, WORKER_PATH, None).await;
+    assert_eq!(worker.status, StatusCode::OK);
+    assert_eq!(csp(&worker).as_deref(), Some(WORKER_POLICY));
+    assert!(WORKER_POLICY.contains("connect-src 'self'"));
+    assert_eq!(
+        worker.cache_control(),
+        REVALIDATE,
+        "a new build's worker is found"
+    );
+
+    // Any other file keeps the policy that lets nothing load.
+    let icon = fetch_as(&server, "/favicon.svg", None).await;
+    assert_eq!(csp(&icon).as_deref(), Some(DEFAULT_POLICY));
     server.stop().await;
 }
 
