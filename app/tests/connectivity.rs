@@ -293,7 +293,7 @@ async fn a_write_saved_in_one_tab_is_heard_and_read_in_another() {
         if *heard.lock().unwrap() > 0 {
             break;
         }
-        sleep(10).await;
+        app::api::browser::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert_eq!(*heard.lock().unwrap(), 1, "the other tab heard of it");
     let keys: Vec<String> = there
@@ -302,15 +302,4 @@ async fn a_write_saved_in_one_tab_is_heard_and_read_in_another() {
         .map(|m| m.idempotency_key)
         .collect();
     assert_eq!(keys, ["key-1"], "and reads it");
-}
-
-/// Waits `ms` milliseconds (a browser timer).
-async fn sleep(ms: i32) {
-    let done = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(done).await.unwrap();
 }

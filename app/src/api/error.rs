@@ -8,8 +8,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tidings::{ErrorBody, FieldErrors};
+use tidings::{ErrorBody, FieldErrors, User};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum ApiError {
@@ -146,6 +147,25 @@ impl ApiError {
             ApiError::Http { status, .. } => status_is_retryable(*status),
             ApiError::Aborted | ApiError::Decode(_) => false,
         }
+    }
+
+    /// What a 412 says is current now (`details.current`), read as `T`.
+    pub fn current<T: DeserializeOwned>(&self) -> Option<T> {
+        match self {
+            ApiError::Http {
+                status: 412,
+                details,
+                ..
+            } => serde_json::from_value(details.get("current")?.clone()).ok(),
+            _ => None,
+        }
+    }
+
+    /// The users a 412 says are current: one, or a batch's list.
+    pub fn current_users(&self) -> Vec<User> {
+        self.current::<Vec<User>>()
+            .or_else(|| self.current::<User>().map(|u| vec![u]))
+            .unwrap_or_default()
     }
 
     /// Whether the request got no answer at all (it may or may not have

@@ -22,6 +22,7 @@ use web_sys::{
 
 use super::outbox::PendingMutation;
 use super::storage::OutboxStorage;
+use crate::query::lock;
 
 /// The object store of the pending writes.
 const STORE: &str = "pending";
@@ -64,12 +65,6 @@ fn pending(record: &JsValue) -> Option<PendingMutation> {
         .ok()?
         .as_string()?;
     serde_json::from_str(&json).ok()
-}
-
-fn lock(mirror: &Mirror) -> std::sync::MutexGuard<'_, (Vec<PendingMutation>, u64)> {
-    mirror
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl IndexedDbStorage {

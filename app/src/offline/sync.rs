@@ -18,20 +18,20 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leptos::prelude::*;
 use serde_json::Value;
 use tidings::cache::{EntityOp, MutationId, StoreOp, Tag};
-use tidings::{Post, User};
+use tidings::Post;
 
 use super::connectivity::Connectivity;
 use super::outbox::{Outbox, OutboxRequest, PendingMutation, Verdict};
 use super::requests::{draft_user, QueuedWrite};
 use super::storage::OutboxStorage;
 use crate::api::{ApiError, ApiFuture, IdempotencyKey};
-use crate::query::QueryClientHandle;
+use crate::query::{lock, QueryClientHandle};
 
 /// How long to wait before trying again after a replay got no answer.
 pub const RETRY_EVERY: Duration = Duration::from_secs(2);
@@ -108,10 +108,6 @@ struct Inner {
     /// The Web Lock a replay holds, so one tab replays at a time.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     replay_lock: Mutex<Option<(String, ReadAgain)>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl OfflineSync {
@@ -408,24 +404,13 @@ impl OfflineSync {
 /// them (a 412's `details.current`: the post, the user, or the users of a
 /// batch).
 fn current_entities(write: &QueuedWrite, error: &ApiError) -> Vec<StoreOp> {
-    let ApiError::Http {
-        status: 412,
-        details,
-        ..
-    } = error
-    else {
-        return Vec::new();
-    };
-    let Some(current) = details.get("current").cloned() else {
-        return Vec::new();
-    };
     match write.tag() {
-        Tag::Posts => serde_json::from_value::<Post>(current)
+        Tag::Posts => error
+            .current::<Post>()
             .map(|p| vec![StoreOp::Post(EntityOp::Upsert(p))])
             .unwrap_or_default(),
-        _ => serde_json::from_value::<Vec<User>>(current.clone())
-            .or_else(|_| serde_json::from_value::<User>(current).map(|u| vec![u]))
-            .unwrap_or_default()
+        _ => error
+            .current_users()
             .into_iter()
             .map(|u| StoreOp::User(EntityOp::Upsert(u)))
             .collect(),

@@ -32,18 +32,6 @@ struct Edit {
     key: IdempotencyKey,
 }
 
-/// The newer post a 412 carries (`details.current`).
-pub fn conflicting_post(error: &ApiError) -> Option<Post> {
-    match error {
-        ApiError::Http {
-            status: 412,
-            details,
-            ..
-        } => serde_json::from_value(details.get("current")?.clone()).ok(),
-        _ => None,
-    }
-}
-
 /// The editor of a page: at most one draft, and the save mutation. `Copy`.
 #[derive(Clone, Copy)]
 pub struct Editor {
@@ -89,7 +77,7 @@ pub fn use_editor() -> Editor {
                 (e.key.clone(), request)
             }))
             .on_error(move |e: &Edit, error: &ApiError| {
-                if let Some(current) = conflicting_post(error) {
+                if let Some(current) = error.current::<Post>() {
                     let newer = StoreOp::Post(EntityOp::Upsert(current.clone()));
                     client.confirm_entities(&[newer]);
                     toasts.error(format!("Not saved: {error}"));
@@ -126,7 +114,7 @@ fn reopen_on_replayed_conflicts(
         seen.update_value(|n| *n += fresh.len());
         for refusal in fresh {
             let (Some(QueuedWrite::UpdatePost { patch, .. }), Some(current)) =
-                (&refusal.write, conflicting_post(&refusal.error))
+                (&refusal.write, refusal.error.current::<Post>())
             else {
                 continue;
             };

@@ -69,6 +69,7 @@ pub use entities::{field, use_post, use_selector, use_user};
 pub use handle::{use_query_client, QueryClientHandle};
 pub use key::query_key;
 pub use layer_change::LayerChange;
+pub(crate) use lock::lock;
 pub use timers::Timers;
 pub use use_infinite_query::{use_infinite_query, InfiniteQueryResult};
 pub use use_mutation::{use_mutation, Mutation, MutationCall, MutationOptions};

@@ -150,22 +150,6 @@ pub fn field_errors(error: &ApiError) -> FieldErrors {
     }
 }
 
-/// The users a 412 says are current (`details.current`: one or a list).
-pub fn current_users(error: &ApiError) -> Vec<User> {
-    let ApiError::Http {
-        status: 412,
-        details,
-        ..
-    } = error
-    else {
-        return Vec::new();
-    };
-    let current = details.get("current").cloned().unwrap_or_default();
-    serde_json::from_value::<Vec<User>>(current.clone())
-        .or_else(|_| serde_json::from_value::<User>(current).map(|u| vec![u]))
-        .unwrap_or_default()
-}
-
 fn upserts(users: &[User]) -> Vec<StoreOp> {
     users
         .iter()
@@ -184,7 +168,7 @@ impl UsersState {
         let client = StoredValue::new(use_query_client());
         // A refusal with the current state: show it as it now is.
         let learn = move |error: &ApiError| {
-            let current = current_users(error);
+            let current = error.current_users();
             if !current.is_empty() {
                 client.with_value(|c| c.confirm_entities(&upserts(&current)));
             }
