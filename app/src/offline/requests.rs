@@ -165,10 +165,10 @@ impl QueuedWrite {
         }
     }
 
-    /// What the page shows while it waits: its optimistic ops. A post
-    /// creation has none: the feed shows queued posts itself
-    /// (`feed::queued_post`). `draft` is the user a creation will be.
-    pub fn optimistic(&self, draft: impl FnOnce() -> Option<User>) -> Vec<StoreOp> {
+    /// What the page shows while it waits, queued with idempotency `key`
+    /// at `at_ms`: its optimistic ops. A post creation has none: the feed
+    /// shows queued posts itself (`feed::queued_post`).
+    pub fn optimistic(&self, key: &str, at_ms: u64) -> Vec<StoreOp> {
         match self {
             Self::CreatePost(_) => Vec::new(),
             Self::UpdatePost { id, patch, .. } => patch
@@ -176,7 +176,7 @@ impl QueuedWrite {
                 .map(|patch| vec![StoreOp::Post(EntityOp::Update { id: *id, patch })])
                 .unwrap_or_default(),
             Self::DeletePost { id, .. } => vec![StoreOp::Post(EntityOp::Remove(*id))],
-            Self::CreateUser(_) => draft()
+            Self::CreateUser(input) => draft_user(input, key, at_ms)
                 .map(|u| vec![StoreOp::User(EntityOp::Add(u))])
                 .unwrap_or_default(),
             Self::UpdateUser { id, patch, .. } => patch
@@ -393,7 +393,7 @@ mod tests {
                 ..Default::default()
             },
         };
-        let ops = edit.optimistic(|| None);
+        let ops = edit.optimistic("k", 0);
         assert!(matches!(
             &ops[..],
             [StoreOp::Post(EntityOp::Update { id: at, patch })]
@@ -401,7 +401,7 @@ mod tests {
         ));
         let delete = QueuedWrite::DeleteUser { id, version: 1 };
         assert_eq!(
-            delete.optimistic(|| None),
+            delete.optimistic("k", 0),
             vec![StoreOp::User(EntityOp::Remove(id))]
         );
         assert_eq!(edit.tag(), Tag::Posts);

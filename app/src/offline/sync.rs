@@ -28,7 +28,7 @@ use tidings::Post;
 
 use super::connectivity::Connectivity;
 use super::outbox::{Outbox, OutboxRequest, PendingMutation, Verdict};
-use super::requests::{draft_user, QueuedWrite};
+use super::requests::QueuedWrite;
 use super::storage::OutboxStorage;
 use crate::api::{ApiError, ApiFuture, IdempotencyKey};
 use crate::query::{lock, QueryClientHandle};
@@ -387,12 +387,7 @@ impl OfflineSync {
             let Ok(write) = QueuedWrite::of(&pending.request) else {
                 continue;
             };
-            let ops = write.optimistic(|| match &write {
-                QueuedWrite::CreateUser(input) => {
-                    draft_user(input, &pending.idempotency_key, pending.created_at).ok()
-                }
-                _ => None,
-            });
+            let ops = write.optimistic(&pending.idempotency_key, pending.created_at);
             let shown = serde_json::json!({ "queued": write.describe() });
             let layer = self.0.client.show_waiting(shown, ops);
             lock(&self.0.layers).insert(pending.id, (layer, write.tag()));
