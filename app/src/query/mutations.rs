@@ -79,14 +79,6 @@ impl QueryClientHandle {
         });
     }
 
-    /// Settles call `id` with `confirmed` ops (or rolls its layer back),
-    /// refetching nothing.
-    pub(crate) fn settle_quietly(&self, id: MutationId, confirmed: Option<Vec<StoreOp>>) {
-        let refused = ApiError::Aborted;
-        let outcome = confirmed.map(|ops| (ops, Vec::new())).ok_or(&refused);
-        self.settle_call(id, outcome);
-    }
-
     /// Shows a write that waits for the server outside any call (queued
     /// offline): pending in the mutation cache, `ops` as its layer.
     pub fn show_waiting(&self, variables: Value, ops: Vec<StoreOp>) -> MutationId {

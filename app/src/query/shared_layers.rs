@@ -14,6 +14,7 @@ use tidings::cache::{MutationId, StoreOp};
 
 use super::handle::{lock, QueryClientHandle};
 pub use super::layer_change::LayerChange;
+use crate::api::ApiError;
 
 impl QueryClientHandle {
     /// Calls `watcher` with every change to this page's own layers.
@@ -38,6 +39,8 @@ impl QueryClientHandle {
     /// under the remaining layers, or (`None`) the layer is rolled back.
     /// Nothing is refetched: that tab's answer already says it all.
     pub fn settle_foreign_layer(&self, id: MutationId, confirmed: Option<Vec<StoreOp>>) {
-        self.settle_quietly(id, confirmed);
+        let refused = ApiError::Aborted;
+        let outcome = confirmed.map(|ops| (ops, Vec::new())).ok_or(&refused);
+        self.settle_waiting(id, outcome);
     }
 }
