@@ -76,6 +76,14 @@ pub fn App() -> impl IntoView {
     crate::session::follow_refreshes(&realtime);
     Toasts::new().provide();
     let own = OwnPosts::provide();
+    #[cfg(feature = "hydrate")]
+    {
+        let client = client.clone();
+        Effect::new(move |_| match user {
+            Some(user) => crate::offline::persisted_cache::keep_cache(client.clone(), user),
+            None => crate::offline::persisted_cache::forget_all(),
+        });
+    }
     let offline = provide_offline(client, own, user);
     // A live socket means the server is back: replay what waits.
     let status = realtime.status;

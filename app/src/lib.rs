@@ -5,6 +5,8 @@
 pub mod api;
 mod app;
 pub mod components;
+#[cfg(feature = "hydrate")]
+pub mod js_object;
 pub mod keys;
 pub mod offline;
 pub mod pages;

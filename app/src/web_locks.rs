@@ -12,18 +12,13 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::js_object::get;
+
 /// `navigator.locks.request`, bound to `navigator.locks`.
 fn request_fn() -> Option<(JsValue, js_sys::Function)> {
     let window: JsValue = web_sys::window()?.into();
-    let navigator = js_sys::Reflect::get(&window, &JsValue::from_str("navigator")).ok()?;
-    let locks = js_sys::Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
-    if locks.is_undefined() || locks.is_null() {
-        return None;
-    }
-    let request = js_sys::Reflect::get(&locks, &JsValue::from_str("request"))
-        .ok()?
-        .dyn_into()
-        .ok()?;
+    let locks = get(&window, "navigator").and_then(|n| get(&n, "locks"))?;
+    let request = get(&locks, "request")?.dyn_into().ok()?;
     Some((locks, request))
 }
 

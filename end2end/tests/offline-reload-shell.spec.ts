@@ -1,21 +1,10 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { uniqueToken, waitForHydration, waitForLive } from "./fixtures/app";
+import { keptFiles } from "./fixtures/offline-caches";
 import { PostsPage } from "./fixtures/posts-page";
 
 // The app's service worker runs here (the suite blocks it elsewhere).
 test.use({ serviceWorkers: "allow" });
-
-/** The URLs the worker's caches whose name starts with `prefix` hold. */
-async function kept(page: Page, prefix: string): Promise<string[]> {
-  return page.evaluate(async (prefix) => {
-    const urls: string[] = [];
-    for (const name of await caches.keys()) {
-      if (!name.startsWith(prefix)) continue;
-      for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
-    }
-    return urls;
-  }, prefix);
-}
 
 test("a reload with the network off shows the feed and the posts written offline", async ({
   page,
@@ -26,8 +15,8 @@ test("a reload with the network off shows the feed and the posts written offline
   await posts.gotoHydrated();
   await waitForLive(page);
   // The worker kept this page and the bundle it loaded.
-  await expect.poll(() => kept(page, "tidings-pages")).toContainEqual(expect.stringContaining("/posts"));
-  await expect.poll(() => kept(page, "tidings-shell-")).toContainEqual(expect.stringMatching(/\.wasm$/));
+  await expect.poll(() => keptFiles(page, "tidings-pages")).toContainEqual(expect.stringContaining("/posts"));
+  await expect.poll(() => keptFiles(page, "tidings-shell-")).toContainEqual(expect.stringMatching(/\.wasm$/));
   const before = (await posts.postIds()).slice(0, 3);
   expect(before.length).toBeGreaterThan(0);
 

@@ -60,7 +60,7 @@ pub use client::{FetchStart, ObserverId, QueryClient, QueryView, ShapeOf};
 pub use clock::{Clock, FakeClock, Millis, NEVER};
 pub use entities::{Entity, EntityAdapter, EntityOp, SortComparer};
 pub use fetch::{FetchDecision, FetchPolicy, Resolution};
-pub use hydrate::{DehydratedQuery, DehydratedState};
+pub use hydrate::{DehydratedQuery, DehydratedState, PersistedState};
 pub use infinite::{
     InfiniteData, InfiniteOptions, KeysetParam, PageDirection, PageParamFn, PageRequest,
 };

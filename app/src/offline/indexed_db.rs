@@ -1,5 +1,5 @@
 //! The outbox in IndexedDB (feature `hydrate`): one database per user
-//! (`tidings-outbox-<user id>`), one record per pending write, keyed by its
+//! (`tidings.outbox.<user id>`), one record per pending write, keyed by its
 //! idempotency key. A user's writes are out of reach of anyone else who
 //! signs in on the browser, and they outlive a closed tab.
 //!
@@ -15,11 +15,9 @@ use std::sync::{Arc, Mutex};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    BroadcastChannel, IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransactionMode,
-};
+use web_sys::{BroadcastChannel, IdbDatabase, IdbTransactionMode};
 
+use super::database::{self, settled};
 use super::outbox::PendingMutation;
 use super::storage::OutboxStorage;
 use crate::query::lock;
@@ -42,16 +40,6 @@ pub struct IndexedDbStorage {
     mirror: Mirror,
 }
 
-/// Waits for `request` to succeed; its result.
-async fn settled(request: &IdbRequest) -> Result<JsValue, JsValue> {
-    let done = js_sys::Promise::new(&mut |resolve, reject| {
-        request.set_onsuccess(Some(&resolve));
-        request.set_onerror(Some(&reject));
-    });
-    JsFuture::from(done).await?;
-    request.result()
-}
-
 fn record(m: &PendingMutation) -> Option<JsValue> {
     let record = js_sys::Object::new();
     let json = serde_json::to_string(m).ok()?;
@@ -70,27 +58,7 @@ fn pending(record: &JsValue) -> Option<PendingMutation> {
 impl IndexedDbStorage {
     /// Opens (creating it the first time) database `name` and reads it.
     pub async fn open(name: &str) -> Result<Self, JsValue> {
-        let factory = web_sys::window()
-            .ok_or("no window")?
-            .indexed_db()?
-            .ok_or("no IndexedDB")?;
-        let request = factory.open_with_u32(name, 1)?;
-        let creating = request.clone();
-        let upgrade = Closure::once_into_js(move |_: JsValue| {
-            let created = creating
-                .result()
-                .and_then(|db| db.dyn_into::<IdbDatabase>())
-                .and_then(|db| {
-                    let parameters = IdbObjectStoreParameters::new();
-                    parameters.set_key_path(&KEY.into());
-                    db.create_object_store_with_optional_parameters(STORE, &parameters)
-                });
-            if let Err(e) = created {
-                leptos::logging::warn!("could not create the outbox store: {e:?}");
-            }
-        });
-        request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
-        let db: IdbDatabase = settled(&request).await?.dyn_into()?;
+        let db = database::open(name, STORE, Some(KEY)).await?;
         let channel = BroadcastChannel::new(name).ok();
         let this = Self {
             db: Arc::new(SendWrapper::new(db)),

@@ -14,12 +14,19 @@
 //! server can be reached, [`requests`] reads queued writes back as the
 //! typed writes they are, and [`sync`] runs the outbox in the app ([`OfflineSync`]);
 //! `shell` (browser only) keeps the app shell and visited pages for a
-//! reload without a network (the service worker `public/sw.js`).
+//! reload without a network (the service worker `public/sw.js`), and
+//! `persisted_cache` (browser only) the engine's state, per user, so a
+//! reload shows the last known data at once; both open IndexedDB through
+//! `database`.
 
 pub mod connectivity;
 #[cfg(feature = "hydrate")]
+pub mod database;
+#[cfg(feature = "hydrate")]
 pub mod indexed_db;
 pub mod outbox;
+#[cfg(feature = "hydrate")]
+pub mod persisted_cache;
 pub mod replay;
 pub mod requests;
 #[cfg(feature = "hydrate")]

@@ -4,31 +4,14 @@
 //! no network, and, on a page rendered for nobody (signed out), deletes
 //! the pages it kept: they hold the last user's data.
 
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsValue;
+
+use crate::js_object::{call, get, settle};
 
 /// The worker's script, at the root so it serves every page.
 const WORKER: &str = "/sw.js";
 /// The worker's cache of visited pages (see `public/sw.js`).
 const PAGES_CACHE: &str = "tidings-pages";
-
-fn get(target: &JsValue, name: &str) -> Option<JsValue> {
-    js_sys::Reflect::get(target, &JsValue::from_str(name))
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
-}
-
-fn call(target: &JsValue, name: &str, args: &[JsValue]) -> Option<JsValue> {
-    let f: js_sys::Function = get(target, name)?.dyn_into().ok()?;
-    let args: js_sys::Array = args.iter().collect();
-    f.apply(target, &args).ok()
-}
-
-async fn settle(promise: JsValue) -> Option<JsValue> {
-    JsFuture::from(promise.dyn_into::<js_sys::Promise>().ok()?)
-        .await
-        .ok()
-}
 
 /// Keeps this page for offline use when it was rendered for `signed_in`
 /// user, else forgets every page kept (in the background).
@@ -62,17 +45,29 @@ fn loaded_files(window: &JsValue) -> Vec<String> {
         .collect()
 }
 
-async fn register() -> Option<()> {
-    let window: JsValue = web_sys::window()?.into();
-    let workers = get(&window, "navigator").and_then(|n| get(&n, "serviceWorker"))?;
-    let files = loaded_files(&window);
-    // The bundle's content-hashed name stands for the build.
-    let build = files
+/// The bundle's content-hashed name among `files`: it stands for the
+/// build.
+fn build_of(files: &[String]) -> String {
+    files
         .iter()
         .find(|url| url.contains("/pkg/") && url.ends_with(".js"))
         .and_then(|url| url.rsplit('/').next())
         .unwrap_or("unhashed")
-        .to_owned();
+        .to_owned()
+}
+
+/// The build this page runs: what is kept for it is read by it alone.
+pub fn build_id() -> String {
+    web_sys::window().map_or_else(String::new, |window| {
+        build_of(&loaded_files(&window.into()))
+    })
+}
+
+async fn register() -> Option<()> {
+    let window: JsValue = web_sys::window()?.into();
+    let workers = get(&window, "navigator").and_then(|n| get(&n, "serviceWorker"))?;
+    let files = loaded_files(&window);
+    let build = build_of(&files);
     let script = format!("{WORKER}?build={}", js_sys::encode_uri_component(&build));
     settle(call(&workers, "register", &[JsValue::from_str(&script)])?).await?;
     let registration = settle(get(&workers, "ready")?).await?;

@@ -16,8 +16,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use tidings::cache::{
-    Clock, DehydratedState, EntityStore, EventKind, FetchPolicy, Millis, Notification, QueryClient,
-    QueryKey, QueryOptions, Shape, ShapeOf, StoreOp, Tag,
+    Clock, DehydratedState, EntityStore, EventKind, FetchDecision, FetchPolicy, Millis,
+    Notification, PersistedState, QueryClient, QueryKey, QueryOptions, Shape, ShapeOf, StoreOp,
+    Tag,
 };
 
 use super::clock::SystemClock;
@@ -265,6 +266,37 @@ impl QueryClientHandle {
     /// Takes in dehydrated queries (older than held data are skipped).
     pub fn hydrate(&self, state: DehydratedState) -> usize {
         self.update(|c| c.hydrate(state))
+    }
+
+    /// The confirmed queries, stamped with the time now, for the next page
+    /// load to [`restore`](QueryClientHandle::restore).
+    pub fn persist(&self) -> PersistedState {
+        self.read(QueryClient::persist)
+    }
+
+    /// Takes in what an earlier page [`persist`](QueryClientHandle::persist)ed,
+    /// where it is newer than what this page holds; a query it wrote that
+    /// is observed and stale refetches now.
+    pub fn restore(&self, state: PersistedState) {
+        let starts = self.update(|c| {
+            let mut written = c.restore(state);
+            written.retain(|key| c.observer_count(key) > 0);
+            written
+                .iter()
+                .filter_map(|key| match c.fetch(key, FetchPolicy::IfStale) {
+                    FetchDecision::Start(start) => Some(start),
+                    _ => None,
+                })
+                .collect()
+        });
+        self.run(starts);
+    }
+
+    /// Calls `f` after each batch of changes to the engine's queries or
+    /// store, for as long as the client lives. `f` runs under the engine's
+    /// lock: it must not call the client (schedule what needs it).
+    pub fn on_change(&self, f: impl Fn() + Send + 'static) {
+        self.update(|c| c.subscribe(move |_| f()));
     }
 
     /// Records `ops` (entities an answer carried) as the server's word,

@@ -11,7 +11,8 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{json, Value};
 use tidings::cache::{
-    Clock, EntityOp, FakeClock, QueryKey, QueryOptions, QueryStatus, RetryPolicy, StoreOp, Tag,
+    Clock, DehydratedQuery, EntityOp, FakeClock, PersistedState, QueryKey, QueryOptions,
+    QueryStatus, RetryPolicy, StoreOp, Tag,
 };
 use tidings::{Name, Role, User, UserPatch};
 
@@ -308,6 +309,40 @@ fn a_resource_value_is_absorbed_without_a_fetch() {
     };
     rig.client.absorb(&older);
     assert_eq!(rig.data(&key).as_deref(), Some("from the server"));
+}
+
+#[test]
+fn kept_data_shows_at_once_and_only_what_is_watched_and_stale_refetches() {
+    let rig = Rig::new();
+    let (shown, fresh, hidden) = (
+        users(),
+        QueryKey::new("users").with(2),
+        QueryKey::new("users").with(3),
+    );
+    for key in [&shown, &fresh, &hidden] {
+        rig.serve(key, never);
+    }
+    let stale_after = QueryOptions::default().stale_time(1_000);
+    let (_shown, _fresh) = (
+        rig.observe(&shown, stale_after.clone()),
+        rig.observe(&fresh, stale_after),
+    );
+    let kept = |key: &QueryKey, at| DehydratedQuery {
+        key: key.clone(),
+        data: json!("kept"),
+        data_updated_at: at,
+    };
+    rig.client.restore(PersistedState {
+        saved_at: 900,
+        queries: vec![kept(&shown, 0), kept(&fresh, 900), kept(&hidden, 0)],
+    });
+    for key in [&shown, &fresh, &hidden] {
+        assert_eq!(rig.data(key).as_deref(), Some("kept"), "{key}");
+    }
+    rig.drain();
+    assert_eq!(rig.calls(), 1, "only the watched, stale query refetched");
+    assert_eq!(rig.data(&shown).as_deref(), Some("version-1"));
+    assert_eq!(rig.data(&fresh).as_deref(), Some("kept"));
 }
 
 #[test]

@@ -471,3 +471,92 @@ fn a_renamed_user_is_one_shared_value_in_every_list_holding_it() {
         assert!(names.contains(&"Ada Lovelace"), "{names:?}");
     }
 }
+
+#[test]
+fn a_kept_state_brings_back_what_events_changed_without_layers_unless_the_page_is_newer() {
+    let clock = FakeClock::new(1_000);
+    let shapes = |key: &QueryKey| match key.to_string().contains("list") {
+        true => Shape::UserPage(by_name()),
+        false => Shape::Opaque,
+    };
+    let fresh_client = |clock: &FakeClock| {
+        let mut c = QueryClient::new(clock.clone());
+        c.set_shapes(shapes);
+        c
+    };
+    let all = vec![user(1, "Ada", Role::User), user(2, "Cy", Role::User)];
+    let key = page_key(&by_name(), 1, 20);
+    let rendered = serde_json::to_value(served(&all, &by_name(), 1, 20)).unwrap();
+    let mut tab = fresh_client(&clock);
+    tab.set_query_data(&key, rendered.clone());
+    let rendered_at = clock.now();
+
+    // After the render: another user's rename arrives as an event, and this
+    // tab's own rename waits as an optimistic layer.
+    clock.advance(5_000);
+    let mut cy = all[1].clone();
+    cy.name = Name::parse("Cyrus").unwrap();
+    cy.version = 2;
+    event(
+        &mut tab,
+        1,
+        EventKind::UserUpdated,
+        serde_json::to_value(&cy).unwrap(),
+    );
+    let patch = crate::model::UserPatch {
+        name: Some(Name::parse("Ada L.").unwrap()),
+        ..Default::default()
+    };
+    tab.apply_layer(
+        MutationId(1),
+        vec![StoreOp::User(EntityOp::Update {
+            id: all[0].id,
+            patch,
+        })],
+    );
+    let kept: PersistedState =
+        serde_json::from_str(&serde_json::to_string(&tab.persist()).unwrap()).unwrap();
+    assert_eq!(kept.saved_at, 6_000);
+    let names = |c: &QueryClient| {
+        let data = c.query_data(&key).unwrap();
+        let rows = data["data"].as_array().unwrap().clone();
+        rows.iter()
+            .map(|u| u["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+
+    // The same page again, served from a cache (its render older than
+    // what was kept): the kept state wins, the layer is not in it.
+    clock.advance(60_000);
+    let mut reloaded = fresh_client(&clock);
+    reloaded.hydrate(DehydratedState {
+        queries: vec![DehydratedQuery {
+            key: key.clone(),
+            data: rendered.clone(),
+            data_updated_at: rendered_at,
+        }],
+    });
+    assert_eq!(reloaded.restore(kept.clone()), vec![key.clone()]);
+    assert_eq!(names(&reloaded), ["Ada", "Cyrus"]);
+    assert_eq!(
+        reloaded.state(&key).unwrap().data_updated_at,
+        rendered_at,
+        "as stale as the fetch it came from"
+    );
+
+    // A page rendered after it was kept knows better.
+    let mut rendered_later = fresh_client(&clock);
+    rendered_later.set_query_data(&key, rendered);
+    assert!(rendered_later.restore(kept.clone()).is_empty());
+    assert_eq!(names(&rendered_later), ["Ada", "Cy"]);
+
+    // A page that rendered none of it (another route) takes it all in.
+    let mut elsewhere = fresh_client(&clock);
+    assert_eq!(elsewhere.restore(kept).len(), 1);
+    assert_eq!(names(&elsewhere), ["Ada", "Cyrus"]);
+    assert_eq!(
+        elsewhere.store().confirmed().users.get(&cy.id),
+        Some(&cy),
+        "its entities are in the store"
+    );
+}
