@@ -61,12 +61,23 @@ impl QueryClient {
     /// Takes in dehydrated queries; data already held and newer is kept.
     /// Returns how many queries were written.
     pub fn hydrate(&mut self, state: DehydratedState) -> usize {
+        self.take_in(state.queries, |held_at, q| held_at >= q.data_updated_at)
+            .len()
+    }
+
+    /// Writes each of `queries` at its own time, but where the query holds
+    /// data written at `held_at` that `held_wins`; the keys written.
+    fn take_in(
+        &mut self,
+        queries: Vec<DehydratedQuery>,
+        held_wins: impl Fn(Millis, &DehydratedQuery) -> bool,
+    ) -> Vec<QueryKey> {
         self.batch(|c| {
-            let mut written = 0;
-            for q in state.queries {
+            let mut written = Vec::new();
+            for q in queries {
                 let hash = c.ensure(&q.key, None);
                 let held = &c.entries[&hash].state;
-                if held.data.is_some() && held.data_updated_at >= q.data_updated_at {
+                if held.data.is_some() && held_wins(held.data_updated_at, &q) {
                     continue;
                 }
                 let action = QueryAction::SetData {
@@ -74,7 +85,7 @@ impl QueryClient {
                     at: q.data_updated_at,
                 };
                 c.dispatch(&hash, action);
-                written += 1;
+                written.push(q.key);
             }
             written
         })
@@ -127,22 +138,7 @@ impl QueryClient {
     /// answer knows better). What it writes keeps its fetch time, so it is
     /// exactly as stale as it was. Returns the keys it wrote.
     pub fn restore(&mut self, state: PersistedState) -> Vec<QueryKey> {
-        self.batch(|c| {
-            let mut written = Vec::new();
-            for q in state.queries {
-                let hash = c.ensure(&q.key, None);
-                let held = &c.entries[&hash].state;
-                if held.data.is_some() && held.data_updated_at >= state.saved_at {
-                    continue;
-                }
-                let action = QueryAction::SetData {
-                    data: q.data,
-                    at: q.data_updated_at,
-                };
-                c.dispatch(&hash, action);
-                written.push(q.key);
-            }
-            written
-        })
+        let saved_at = state.saved_at;
+        self.take_in(state.queries, |held_at, _| held_at >= saved_at)
     }
 }
