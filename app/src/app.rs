@@ -1,7 +1,8 @@
 //! The document shell, the router (which page a path shows), and the data
 //! layer every page reads through, provided in context: the query client,
-//! the tab's realtime connection feeding it, the offline outbox (and the
-//! posts this tab wrote), and the toasts.
+//! the tab's realtime connection feeding it (and the client's state kept
+//! for the next page load), the offline outbox (and the posts this tab
+//! wrote), and the toasts.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
