@@ -22,7 +22,7 @@ use leptos::prelude::*;
 use serde_json::json;
 use tidings::cache::{QueryOptions, Tag};
 use tidings::protocol::{ClientFrame, Event, EventKind, ServerFrame, Topic};
-use tidings::{Email, Name, Preferences, Role, User};
+use tidings::{Backoff, Email, Jitter, Name, Preferences, Role, User};
 use uuid::Uuid;
 use wasm_bindgen_test::*;
 
@@ -104,9 +104,13 @@ impl Tab {
     }
 
     /// A tab feeding `client`, on `channel` if any, subscribed at `seq`.
+    /// Its socket, once closed, retries only after a minute (longer than
+    /// any test): a retry drawn near 0 ms would change the status a test
+    /// reads while it waits.
     fn live_with(client: QueryClientHandle, channel: Option<&str>, seq: u64) -> Self {
         let options = RealtimeOptions::default()
             .transport(Transport::Scripted)
+            .backoff(Backoff::new(60_000, 60_000, Jitter::None))
             .channel(channel);
         let realtime = RealtimeHandle::start(client.clone(), options);
         let socket = realtime.scripted().expect("a scripted socket");
