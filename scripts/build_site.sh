@@ -49,8 +49,8 @@ front_dir=$front_profile
 staged=target/front/pkg
 
 start=$(date +%s)
-minutes=14
-[ "$mode" = debug ] && minutes=8
+minutes=8
+[ "$mode" = debug ] && minutes=4
 say "compiling the server and the browser bundle side by side ($mode; from scratch about $minutes minutes on 2 cores, logs in target/build-site-*.log)"
 mkdir -p target/front
 RUSTFLAGS="$erase" cargo build -p server --bin server "${server_flag[@]}" \

@@ -43,7 +43,7 @@ wasm_tools() {
     local want
     want="$(wasm_bindgen_version)"
     if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
-        say "installing wasm-bindgen-cli $want (compiles from source, about 3 minutes on 2 cores)"
+        say "installing wasm-bindgen-cli $want (compiles from source, about 2 minutes on 2 cores)"
         # Not --locked: the CLI's own lockfile names a crate version the
         # registry no longer serves.
         light_install wasm-bindgen-cli --version "$want" --force
