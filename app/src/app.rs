@@ -77,12 +77,18 @@ pub fn App() -> impl IntoView {
     crate::session::follow_refreshes(&realtime);
     Toasts::new().provide();
     let own = OwnPosts::provide();
+    // What the next page load may show: this page and its bundle (the
+    // service worker) and the engine's state, for the user it was
+    // rendered for; a page rendered for nobody forgets both.
     #[cfg(feature = "hydrate")]
     {
         let client = client.clone();
-        Effect::new(move |_| match user {
-            Some(user) => crate::offline::persisted_cache::keep_cache(client.clone(), user),
-            None => crate::offline::persisted_cache::forget_all(),
+        Effect::new(move |_| {
+            crate::offline::shell::keep_for_offline(user.is_some());
+            match user {
+                Some(user) => crate::offline::persisted_cache::keep_cache(client.clone(), user),
+                None => crate::offline::persisted_cache::forget_all(),
+            }
         });
     }
     let offline = provide_offline(client, own, user);
@@ -142,8 +148,6 @@ fn provide_offline(client: QueryClientHandle, own: OwnPosts, user: Option<Uuid>)
         },
     );
     offline.provide();
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| crate::offline::shell::keep_for_offline(user.is_some()));
     #[cfg(feature = "hydrate")]
     if let Some(user) = user {
         let offline = offline.clone();

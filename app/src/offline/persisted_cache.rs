@@ -56,8 +56,9 @@ pub fn keep_cache(client: QueryClientHandle, user: Uuid) {
     leptos::task::spawn_local(async move {
         match database::open(&cache_key(user), STORE, None).await {
             Ok(db) => {
-                restore(&client, &db).await;
-                save_on_change(&client, db);
+                let build = build_id();
+                restore(&client, &db, &build).await;
+                save_on_change(&client, db, build);
             }
             Err(e) => leptos::logging::warn!(
                 "the cache could not be kept ({e:?}): a reload starts from what the page carries"
@@ -74,7 +75,7 @@ async fn read(db: &IdbDatabase) -> Result<Option<Kept>, JsValue> {
         .and_then(|json| serde_json::from_str(&json).ok()))
 }
 
-async fn restore(client: &QueryClientHandle, db: &IdbDatabase) {
+async fn restore(client: &QueryClientHandle, db: &IdbDatabase, build: &str) {
     let kept = match read(db).await {
         Ok(kept) => kept,
         Err(e) => {
@@ -86,7 +87,7 @@ async fn restore(client: &QueryClientHandle, db: &IdbDatabase) {
         return;
     };
     let young = client.now().saturating_sub(kept.state.saved_at) <= MAX_AGE_MS;
-    if kept.build == build_id() && young {
+    if kept.build == build && young {
         client.restore(kept.state);
     }
 }
@@ -100,12 +101,12 @@ fn save(db: &IdbDatabase, kept: &Kept) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Saves `client`'s state to `db` now and a moment after each change. The
+/// Saves `client`'s state to `db`, as written by `build`, now and a
+/// moment after each change. The
 /// listener holds the client weakly: the engine does not keep itself.
-fn save_on_change(client: &QueryClientHandle, db: IdbDatabase) {
+fn save_on_change(client: &QueryClientHandle, db: IdbDatabase, build: String) {
     let db = Arc::new(SendWrapper::new(db));
     let due = Arc::new(AtomicBool::new(false));
-    let build = build_id();
     let weak = Arc::downgrade(&client.0);
     let schedule = move || {
         if due.swap(true, Ordering::AcqRel) {

@@ -13,7 +13,7 @@ use tidings::cache::{MutationId, StoreOp, Tag};
 
 use super::error::to_query_error;
 use super::handle::{lock, QueryClientHandle};
-use super::shared_layers::LayerChange;
+use super::layer_change::LayerChange;
 use super::use_mutation::MutationOptions;
 use crate::api::ApiError;
 

@@ -13,7 +13,7 @@ use serde_json::json;
 use tidings::cache::{MutationId, StoreOp};
 
 use super::handle::{lock, QueryClientHandle};
-pub use super::layer_change::LayerChange;
+use super::layer_change::LayerChange;
 use crate::api::ApiError;
 
 impl QueryClientHandle {

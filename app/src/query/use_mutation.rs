@@ -23,7 +23,7 @@ use serde_json::Value;
 use tidings::cache::{MutationId, StoreOp, Tag};
 
 use super::handle::{lock, use_query_client, QueryClientHandle};
-use super::shared_layers::LayerChange;
+use super::layer_change::LayerChange;
 use crate::api::ApiError;
 
 type ScopeFn<V> = Arc<dyn Fn(&V) -> Option<String> + Send + Sync>;

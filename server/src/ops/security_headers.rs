@@ -1,8 +1,9 @@
 //! Security headers on every response. A header the handler already set
 //! is kept (pages set their own Content-Security-Policy, see
-//! [`super::csp`]; the service worker's script gets its own too). A site served over HTTPS (`--secure-cookies`) also
-//! sends `Strict-Transport-Security`, so browsers never ask it over plain
-//! HTTP again.
+//! [`super::csp`]; the service worker's script gets its own too). A site
+//! served over HTTPS (`--secure-cookies`) also sends
+//! `Strict-Transport-Security`, so browsers never ask it over plain HTTP
+//! again.
 
 use axum::extract::{Request, State};
 use axum::http::header::{
