@@ -18,7 +18,7 @@ run:
 
 dev:
 	scripts/tools.sh dev
-	TIDINGS_SEED=true LEPTOS_HASH_FILES=false cargo leptos watch
+	TIDINGS_SEED=true LEPTOS_HASH_FILES=false cargo leptos watch --split
 
 test: tools lint unit wasm-test e2e contract
 	@echo "All checks passed."

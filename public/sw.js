@@ -1,8 +1,9 @@
 // Tidings' service worker: the app shell and the pages already visited,
 // for a reload without a network.
 //
-// - The bundle (content-hashed files under /pkg/, the stylesheet, the
-//   icon) is served from the cache of its build; a new build (the `build`
+// - The bundle (content-hashed files under /pkg/, every page's module
+//   among them, the stylesheet, the icon) is served from the cache of its
+//   build; a new build (the `build`
 //   parameter this worker was registered with) starts a new cache and the
 //   old ones go.
 // - A page is fetched from the network, and its last answer kept; when
@@ -36,13 +37,31 @@ self.addEventListener("message", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(SHELL);
-      for (const url of shell || []) {
+      const urls = [...(shell || [])];
+      for (const loader of urls.filter(isSplitLoader)) urls.push(...(await pagesModules(loader)));
+      for (const url of urls) {
         if (!(await cache.match(url))) await keepIfOk(cache, url);
       }
       if (page) await keepIfOk(await caches.open(PAGES), page);
     })(),
   );
 });
+
+// The bundle's loader of pages' modules (`/pkg/__wasm_split.<hash>.js`):
+// a page not yet shown fetches its module the first time it is, so every
+// module it names is kept too, and a page opened offline still runs.
+function isSplitLoader(url) {
+  return /\/pkg\/__wasm_split\.[^/]*\.js$/.test(new URL(url, self.location.origin).pathname);
+}
+
+async function pagesModules(loader) {
+  try {
+    const script = await (await fetch(loader)).text();
+    return [...script.matchAll(/new URL\("(\.\/[^"]+\.wasm)"/g)].map(([, file]) => new URL(file, loader).href);
+  } catch {
+    return [];
+  }
+}
 
 async function keepIfOk(cache, url) {
   try {

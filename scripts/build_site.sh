@@ -56,7 +56,9 @@ mkdir -p target/front
 RUSTFLAGS="$erase" cargo build -p server --bin server "${server_flag[@]}" \
     > target/build-site-server.log 2>&1 &
 server_pid=$!
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$erase" cargo build -p app --lib \
+# The link keeps its relocations (`--emit-relocs`): wasm-split needs them
+# to cut each page's code out of the main module.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$erase -Clink-args=--emit-relocs" cargo build -p app --lib \
     --target wasm32-unknown-unknown --no-default-features --features hydrate --profile "$front_profile" --target-dir target/front \
     > target/build-site-front.log 2>&1 &
 front_pid=$!
@@ -74,21 +76,33 @@ done
 # Bound and optimized only once the server is compiled: on 2 cores wasm-opt
 # beside the server's compile took both cores and lengthened the build
 # (1,003 s against 885-900 s in sequence).
+# Each page is a lazy route (app/src/routes.rs): wasm-split moves the code
+# only that page uses into a module of its own, the code pages share into
+# chunks, and writes the loader that fetches them (__wasm_split.js).
+say "splitting the pages' code out of the main module (wasm-split)"
+split=target/front/split
+rm -rf "$split" "$staged"
+wasm-split-cli "target/front/wasm32-unknown-unknown/$front_dir/app.wasm" "$split" --target web --out-name "$name"
 say "generating the bundle's JavaScript bindings (wasm-bindgen)"
-rm -rf "$staged"
-wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$staged" \
-    "target/front/wasm32-unknown-unknown/$front_dir/app.wasm"
+# The loader calls into the main module through the function table,
+# which wasm-bindgen keeps exported only when asked.
+wasm-bindgen --target web --no-typescript --keep-lld-exports --out-name "$name" --out-dir "$staged" \
+    "$split/$name.wasm"
 mv "$staged/${name}_bg.wasm" "$staged/$name.wasm"
+find "$split" -maxdepth 1 \( -name '*.wasm' ! -name "$name.wasm" -o -name '__wasm_split.js' \) -exec cp {} "$staged/" \;
 if [ "$mode" = release ]; then
     step=$(date +%s)
     say "optimizing the WebAssembly for size (wasm-opt -Oz, about a minute)"
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-        "$staged/$name.wasm" -o "$staged/$name.wasm"
+    # Two at a time, the main module first: it takes most of the minute.
+    ls -S "$staged"/*.wasm | xargs -P 2 -I{} \
+        wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int {} -o {}
     terser "$staged/$name.js" --module --compress --mangle -o "$staged/$name.js"
     say "optimized in $(since "$step")"
 fi
 
-rm -rf "$pkg"
+# The whole site anew: a release build's precompressed siblings (sw.js.br
+# and the like) would otherwise outlive their files and be served instead.
+rm -rf "$site"
 mkdir -p "$site"
 mv "$staged" "$pkg"
 cp style/main.css "$pkg/$name.css"

@@ -3,7 +3,7 @@
 # is missing or at the wrong version. Everything comes from the package
 # registries (crates.io, npm, Debian); nothing is downloaded from elsewhere.
 #
-#   scripts/tools.sh wasm     wasm32 target, wasm-bindgen-cli: enough for
+#   scripts/tools.sh wasm     wasm32 target, wasm-bindgen-cli, wasm-split: enough for
 #                             scripts/build_site.sh debug
 #   scripts/tools.sh release  + wasm-opt (binaryen) and terser, from npm,
 #                             under .tools/: scripts/build_site.sh release
@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
 TWIGGY_VERSION=0.8.0
+WASM_SPLIT_VERSION=0.2.4
 BINARYEN_VERSION=132.0.0
 TERSER_VERSION=5.44.1
 
@@ -47,6 +48,11 @@ wasm_tools() {
         # Not --locked: the CLI's own lockfile names a crate version the
         # registry no longer serves.
         light_install wasm-bindgen-cli --version "$want" --force
+    fi
+    # wasm-split-cli has no --version: cargo's list of installs says it.
+    if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+        say "installing wasm-split $WASM_SPLIT_VERSION (compiles from source, about a minute on 2 cores): it cuts each page's code out of the bundle"
+        light_install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --locked --features build-binary --force
     fi
 }
 

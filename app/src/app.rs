@@ -1,4 +1,4 @@
-//! The document shell, the router (which page a path shows), and the data
+//! The document shell, the router (its pages in `routes`), and the data
 //! layer every page reads through, provided in context: the query client,
 //! the tab's realtime connection feeding it (and the client's state kept
 //! for the next page load), the offline outbox (and the posts this tab
@@ -6,8 +6,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::components::Router;
 use serde::Deserialize;
 use tidings::cache::QueryOptions;
 use tidings::Post;
@@ -16,15 +15,13 @@ use uuid::Uuid;
 use crate::api::{ApiError, ApiHandle};
 use crate::components::devtools::Devtools;
 use crate::components::focus::{FocusMainOnNavigation, MAIN_ID};
-use crate::components::layout::{Header, NotFound};
+use crate::components::layout::Header;
 use crate::components::toasts::{ToastRegion, Toasts};
 use crate::offline::{Connectivity, OfflineSync};
 use crate::pages::feed::OwnPosts;
-use crate::pages::post_detail::PostDetailPage;
-use crate::pages::user::UserPage;
-use crate::pages::{login::LoginPage, posts::PostsPage, users::UsersPage};
 use crate::query::QueryClientHandle;
 use crate::realtime::{provide_realtime, rendered_at, RealtimeOptions, Status, LEADER_LOCK};
+use crate::routes::{PageHydrated, PageRoutes};
 
 /// How long fetched data counts as fresh unless a query says otherwise.
 const FRESH_MS: u64 = 30_000;
@@ -64,6 +61,10 @@ pub fn App() -> impl IntoView {
         .shapes(crate::keys::shape_of)
         .build();
     client.provide();
+    // What waits for the page to be hydrated (its code loaded, see
+    // `routes`): the engine's kept state and the outbox, which must not
+    // reach the cache before the page has taken over its server HTML.
+    let hydrated = PageHydrated::provide();
     // One socket per browser (the tab holding the leader lock opens it, the
     // others follow), following the session's tokens, from where the
     // server render read its data: nothing committed since is missed.
@@ -84,6 +85,9 @@ pub fn App() -> impl IntoView {
     {
         let client = client.clone();
         Effect::new(move |_| {
+            if !hydrated.get() {
+                return;
+            }
             crate::offline::shell::keep_for_offline(user.is_some());
             match user {
                 Some(user) => crate::offline::persisted_cache::keep_cache(client.clone(), user),
@@ -91,7 +95,7 @@ pub fn App() -> impl IntoView {
             }
         });
     }
-    let offline = provide_offline(client, own, user);
+    let offline = provide_offline(client, own, user, hydrated);
     // A live socket means the server is back: replay what waits.
     let status = realtime.status;
     Effect::new(move |_| {
@@ -99,9 +103,6 @@ pub fn App() -> impl IntoView {
             offline.drain();
         }
     });
-    mark_hydrated();
-    // Async SSR: the server waits for the page's data and sends complete
-    // HTML, so lists read without JavaScript.
     view! {
         <Title text="Tidings"/>
         <Router>
@@ -109,14 +110,7 @@ pub fn App() -> impl IntoView {
             <FocusMainOnNavigation/>
             // Not in the Tab order; focused on a new page (see `focus`).
             <main class="page" id=MAIN_ID tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=UsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/users/:id") view=UserPage ssr=SsrMode::Async/>
-                    <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/posts/:id") view=PostDetailPage ssr=SsrMode::Async/>
-                </Routes>
+                <PageRoutes/>
             </main>
             <ToastRegion/>
             <Devtools/>
@@ -129,7 +123,12 @@ pub fn App() -> impl IntoView {
 /// API (a post it created counts as this tab's). In the browser it loads
 /// what `user`'s earlier pages left pending, and follows the other tabs'
 /// changes to it; a page rendered for nobody has no outbox to load.
-fn provide_offline(client: QueryClientHandle, own: OwnPosts, user: Option<Uuid>) -> OfflineSync {
+fn provide_offline(
+    client: QueryClientHandle,
+    own: OwnPosts,
+    user: Option<Uuid>,
+    hydrated: PageHydrated,
+) -> OfflineSync {
     let connectivity = Connectivity::new();
     connectivity.listen();
     // Absent only while the server lists the routes (nothing is sent then).
@@ -152,6 +151,9 @@ fn provide_offline(client: QueryClientHandle, own: OwnPosts, user: Option<Uuid>)
     if let Some(user) = user {
         let offline = offline.clone();
         Effect::new(move |_| {
+            if !hydrated.get() {
+                return;
+            }
             let (offline, owner) = (offline.clone(), Owner::current());
             crate::offline::storage::forget_shared_outbox(crate::offline::SHARED_OUTBOX_KEY);
             leptos::task::spawn_local(async move {
@@ -187,17 +189,6 @@ fn provide_offline(client: QueryClientHandle, own: OwnPosts, user: Option<Uuid>)
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = user;
+    let _ = (user, hydrated);
     offline
-}
-
-/// Sets `data-hydrated="true"` on `<html>` once the browser has taken over,
-/// so tests (and styles) can tell a live page from server HTML.
-fn mark_hydrated() {
-    Effect::new(|_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
 }

@@ -1,0 +1,184 @@
+//! Which page a path shows, each page's code loaded only when it is shown.
+//!
+//! Every page is a lazy route: the site's build splits its code (and the
+//! code only it uses) out of the main WebAssembly module into a module of
+//! its own, which the browser fetches the first time the page is shown.
+//! The server names the modules a page it renders needs, so the browser
+//! fetches them beside the main module (`scripts/build_site.sh` splits the
+//! bundle; `HydrationScripts` writes the preload links). A first load
+//! hydrates once its page's module is in (`hydrate_lazy` in `lib.rs`).
+//!
+//! Test builds (feature `testing`) route to the pages directly: the
+//! browser tests' runner loads one module and cannot load a split bundle.
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::components::layout::NotFound;
+use crate::pages::post_detail::PostDetailPage;
+use crate::pages::user::UserPage;
+use crate::pages::{login::LoginPage, posts::PostsPage, users::UsersPage};
+
+/// What a route shows: `$page`, through its lazy route `$route`.
+#[cfg(not(feature = "testing"))]
+macro_rules! page {
+    ($route:ident shows $page:ident) => {
+        leptos_router::Lazy::<lazy::$route>::new()
+    };
+}
+
+#[cfg(feature = "testing")]
+macro_rules! page {
+    ($route:ident shows $page:ident) => {
+        || {
+            mark_hydrated();
+            view! { <$page/> }
+        }
+    };
+}
+
+/// The page the current path shows. Async SSR: the server waits for the
+/// page's data and sends complete HTML, so lists read without JavaScript.
+#[component]
+pub fn PageRoutes() -> impl IntoView {
+    view! {
+        <Routes fallback=|| {
+            mark_hydrated();
+            view! { <NotFound/> }
+        }>
+            <Route path=path!("/") view={page!(UsersRoute shows UsersPage)} ssr=SsrMode::Async/>
+            <Route path=path!("/users") view={page!(UsersRoute shows UsersPage)} ssr=SsrMode::Async/>
+            <Route path=path!("/users/:id") view={page!(UserRoute shows UserPage)} ssr=SsrMode::Async/>
+            <Route path=path!("/posts") view={page!(PostsRoute shows PostsPage)} ssr=SsrMode::Async/>
+            <Route path=path!("/login") view={page!(LoginRoute shows LoginPage)} ssr=SsrMode::Async/>
+            <Route path=path!("/posts/:id") view={page!(PostRoute shows PostDetailPage)} ssr=SsrMode::Async/>
+        </Routes>
+    }
+}
+
+/// One lazy route per page; its view is the code split out.
+#[cfg(not(feature = "testing"))]
+mod lazy {
+    use leptos::prelude::*;
+    use leptos_router::{lazy_route, LazyRoute};
+
+    use super::*;
+
+    /// The users table (`/` and `/users`).
+    pub struct UsersRoute;
+
+    #[lazy_route]
+    impl LazyRoute for UsersRoute {
+        fn data() -> Self {
+            UsersRoute
+        }
+
+        fn view(_this: Self) -> AnyView {
+            mark_hydrated();
+            let page = view! { <UsersPage/> };
+            page.into_any()
+        }
+    }
+
+    /// One user (`/users/:id`).
+    pub struct UserRoute;
+
+    #[lazy_route]
+    impl LazyRoute for UserRoute {
+        fn data() -> Self {
+            UserRoute
+        }
+
+        fn view(_this: Self) -> AnyView {
+            mark_hydrated();
+            let page = view! { <UserPage/> };
+            page.into_any()
+        }
+    }
+
+    /// The feed (`/posts`).
+    pub struct PostsRoute;
+
+    #[lazy_route]
+    impl LazyRoute for PostsRoute {
+        fn data() -> Self {
+            PostsRoute
+        }
+
+        fn view(_this: Self) -> AnyView {
+            mark_hydrated();
+            let page = view! { <PostsPage/> };
+            page.into_any()
+        }
+    }
+
+    /// Signing in (`/login`).
+    pub struct LoginRoute;
+
+    #[lazy_route]
+    impl LazyRoute for LoginRoute {
+        fn data() -> Self {
+            LoginRoute
+        }
+
+        fn view(_this: Self) -> AnyView {
+            mark_hydrated();
+            let page = view! { <LoginPage/> };
+            page.into_any()
+        }
+    }
+
+    /// One post (`/posts/:id`).
+    pub struct PostRoute;
+
+    #[lazy_route]
+    impl LazyRoute for PostRoute {
+        fn data() -> Self {
+            PostRoute
+        }
+
+        fn view(_this: Self) -> AnyView {
+            mark_hydrated();
+            let page = view! { <PostDetailPage/> };
+            page.into_any()
+        }
+    }
+}
+
+/// Whether the page the router shows has hydrated, its own code loaded:
+/// the app's first render runs before it, and what must come after the
+/// page took over its server HTML waits for this.
+#[derive(Clone, Copy)]
+pub struct PageHydrated(RwSignal<bool>);
+
+impl PageHydrated {
+    /// Provides a flag that is false until the page hydrates.
+    pub fn provide() -> Self {
+        let flag = Self(RwSignal::new(false));
+        provide_context(flag);
+        flag
+    }
+
+    /// Whether the page has hydrated (tracked).
+    #[cfg(feature = "hydrate")]
+    pub fn get(self) -> bool {
+        self.0.get()
+    }
+}
+
+/// Marks the page hydrated once the view being built has taken over: the
+/// [`PageHydrated`] flag, and `data-hydrated="true"` on `<html>`, so tests
+/// (and styles) can tell a live page from server HTML.
+fn mark_hydrated() {
+    let flag = use_context::<PageHydrated>();
+    Effect::new(move |_| {
+        if let Some(PageHydrated(flag)) = flag {
+            flag.set(true);
+        }
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}
