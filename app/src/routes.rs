@@ -44,7 +44,7 @@ macro_rules! page {
 pub fn PageRoutes() -> impl IntoView {
     view! {
         <Routes fallback=|| {
-            mark_hydrated();
+            mark_hydrated_now(use_context());
             view! { <NotFound/> }
         }>
             <Route path=path!("/") view={page!(UsersRoute shows UsersPage)} ssr=SsrMode::Async/>
@@ -167,18 +167,22 @@ impl PageHydrated {
     }
 }
 
-/// Marks the page hydrated once the view being built has taken over: the
-/// [`PageHydrated`] flag, and `data-hydrated="true"` on `<html>`, so tests
-/// (and styles) can tell a live page from server HTML.
+/// Marks the page hydrated once the view being built has taken over.
 fn mark_hydrated() {
     let flag = use_context::<PageHydrated>();
-    Effect::new(move |_| {
-        if let Some(PageHydrated(flag)) = flag {
-            flag.set(true);
-        }
-        #[cfg(feature = "hydrate")]
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
+    Effect::new(move |_| mark_hydrated_now(flag));
+}
+
+/// Marks the page hydrated: the [`PageHydrated`] flag, and
+/// `data-hydrated="true"` on `<html>`, so tests (and styles) can tell a
+/// live page from server HTML. The not-found page, which has no code of
+/// its own, is marked as it is built.
+fn mark_hydrated_now(flag: Option<PageHydrated>) {
+    if let Some(PageHydrated(flag)) = flag {
+        flag.set(true);
+    }
+    #[cfg(feature = "hydrate")]
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
 }
