@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { waitForLive } from "./fixtures/app";
+import { uniqueToken, waitForHydration, waitForLive } from "./fixtures/app";
 import { LoginPage } from "./fixtures/login-page";
 import { PostDetailPage } from "./fixtures/post-detail-page";
 import { PostsPage } from "./fixtures/posts-page";
@@ -51,6 +51,18 @@ test("the signed-in pages hydrate with nothing in the console", async ({ page })
   await new UserPage(page).gotoHydrated(userId);
   await waitForLive(page);
   await new PostDetailPage(page).gotoHydrated(postId);
+  await waitForLive(page);
+  expect(errors).toEqual([]);
+});
+
+// The not-found page is rendered with every page's context (who is signed
+// in, the API, the realtime position): what the browser hydrates matches.
+test("the not-found page hydrates with nothing in the console and goes live", async ({ page }) => {
+  const errors = consoleErrors(page);
+  const response = await page.goto(`/no-such-page-${uniqueToken()}`);
+  expect(response?.status()).toBe(404);
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await waitForLive(page);
   expect(errors).toEqual([]);
 });

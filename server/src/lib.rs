@@ -36,37 +36,39 @@ use ops::body_limit::BodyCeiling;
 pub use ssr_api::InProcessApi;
 pub use state::{AppState, StartError};
 
+/// What every server render of a page provides, the not-found page's
+/// too ([`site`]): where the realtime log stood, who is signed in, and the
+/// in-process API the page reads through.
+pub fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let (db, writes, hub) = (state.db.clone(), state.writes.clone(), state.hub.clone());
+    move || {
+        // Taken before the page reads anything (see app::realtime).
+        let (epoch, seq) = hub.position();
+        leptos::prelude::provide_context(app::realtime::RenderedAt(app::realtime::Position::new(
+            epoch, seq,
+        )));
+        let reader = auth::pages::reader();
+        if let Some(actor) = reader {
+            leptos::prelude::provide_context(app::session::SignedIn(actor.id));
+        }
+        InProcessApi::handle(db.clone(), writes.clone(), reader).provide();
+        ops::csp::provide_page_policy();
+    }
+}
+
 /// Every route the server answers, behind the layers of [`ops`].
 pub fn build_router(state: AppState) -> Router {
     let pages = generate_route_list(app::App);
-    let (db, writes, hub) = (state.db.clone(), state.writes.clone(), state.hub.clone());
     let router = Router::new()
         .nest("/api", routes::api_router(state.auth.clone()))
         .route("/api/", axum::routing::any(error::api_not_found))
         .merge(routes::health_router())
         .merge(routes::uploads_router(state.auth.clone()))
         .merge(ops::metrics::router())
-        .leptos_routes_with_context(
-            &state,
-            pages,
-            move || {
-                // Taken before the page reads anything (see app::realtime).
-                let (epoch, seq) = hub.position();
-                leptos::prelude::provide_context(app::realtime::RenderedAt(
-                    app::realtime::Position::new(epoch, seq),
-                ));
-                let reader = auth::pages::reader();
-                if let Some(actor) = reader {
-                    leptos::prelude::provide_context(app::session::SignedIn(actor.id));
-                }
-                InProcessApi::handle(db.clone(), writes.clone(), reader).provide();
-                ops::csp::provide_page_policy();
-            },
-            {
-                let options = state.leptos_options.clone();
-                move || app::shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, pages, page_context(&state), {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
         .fallback(site::serve);
 
     // Layers wrap each route, after routing (so they see the matched route

@@ -49,10 +49,12 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
             return response;
         }
     }
-    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-        crate::ops::csp::provide_page_policy,
-        app::shell,
-    );
-    let uri = parts.uri.clone();
-    not_found(uri, State(state), Request::from_parts(parts, body)).await
+    // Rendered as every page is (its context, async SSR): the app the
+    // browser hydrates must see what the server saw.
+    let options = state.leptos_options.clone();
+    let not_found =
+        leptos_axum::render_app_async_with_context(crate::page_context(&state), move || {
+            app::shell(options.clone())
+        });
+    not_found(Request::from_parts(parts, body)).await
 }
