@@ -71,6 +71,8 @@ mod lazy {
     #[lazy_route]
     impl LazyRoute for UsersRoute {
         fn data() -> Self {
+            #[cfg(feature = "ssr")]
+            preload_modules("users_route");
             UsersRoute
         }
 
@@ -87,6 +89,8 @@ mod lazy {
     #[lazy_route]
     impl LazyRoute for UserRoute {
         fn data() -> Self {
+            #[cfg(feature = "ssr")]
+            preload_modules("user_route");
             UserRoute
         }
 
@@ -103,6 +107,8 @@ mod lazy {
     #[lazy_route]
     impl LazyRoute for PostsRoute {
         fn data() -> Self {
+            #[cfg(feature = "ssr")]
+            preload_modules("posts_route");
             PostsRoute
         }
 
@@ -119,6 +125,8 @@ mod lazy {
     #[lazy_route]
     impl LazyRoute for LoginRoute {
         fn data() -> Self {
+            #[cfg(feature = "ssr")]
+            preload_modules("login_route");
             LoginRoute
         }
 
@@ -135,6 +143,8 @@ mod lazy {
     #[lazy_route]
     impl LazyRoute for PostRoute {
         fn data() -> Self {
+            #[cfg(feature = "ssr")]
+            preload_modules("post_route");
             PostRoute
         }
 
@@ -144,6 +154,41 @@ mod lazy {
             page.into_any()
         }
     }
+}
+
+/// Names in the page's head the modules the route `route` needs (its
+/// lazy view's split, `__<route>_view_<n>`, in Leptos's manifest of the
+/// split bundle), so the browser fetches them beside the main module
+/// rather than once it runs. Leptos writes such links itself only for a
+/// page rendered in one pass (the sign-in page): for a page that awaits
+/// its data it looks the manifest up outside the render and finds none.
+/// `crossorigin="anonymous"` makes a preload match the loader's `fetch`.
+#[cfg(feature = "ssr")]
+fn preload_modules(route: &str) {
+    use leptos_meta::Link;
+
+    let Some(manifest) = use_context::<leptos::WasmSplitManifest>() else {
+        return;
+    };
+    let Some(manifest) = manifest.0.try_read_value() else {
+        return;
+    };
+    let (pkg, splits, loader) = &*manifest;
+    let split = format!("__{route}_view_");
+    let modules = splits
+        .iter()
+        .filter(|(name, _)| name.starts_with(&split))
+        .flat_map(|(_, modules)| modules);
+    // `to_html` registers a head element with the page's meta context.
+    for module in modules {
+        let href = format!("{pkg}/{module}.wasm");
+        let link = view! {
+            <Link rel="preload" href=href as_="fetch" type_="application/wasm" crossorigin="anonymous"/>
+        };
+        let _ = link.to_html();
+    }
+    let href = format!("{pkg}/{loader}");
+    let _ = view! { <Link rel="modulepreload" href=href crossorigin="anonymous"/> }.to_html();
 }
 
 /// Whether the page the router shows has hydrated, its own code loaded:

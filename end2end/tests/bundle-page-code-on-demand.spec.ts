@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { nav } from "./fixtures/app";
 import { pagesIn, recordWasm } from "./fixtures/bundle";
 import { LoginPage } from "./fixtures/login-page";
@@ -24,18 +24,25 @@ test("a first page downloads its own code only, another page's the first time it
   expect(wasm.length, "no module downloaded twice").toBe(new Set(wasm).size);
 });
 
+/** The bundle files `path`'s head asks the browser to preload. */
+async function preloadedBy(page: Page, path: string): Promise<string[]> {
+  const html = await (await page.request.get(path)).text();
+  return [...html.matchAll(/<link\b[^>]*>/g)]
+    .map(([tag]) => tag)
+    .filter((tag) => tag.includes('rel="preload"'))
+    .map((tag) => /href="([^"]+)"/.exec(tag)?.[1] ?? "");
+}
+
+test("a page's head names its own modules, so they download beside the main one", async ({ page }) => {
+  expect(pagesIn(await preloadedBy(page, "/posts"))).toEqual(["posts"]);
+  expect(pagesIn(await preloadedBy(page, "/users"))).toEqual(["users"]);
+});
+
 test.describe("signed out", () => {
   test.use({ storageState: { cookies: [], origins: [] } });
 
-  test("the server names the sign-in page's modules in its head, so they download beside the main one", async ({
-    page,
-  }) => {
-    const html = await (await page.request.get("/login")).text();
-    const preloaded = [...html.matchAll(/<link\b[^>]*>/g)]
-      .map(([tag]) => tag)
-      .filter((tag) => tag.includes('rel="preload"'))
-      .map((tag) => /href="([^"]+)"/.exec(tag)?.[1] ?? "");
-    expect(pagesIn(preloaded)).toEqual(["login"]);
+  test("the sign-in page's head names its modules, and it downloads no other page's", async ({ page }) => {
+    expect(pagesIn(await preloadedBy(page, "/login"))).toEqual(["login"]);
 
     const wasm = recordWasm(page);
     await new LoginPage(page).openSignedOut("/login");
