@@ -37,10 +37,12 @@ self.addEventListener("message", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(SHELL);
-      const urls = [...(shell || [])];
-      for (const loader of urls.filter(isSplitLoader)) urls.push(...(await pagesModules(loader)));
-      for (const url of urls) {
+      const keep = async (url) => {
         if (!(await cache.match(url))) await keepIfOk(cache, url);
+      };
+      for (const url of shell || []) await keep(url);
+      for (const loader of (shell || []).filter(isSplitLoader)) {
+        for (const url of await pagesModules(cache, loader)) await keep(url);
       }
       if (page) await keepIfOk(await caches.open(PAGES), page);
     })(),
@@ -54,9 +56,10 @@ function isSplitLoader(url) {
   return /\/pkg\/__wasm_split\.[^/]*\.js$/.test(new URL(url, self.location.origin).pathname);
 }
 
-async function pagesModules(loader) {
+// The loader is read from `cache`, where it was just kept.
+async function pagesModules(cache, loader) {
   try {
-    const script = await (await fetch(loader)).text();
+    const script = await (await cache.match(loader)).text();
     return [...script.matchAll(/new URL\("(\.\/[^"]+\.wasm)"/g)].map(([, file]) => new URL(file, loader).href);
   } catch {
     return [];
