@@ -5,7 +5,7 @@
 //! its own, which the browser fetches the first time the page is shown.
 //! The server names the modules a page it renders needs, so the browser
 //! fetches them beside the main module (`scripts/build_site.sh` splits the
-//! bundle; `HydrationScripts` writes the preload links). A first load
+//! bundle; [`preload_modules`] writes the preload links). A first load
 //! hydrates once its page's module is in (`hydrate_lazy` in `lib.rs`).
 //!
 //! Test builds (feature `testing`) route to the pages directly: the
